@@ -1,0 +1,62 @@
+"""The roles of the product, kept as Django groups, and what each may do.
+
+The whole access policy is the table :data:`ROLE_PERMISSIONS`: a role is a group, and
+its permissions are ``app_label.codename`` strings. :func:`sync_roles` installs the table;
+it runs from a data migration and after every ``migrate`` (so a permission added by a
+later model reaches its roles, and a test database flushed between tests gets its roles
+back). It only adds: an administrator may grant more in the admin, never less than here.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("业务科室")
+    FINANCE = "finance", _("财务")
+    MANAGER = "manager", _("分管领导")
+    AUDITOR = "auditor", _("审计/评估")
+    ADMIN = "admin", _("系统管理员")
+
+
+# When a person holds several roles, the first one here decides their home page.
+ROLE_PRIORITY = [Role.ADMIN, Role.MANAGER, Role.FINANCE, Role.STAFF, Role.AUDITOR]
+
+
+def _crud(app_label: str, *models_: str, actions=("add", "change", "view")) -> list[str]:
+    return [f"{app_label}.{action}_{model}" for model in models_ for action in actions]
+
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.STAFF: [],
+    Role.FINANCE: [],
+    Role.MANAGER: [],
+    Role.AUDITOR: [],
+    Role.ADMIN: [
+        *_crud("accounts", "user", "bureau"),
+        "accounts.delete_user",
+        "auth.view_group",
+    ],
+}
+
+
+def sync_roles(apps=None) -> None:
+    """Create the role groups and give them at least the permissions of the table.
+
+    ``apps`` is a migration's app registry, or None for the live one. Permissions of
+    apps not migrated yet are skipped; the post-migrate run adds them.
+    """
+    if apps is None:
+        from django.apps import apps
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    available = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    for role in Role:
+        group, _created = Group.objects.get_or_create(name=str(role))
+        wanted = [available[p] for p in ROLE_PERMISSIONS[role] if p in available]
+        group.permissions.add(*wanted)

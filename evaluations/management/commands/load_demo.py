@@ -1,0 +1,36 @@
+"""Load the seed report's records and the demo users.
+
+The command lives in the top app of the import chain (evaluations → payments →
+contracts → accounts) because it loads every app's demo records in order; each app keeps
+its own records in its ``demo.py``.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts import demo as accounts_demo
+
+
+class Command(BaseCommand):
+    help = "载入演示数据（盐田区民政局 2024 年度记录与演示用户）；重复运行不改变任何记录。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="在生产配置（DJANGO_DEBUG=0）下也载入。演示用户的密码是公开的，慎用。",
+        )
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "生产配置（DJANGO_DEBUG=0）下拒绝载入演示数据：演示用户的密码是公开的。"
+                "确需载入请加 --force。"
+            )
+        with transaction.atomic():
+            accounts_demo.load()
+        self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
+        self.stdout.write(
+            f"演示用户：admin / manager / finance / staff / auditor，密码 {accounts_demo.DEMO_PASSWORD}"
+        )

@@ -1,0 +1,115 @@
+"""Login everywhere, the admin for admins only, and lock-out after repeated failures."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from tests.factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {"/accounts/login/", "/i18n/setlang/"}
+
+
+def _routes(patterns=None, prefix=""):
+    """Every URL of the project with sample values for its parameters."""
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        route = str(p.pattern)
+        if route.startswith("^"):  # the admin's regex routes: its index stands for them
+            if prefix == "admin/" and route == "^$":
+                yield "/admin/"
+            continue
+        route = re.sub(r"<int:\w+>", "1", route)
+        route = re.sub(r"<(?:str|slug|path):\w+>|<\w+>", "x", route)
+        if isinstance(p, URLResolver):
+            if route == "admin/":
+                yield "/admin/"
+                continue
+            yield from _routes(p.url_patterns, prefix + route)
+        elif isinstance(p, URLPattern):
+            yield "/" + prefix + route
+
+
+def test_every_url_but_login_redirects_an_anonymous_visitor_to_login(client):
+    urls = sorted(set(_routes()) - PUBLIC)
+    assert "/" in urls and "/admin/" in urls
+    for url in urls:
+        response = client.get(url, follow=True)
+        assert response.redirect_chain, url
+        assert response.redirect_chain[-1][0].startswith("/accounts/login/?next="), url
+        assert response.status_code == 200, url
+        assert response.resolver_match.view_name == "accounts:login", url
+
+
+def test_the_login_page_is_chinese_even_for_an_english_browser(client):
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert '<html lang="zh-hans">' in content
+    assert "登录" in content
+    assert "用户名" in content
+
+
+def test_admin_is_reachable_only_by_the_admin_role(
+    client_for, admin_user, staff_user, manager_user
+):
+    assert client_for(admin_user).get("/admin/").status_code == 200
+    for user in (staff_user, manager_user):
+        response = client_for(user).get("/admin/", follow=True)
+        assert response.status_code == 403
+
+
+def test_five_failed_logins_lock_the_account(client, staff_user):
+    for _attempt in range(4):
+        response = client.post("/accounts/login/", {"username": "staff", "password": "wrong"})
+        assert response.status_code == 200
+        assert "用户名或密码不正确" in response.content.decode()
+
+    response = client.post("/accounts/login/", {"username": "staff", "password": "wrong"})
+    assert response.status_code == 429
+    assert "连续 5 次登录失败，该账户已被锁定 30 分钟" in response.content.decode()
+
+    # The right password does not help while the lock holds.
+    response = client.post("/accounts/login/", {"username": "staff", "password": TEST_PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+    # Once the cool-off time has passed, the right password works again.
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=31))
+    response = client.post("/accounts/login/", {"username": "staff", "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(staff_user.pk)
+
+
+def test_another_accounts_failures_do_not_lock_this_one(client, staff_user, manager_user):
+    for _attempt in range(5):
+        client.post("/accounts/login/", {"username": "manager", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "staff", "password": TEST_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_password_change(client_for, staff_user):
+    client = client_for(staff_user)
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": "a-new-Secret-2025",
+            "new_password2": "a-new-Secret-2025",
+        },
+        follow=True,
+    )
+    assert "密码已修改。" in response.content.decode()
+    staff_user.refresh_from_db()
+    assert staff_user.check_password("a-new-Secret-2025")
+
+
+def test_logout_ends_the_session(client_for, staff_user):
+    client = client_for(staff_user)
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302

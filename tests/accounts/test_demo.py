@@ -1,0 +1,68 @@
+"""``load_demo``: the seed's bureau and one user per role, loaded once."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import Bureau, User
+
+pytestmark = pytest.mark.django_db
+
+HOME_TITLES = {
+    "admin": "系统管理",
+    "manager": "首页",
+    "finance": "首页",
+    "staff": "首页",
+    "auditor": "首页",
+}
+
+
+def _snapshot():
+    from django.apps import apps
+
+    return {
+        model._meta.label: sorted(model.objects.values_list("pk", flat=True))
+        for model in apps.get_models()
+        if model._meta.app_label in {"accounts", "contracts", "payments", "evaluations"}
+    }
+
+
+def test_load_demo_twice_changes_nothing(settings):
+    settings.DEBUG = True
+    call_command("load_demo", verbosity=0)
+    first = _snapshot()
+    passwords = dict(User.objects.values_list("username", "password"))
+    call_command("load_demo", verbosity=0)
+    assert _snapshot() == first
+    assert dict(User.objects.values_list("username", "password")) == passwords
+    assert Bureau.objects.get().name == "深圳市盐田区民政局"
+    assert sorted(User.objects.values_list("username", flat=True)) == [
+        "admin",
+        "auditor",
+        "finance",
+        "manager",
+        "staff",
+    ]
+
+
+def test_load_demo_refuses_a_production_configuration(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("load_demo", verbosity=0)
+    assert not User.objects.exists()
+    call_command("load_demo", "--force", verbosity=0)
+    assert User.objects.count() == 5
+
+
+@pytest.mark.parametrize("username", ["admin", "manager", "finance", "staff", "auditor"])
+def test_each_demo_user_logs_in_to_their_home_page(client, settings, username):
+    settings.DEBUG = True
+    call_command("load_demo", verbosity=0)
+    response = client.post(
+        "/accounts/login/", {"username": username, "password": DEMO_PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    user = User.objects.get(username=username)
+    assert response.context["user"] == user
+    assert user.role == username
+    assert HOME_TITLES[username] in response.content.decode()

@@ -1,0 +1,33 @@
+"""Who sees which bureau."""
+
+import pytest
+
+from accounts.models import User
+from accounts.selectors import bureau_scope, visible_bureaus
+from tests.factories import BureauFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_district_user_sees_only_their_bureau(bureau, other_bureau, staff_user, other_staff_user):
+    assert list(visible_bureaus(user=staff_user)) == [bureau]
+    assert list(User.objects.filter(bureau_scope(user=staff_user))) == [staff_user]
+
+
+def test_a_city_wide_user_sees_the_bureaus_of_their_city_only(bureau, other_bureau):
+    city = BureauFactory(name="深圳市民政局", division_code="440300", is_city_wide=True)
+    guangzhou = BureauFactory(name="广州市天河区民政局", division_code="440106")
+    user = UserFactory(bureau=city)
+    seen = set(visible_bureaus(user=user))
+    assert seen == {city, bureau, other_bureau}
+    assert guangzhou not in seen
+
+
+def test_a_province_wide_user_sees_the_whole_province(bureau):
+    province = BureauFactory(name="广东省民政厅", division_code="440000", is_city_wide=True)
+    guangzhou = BureauFactory(name="广州市天河区民政局", division_code="440106")
+    beijing = BureauFactory(name="北京市东城区民政局", division_code="110101")
+    user = UserFactory(bureau=province)
+    seen = set(visible_bureaus(user=user))
+    assert {province, bureau, guangzhou} <= seen
+    assert beijing not in seen

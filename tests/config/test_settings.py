@@ -1,0 +1,44 @@
+"""The production configuration passes Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "x" * 30 + "-prod-secret-key-with-enough-entropy-1234567890",
+        "DJANGO_ALLOWED_HOSTS": "mz.example.gov.cn",
+        "DATABASE_URL": "postgres://app@127.0.0.1:5432/app",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_the_embedded_default_uses_sqlite_and_the_filesystem_broker(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["VAR_DIR"] = str(tmp_path)
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings');"
+        "django.setup(); from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE']); print(s.CELERY_BROKER_URL); print(s.DEBUG)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]

@@ -1,0 +1,146 @@
+"""Shared fixtures: bureaus, one user per role, logged-in clients, and the browser."""
+
+import os
+import shutil
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.roles import Role
+from tests.factories import BureauFactory, UserFactory
+
+# Playwright's sync API keeps an event loop in the test thread; the ORM calls made by
+# the test itself are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):
+    """Tasks run in-process unless a test starts a real worker."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def bureau(db):
+    return BureauFactory(name="深圳市盐田区民政局", division_code="440308")
+
+
+@pytest.fixture
+def other_bureau(db):
+    return BureauFactory(name="深圳市南山区民政局", division_code="440305")
+
+
+def _user(role, bureau, username=None):
+    user = UserFactory(username=username or f"{role}-{bureau.division_code}", bureau=bureau)
+    user.groups.add(Group.objects.get(name=str(role)))
+    return user
+
+
+@pytest.fixture
+def make_user(db):
+    return _user
+
+
+@pytest.fixture
+def staff_user(bureau):
+    return _user(Role.STAFF, bureau, "staff")
+
+
+@pytest.fixture
+def finance_user(bureau):
+    return _user(Role.FINANCE, bureau, "finance")
+
+
+@pytest.fixture
+def manager_user(bureau):
+    return _user(Role.MANAGER, bureau, "manager")
+
+
+@pytest.fixture
+def auditor_user(bureau):
+    return _user(Role.AUDITOR, bureau, "auditor")
+
+
+@pytest.fixture
+def admin_user(bureau):
+    user = _user(Role.ADMIN, bureau, "admin")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def other_staff_user(other_bureau):
+    return _user(Role.STAFF, other_bureau, "other-staff")
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)``: a test client logged in as ``user``."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+# --- the browser -----------------------------------------------------------------------
+
+
+def _browser_available() -> bool:
+    return shutil.which(CHROMIUM) is not None or os.path.exists(CHROMIUM)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not _browser_available():
+        message = f"Chromium not found at {CHROMIUM}"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message + " and REQUIRE_BROWSER=1", pytrace=False)
+        pytest.skip(message)
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    # An English browser: the product must still open in Chinese.
+    return {**browser_context_args, "locale": "en-US", "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def login_page(page, live_server):
+    """``login_page(username, password)``: log in through the real form."""
+
+    def login(username, password):
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    return login

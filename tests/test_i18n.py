@@ -1,0 +1,24 @@
+"""English is complete: every Chinese string of the product has an English translation."""
+
+from pathlib import Path
+
+import polib
+
+LOCALE = Path(__file__).resolve().parents[1] / "locale"
+
+
+def test_the_english_catalogue_translates_every_message():
+    catalogue = polib.pofile(str(LOCALE / "en" / "LC_MESSAGES" / "django.po"))
+    untranslated = [e.msgid for e in catalogue.untranslated_entries()]
+    fuzzy = [e.msgid for e in catalogue.fuzzy_entries()]
+    assert len(catalogue) > 0
+    assert untranslated == []
+    assert fuzzy == []
+
+
+def test_the_compiled_catalogue_is_up_to_date():
+    po = polib.pofile(str(LOCALE / "en" / "LC_MESSAGES" / "django.po"))
+    mo = polib.mofile(str(LOCALE / "en" / "LC_MESSAGES" / "django.mo"))
+    compiled = {(e.msgctxt, e.msgid): e.msgstr for e in mo}
+    source = {(e.msgctxt, e.msgid): e.msgstr for e in po.translated_entries()}
+    assert compiled == source
