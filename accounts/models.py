@@ -45,6 +45,7 @@ class Bureau(models.Model):
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
         ordering = ["division_code", "name"]
+        permissions = [("view_history", _("可查看变更历史"))]
         indexes = [models.Index(fields=["division_code"], name="bureau_division_idx")]
 
     def __str__(self):

@@ -27,15 +27,25 @@ def _crud(app_label: str, *models_: str, actions=("add", "change", "view")) -> l
     return [f"{app_label}.{action}_{model}" for model in models_ for action in actions]
 
 
+CONTRACT_MODELS = ("provider", "project", "annualgoal", "award", "contract", "contractattachment")
+READ_CONTRACTS = _crud("contracts", *CONTRACT_MODELS, actions=("view",))
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.STAFF: [],
-    Role.FINANCE: [],
-    Role.MANAGER: [],
-    Role.AUDITOR: [],
+    # 业务科室: registers providers, projects and contracts; tracks documents and outputs.
+    Role.STAFF: [*_crud("contracts", *CONTRACT_MODELS)],
+    # 财务: keeps budgets and payment schedules; records payments and deductions.
+    Role.FINANCE: [*READ_CONTRACTS],
+    # 分管领导: reads dashboards, approves evaluations; read-mostly.
+    Role.MANAGER: [*READ_CONTRACTS, "accounts.view_history"],
+    # 审计/评估: reads everything of the bureau, history included.
+    Role.AUDITOR: [*READ_CONTRACTS, "accounts.view_history"],
+    # 系统管理员: users, bureaus, reminder schedules; reads the records.
     Role.ADMIN: [
         *_crud("accounts", "user", "bureau"),
         "accounts.delete_user",
+        "accounts.view_history",
         "auth.view_group",
+        *READ_CONTRACTS,
     ],
 }
 

@@ -8,6 +8,10 @@ from django.utils.translation import gettext_lazy as _
 # permission, but the view checks it again: menus are not access control.
 NAVIGATION = [
     (_("首页"), "home", "house", None),
+    (_("合同"), "contracts:contract-list", "file-earmark-text", "contracts.view_contract"),
+    (_("服务项目"), "contracts:project-list", "kanban", "contracts.view_project"),
+    (_("中标"), "contracts:award-list", "award", "contracts.view_award"),
+    (_("服务机构"), "contracts:provider-list", "people", "contracts.view_provider"),
 ]
 
 

@@ -8,6 +8,7 @@ from config import views
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("accounts/", include("accounts.urls")),
+    path("contracts/", include("contracts.urls")),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -135,6 +135,8 @@ def browser_context_args(browser_context_args):
 def login_page(page, live_server):
     """``login_page(username, password)``: log in through the real form."""
 
+    page.set_default_timeout(10_000)
+
     def login(username, password):
         page.goto(live_server.url + "/accounts/login/")
         page.fill("input[name=username]", username)

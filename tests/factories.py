@@ -32,3 +32,62 @@ class UserFactory(DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+# --- contracts ---------------------------------------------------------------------------
+
+import datetime  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from contracts.models import Award, Contract, Project, Provider  # noqa: E402
+from contracts.validators import credit_code_check_digit  # noqa: E402
+
+
+def credit_code(n: int, region: str = "440308") -> str:
+    body = f"52{region}MJ{n:07d}"
+    return body + credit_code_check_digit(body)
+
+
+class ProviderFactory(DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    bureau = factory.SubFactory(BureauFactory)
+    name = factory.Sequence(lambda n: f"测试社工服务中心{n}")
+    credit_code = factory.Sequence(lambda n: credit_code(n + 1))
+
+
+class ProjectFactory(DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    bureau = factory.SubFactory(BureauFactory)
+    name = factory.Sequence(lambda n: f"测试社工服务项目{n}")
+    service_field = "social_welfare"
+
+
+class AwardFactory(DjangoModelFactory):
+    class Meta:
+        model = Award
+
+    project = factory.SubFactory(ProjectFactory)
+    provider = factory.SubFactory(ProviderFactory, bureau=factory.SelfAttribute("..project.bureau"))
+    procurement_method = Award.Method.OPEN_TENDER
+    award_date = datetime.date(2021, 8, 1)
+    term_start = datetime.date(2021, 9, 1)
+    term_months = 40
+    annual_amount = Decimal("1014000.00")
+
+
+class ContractFactory(DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    award = factory.SubFactory(AwardFactory)
+    bureau = factory.SelfAttribute("award.project.bureau")
+    number = factory.Sequence(lambda n: f"HT-{n:05d}")
+    title = "2023-2024年度合同"
+    signed_on = datetime.date(2023, 7, 25)
+    start = datetime.date(2023, 8, 1)
+    end = datetime.date(2024, 7, 31)
+    amount = Decimal("1014000.00")

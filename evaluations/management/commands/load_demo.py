@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import demo as accounts_demo
+from contracts import demo as contracts_demo
 
 
 class Command(BaseCommand):
@@ -29,7 +30,8 @@ class Command(BaseCommand):
                 "确需载入请加 --force。"
             )
         with transaction.atomic():
-            accounts_demo.load()
+            context = accounts_demo.load()
+            context = contracts_demo.load(context)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         self.stdout.write(
             f"演示用户：admin / manager / finance / staff / auditor，密码 {accounts_demo.DEMO_PASSWORD}"

@@ -1,0 +1,420 @@
+"""Pages of the contracts register. Thin: selectors read, services write."""
+
+from django.contrib import messages
+from django.http import FileResponse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import DetailView, FormView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from accounts.mixins import PermissionMixin, ScopedObjectMixin, ServiceFormMixin, history_visible
+from contracts import selectors, services
+from contracts.filters import AwardFilter, ContractFilter, ProjectFilter, ProviderFilter
+from contracts.forms import (
+    AnnualGoalForm,
+    AttachmentForm,
+    AwardForm,
+    ContractForm,
+    ProjectForm,
+    ProviderForm,
+    TerminateForm,
+)
+from contracts.tables import AwardTable, ContractTable, ProjectTable, ProviderTable
+
+PAGE_SIZE = 25
+
+
+class RegisterListView(PermissionMixin, SingleTableMixin, FilterView):
+    """A filtered, sorted, paginated list of one kind of record."""
+
+    template_name = "contracts/list.html"
+    table_pagination = {"per_page": PAGE_SIZE}
+    title = ""
+    create_url = ""
+    create_permission = ""
+    export_url = ""
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title
+        context["create_url"] = self.create_url
+        context["can_create"] = self.request.user.has_perm(self.create_permission)
+        context["export_url"] = self.export_url
+        return context
+
+
+class RegisterDetailView(ScopedObjectMixin, DetailView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["show_history"] = history_visible(self.request.user)
+        if context["show_history"]:
+            context["history"] = selectors.history_of(self.object)
+        return context
+
+
+class RegisterFormView(ServiceFormMixin, PermissionMixin, FormView):
+    template_name = "contracts/form.html"
+    title = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title
+        context["cancel_url"] = self.request.GET.get("back") or ""
+        return context
+
+
+class RegisterEditView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    template_name = "contracts/form.html"
+    title = ""
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.object
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title
+        context["object"] = self.object
+        context["cancel_url"] = self.object.get_absolute_url()
+        return context
+
+
+# --- providers ----------------------------------------------------------------------------
+
+
+class ProviderListView(RegisterListView):
+    permission_required = "contracts.view_provider"
+    table_class = ProviderTable
+    filterset_class = ProviderFilter
+    title = _("服务机构")
+    create_url = "contracts:provider-create"
+    create_permission = "contracts.add_provider"
+
+    def get_queryset(self):
+        return selectors.provider_list(user=self.request.user).order_by("name")
+
+
+class ProviderDetailView(RegisterDetailView):
+    permission_required = "contracts.view_provider"
+    template_name = "contracts/provider_detail.html"
+
+    def get_scoped_object(self):
+        return selectors.provider_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["awards"] = self.object.awards.select_related("project").order_by("-award_date")
+        return context
+
+
+class ProviderCreateView(RegisterFormView):
+    permission_required = "contracts.add_provider"
+    form_class = ProviderForm
+    title = _("登记服务机构")
+    success_message = _("服务机构已登记。")
+
+    def perform(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "bureau"}
+        return services.provider_create(
+            actor=self.request.user, bureau=form.chosen_bureau(self.request.user), **data
+        )
+
+    def warnings(self, obj):
+        return services.provider_warnings(obj)
+
+
+class ProviderUpdateView(RegisterEditView):
+    permission_required = "contracts.change_provider"
+    form_class = ProviderForm
+    title = _("修改服务机构")
+    success_message = _("服务机构已保存。")
+
+    def get_scoped_object(self):
+        return selectors.provider_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def perform(self, form):
+        return services.provider_update(
+            actor=self.request.user, provider=self.object, **form.cleaned_data
+        )
+
+    def warnings(self, obj):
+        return services.provider_warnings(obj)
+
+
+# --- projects -----------------------------------------------------------------------------
+
+
+class ProjectListView(RegisterListView):
+    permission_required = "contracts.view_project"
+    table_class = ProjectTable
+    filterset_class = ProjectFilter
+    title = _("服务项目")
+    create_url = "contracts:project-create"
+    create_permission = "contracts.add_project"
+
+    def get_queryset(self):
+        return selectors.project_list(user=self.request.user).order_by("name")
+
+
+class ProjectDetailView(RegisterDetailView):
+    permission_required = "contracts.view_project"
+    template_name = "contracts/project_detail.html"
+
+    def get_scoped_object(self):
+        return selectors.project_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["goals"] = self.object.annual_goals.order_by("-year")
+        context["awards"] = self.object.awards.select_related("provider").order_by("-award_date")
+        context["goal_form"] = AnnualGoalForm()
+        return context
+
+
+class ProjectCreateView(RegisterFormView):
+    permission_required = "contracts.add_project"
+    form_class = ProjectForm
+    title = _("登记服务项目")
+    success_message = _("服务项目已登记。")
+
+    def perform(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "bureau"}
+        return services.project_create(
+            actor=self.request.user, bureau=form.chosen_bureau(self.request.user), **data
+        )
+
+
+class ProjectUpdateView(RegisterEditView):
+    permission_required = "contracts.change_project"
+    form_class = ProjectForm
+    title = _("修改服务项目")
+    success_message = _("服务项目已保存。")
+
+    def get_scoped_object(self):
+        return selectors.project_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def perform(self, form):
+        return services.project_update(
+            actor=self.request.user, project=self.object, **form.cleaned_data
+        )
+
+
+class AnnualGoalSetView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    """Add or replace one year's goals of a project (a form on the project page)."""
+
+    permission_required = "contracts.change_project"
+    form_class = AnnualGoalForm
+    template_name = "contracts/form.html"
+
+    def get_scoped_object(self):
+        return selectors.project_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("user")
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("年度目标：%(project)s") % {"project": self.object}
+        context["cancel_url"] = self.object.get_absolute_url()
+        return context
+
+    def perform(self, form):
+        services.annual_goal_set(actor=self.request.user, project=self.object, **form.cleaned_data)
+        messages.success(self.request, _("年度目标已保存。"))
+        return self.object
+
+
+# --- awards -------------------------------------------------------------------------------
+
+
+class AwardListView(RegisterListView):
+    permission_required = "contracts.view_award"
+    table_class = AwardTable
+    filterset_class = AwardFilter
+    title = _("中标信息")
+    create_url = "contracts:award-create"
+    create_permission = "contracts.add_award"
+
+    def get_queryset(self):
+        return selectors.award_list(user=self.request.user).order_by("-award_date")
+
+
+class AwardDetailView(RegisterDetailView):
+    permission_required = "contracts.view_award"
+    template_name = "contracts/award_detail.html"
+
+    def get_scoped_object(self):
+        return selectors.award_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["contracts"] = selectors.with_status(self.object.contracts.all()).order_by("start")
+        return context
+
+
+class AwardCreateView(RegisterFormView):
+    permission_required = "contracts.add_award"
+    form_class = AwardForm
+    title = _("登记中标")
+    success_message = _("中标信息已登记。")
+
+    def get_initial(self):
+        return {"project": self.request.GET.get("project")}
+
+    def perform(self, form):
+        return services.award_create(actor=self.request.user, **form.cleaned_data)
+
+
+class AwardUpdateView(RegisterEditView):
+    permission_required = "contracts.change_award"
+    form_class = AwardForm
+    title = _("修改中标信息")
+    success_message = _("中标信息已保存。")
+
+    def get_scoped_object(self):
+        return selectors.award_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def perform(self, form):
+        return services.award_update(
+            actor=self.request.user, award=self.object, **form.cleaned_data
+        )
+
+
+# --- contracts ----------------------------------------------------------------------------
+
+
+class ContractListView(RegisterListView):
+    permission_required = "contracts.view_contract"
+    table_class = ContractTable
+    filterset_class = ContractFilter
+    title = _("合同")
+    create_url = "contracts:contract-create"
+    create_permission = "contracts.add_contract"
+
+    def get_queryset(self):
+        return selectors.contract_list(user=self.request.user)
+
+
+class ContractDetailView(RegisterDetailView):
+    permission_required = "contracts.view_contract"
+    template_name = "contracts/contract_detail.html"
+
+    def get_scoped_object(self):
+        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["attachments"] = self.object.attachments.select_related("uploaded_by")
+        context["terminate_form"] = TerminateForm()
+        context["attachment_form"] = AttachmentForm()
+        context["warnings"] = services.contract_warnings(self.object)
+        return context
+
+
+class ContractCreateView(RegisterFormView):
+    permission_required = "contracts.add_contract"
+    form_class = ContractForm
+    title = _("登记合同")
+    success_message = _("合同已登记。")
+
+    def get_initial(self):
+        return {"award": self.request.GET.get("award"), "owner": self.request.user.pk}
+
+    def perform(self, form):
+        return services.contract_create(actor=self.request.user, **form.cleaned_data)
+
+    def warnings(self, obj):
+        return services.contract_warnings(obj)
+
+
+class ContractUpdateView(RegisterEditView):
+    permission_required = "contracts.change_contract"
+    form_class = ContractForm
+    title = _("修改合同")
+    success_message = _("合同已保存。")
+
+    def get_scoped_object(self):
+        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def perform(self, form):
+        return services.contract_update(
+            actor=self.request.user, contract=self.object, **form.cleaned_data
+        )
+
+    def warnings(self, obj):
+        return services.contract_warnings(obj)
+
+
+class ContractTerminateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "contracts.change_contract"
+    form_class = TerminateForm
+    template_name = "contracts/form.html"
+
+    def get_scoped_object(self):
+        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("user")
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("终止合同：%(contract)s") % {"contract": self.object}
+        context["cancel_url"] = self.object.get_absolute_url()
+        return context
+
+    def perform(self, form):
+        contract = services.contract_terminate(
+            actor=self.request.user, contract=self.object, **form.cleaned_data
+        )
+        messages.success(self.request, _("合同已终止。"))
+        return contract
+
+
+class AttachmentAddView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "contracts.change_contract"
+    form_class = AttachmentForm
+    template_name = "contracts/form.html"
+
+    def get_scoped_object(self):
+        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("user")
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("上传附件：%(contract)s") % {"contract": self.object}
+        context["cancel_url"] = self.object.get_absolute_url()
+        context["multipart"] = True
+        return context
+
+    def perform(self, form):
+        services.attachment_add(actor=self.request.user, contract=self.object, **form.cleaned_data)
+        messages.success(self.request, _("附件已上传。"))
+        return self.object
+
+
+class AttachmentDownloadView(PermissionMixin, View):
+    permission_required = "contracts.view_contract"
+
+    def get(self, request, pk):
+        attachment = selectors.attachment_get(user=request.user, pk=pk)
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=False,
+            filename=f"{attachment.title}.pdf",
+            content_type="application/pdf",
+        )
