@@ -248,7 +248,9 @@ def contract_terminate(
     *, actor: User, contract: Contract, terminated_on: datetime.date, reason: str
 ) -> Contract:
     contract = (
-        Contract.objects.select_for_update().select_related("award", "owner").get(pk=contract.pk)
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("award", "owner")
+        .get(pk=contract.pk)
     )
     if contract.terminated_on is not None:
         raise ValidationError(_("该合同已于 %(date)s 终止。") % {"date": contract.terminated_on})
