@@ -1,9 +1,9 @@
 """Bureaus (购买单位) and the people who work in them."""
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -62,6 +62,13 @@ class Bureau(models.Model):
         return code
 
 
+class UserManager(BaseUserManager):
+    """Users come with their bureau: every scoped query starts from it."""
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("bureau")
+
+
 class User(AbstractUser):
     """A person who logs in. Belongs to exactly one bureau; roles are groups."""
 
@@ -77,6 +84,8 @@ class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
 
+    objects = UserManager()
+
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
@@ -84,11 +93,14 @@ class User(AbstractUser):
     def __str__(self):
         return self.full_name or self.username
 
-    @cached_property
+    @property
     def role_names(self) -> frozenset[str]:
+        """The names of the user's role groups (read with the permissions when possible)."""
         if not self.is_authenticated:
             return frozenset()
-        return frozenset(self.groups.values_list("name", flat=True))
+        if not hasattr(self, "_role_names"):
+            self._role_names = frozenset(self.groups.values_list("name", flat=True))
+        return self._role_names
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_names.intersection(str(r) for r in roles))

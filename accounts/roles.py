@@ -29,16 +29,60 @@ def _crud(app_label: str, *models_: str, actions=("add", "change", "view")) -> l
 
 CONTRACT_MODELS = ("provider", "project", "annualgoal", "award", "contract", "contractattachment")
 READ_CONTRACTS = _crud("contracts", *CONTRACT_MODELS, actions=("view",))
+PAYMENT_MODELS = (
+    "budget",
+    "budgetadjustment",
+    "progresscheckpoint",
+    "audit",
+    "installment",
+    "installmenttransition",
+    "requireddocument",
+    "deduction",
+    "payment",
+)
+READ_PAYMENTS = _crud("payments", *PAYMENT_MODELS, actions=("view",))
+DASHBOARD = "payments.view_dashboard"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # 业务科室: registers providers, projects and contracts; tracks documents and outputs.
-    Role.STAFF: [*_crud("contracts", *CONTRACT_MODELS)],
+    Role.STAFF: [
+        *_crud("contracts", *CONTRACT_MODELS),
+        *READ_PAYMENTS,
+        *_crud("payments", "audit", "requireddocument"),
+        "payments.change_installment",
+        "payments.request_documents",
+        "payments.submit_documents",
+        "payments.review_installment",
+        "payments.hold_installment",
+    ],
     # 财务: keeps budgets and payment schedules; records payments and deductions.
-    Role.FINANCE: [*READ_CONTRACTS],
+    Role.FINANCE: [
+        *READ_CONTRACTS,
+        *READ_PAYMENTS,
+        DASHBOARD,
+        *_crud("payments", "budget", "budgetadjustment", "installment", "audit"),
+        *_crud("payments", "requireddocument", "deduction"),
+        *_crud("payments", "progresscheckpoint", actions=("add", "change", "delete")),
+        "payments.add_payment",
+        "payments.request_documents",
+        "payments.submit_documents",
+        "payments.review_installment",
+        "payments.approve_installment",
+        "payments.hold_installment",
+        "payments.cancel_installment",
+    ],
     # 分管领导: reads dashboards, approves evaluations; read-mostly.
-    Role.MANAGER: [*READ_CONTRACTS, "accounts.view_history"],
+    Role.MANAGER: [
+        *READ_CONTRACTS,
+        *READ_PAYMENTS,
+        DASHBOARD,
+        "accounts.view_history",
+        "payments.approve_installment",
+        "payments.hold_installment",
+        "payments.cancel_installment",
+    ],
     # 审计/评估: reads everything of the bureau, history included.
-    Role.AUDITOR: [*READ_CONTRACTS, "accounts.view_history"],
+    Role.AUDITOR: [*READ_CONTRACTS, *READ_PAYMENTS, DASHBOARD, "accounts.view_history"],
     # 系统管理员: users, bureaus, reminder schedules; reads the records.
     Role.ADMIN: [
         *_crud("accounts", "user", "bureau"),
@@ -46,6 +90,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_history",
         "auth.view_group",
         *READ_CONTRACTS,
+        *READ_PAYMENTS,
+        DASHBOARD,
+        *_crud("payments", "progresscheckpoint", actions=("add", "change", "delete")),
     ],
 }
 

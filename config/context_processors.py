@@ -4,22 +4,59 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-# (label, url name, icon, permission needed). A link shows only when the user holds the
-# permission, but the view checks it again: menus are not access control.
+# (label, url name, icon, permission needed), or a group: (label, icon, [items]). A link
+# shows only when the user holds the permission, but the view checks it again: menus are
+# not access control.
 NAVIGATION = [
     (_("首页"), "home", "house", None),
-    (_("合同"), "contracts:contract-list", "file-earmark-text", "contracts.view_contract"),
-    (_("服务项目"), "contracts:project-list", "kanban", "contracts.view_project"),
-    (_("中标"), "contracts:award-list", "award", "contracts.view_award"),
-    (_("服务机构"), "contracts:provider-list", "people", "contracts.view_provider"),
+    (_("执行看板"), "payments:dashboard", "speedometer2", "payments.view_dashboard"),
+    (
+        _("合同管理"),
+        "file-earmark-text",
+        [
+            (_("合同"), "contracts:contract-list", "file-earmark-text", "contracts.view_contract"),
+            (_("服务项目"), "contracts:project-list", "kanban", "contracts.view_project"),
+            (_("中标"), "contracts:award-list", "award", "contracts.view_award"),
+            (_("服务机构"), "contracts:provider-list", "people", "contracts.view_provider"),
+        ],
+    ),
+    (
+        _("资金支付"),
+        "cash-coin",
+        [
+            (
+                _("分期款"),
+                "payments:installment-list",
+                "calendar-check",
+                "payments.view_installment",
+            ),
+            (_("支付台账"), "payments:payment-list", "journal-text", "payments.view_payment"),
+            (_("预算"), "payments:budget-list", "piggy-bank", "payments.view_budget"),
+            (_("序时进度"), "payments:checkpoints", "graph-up", "payments.add_progresscheckpoint"),
+            (_("审计与评估"), "payments:audit-list", "clipboard-check", "payments.view_audit"),
+        ],
+    ),
 ]
+
+
+def _item(user, label, url_name, icon, perm):
+    if perm is None or user.has_perm(perm):
+        return {"label": label, "url": reverse(url_name), "icon": icon}
+    return None
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     items = []
     if user is not None and user.is_authenticated:
-        for label, url_name, icon, perm in NAVIGATION:
-            if perm is None or user.has_perm(perm):
-                items.append({"label": label, "url": reverse(url_name), "icon": icon})
+        for entry in NAVIGATION:
+            if len(entry) == 3:  # a group
+                label, icon, children = entry
+                links = [link for link in (_item(user, *child) for child in children) if link]
+                if links:
+                    items.append({"label": label, "icon": icon, "children": links})
+            else:
+                link = _item(user, *entry)
+                if link:
+                    items.append(link)
     return {"nav_items": items, "app_version": settings.VERSION}

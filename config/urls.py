@@ -4,11 +4,16 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from config import views
+from payments import views as payment_views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("accounts/", include("accounts.urls")),
+    # The contract page with its installments (payments extends the contracts app's page).
+    path("contracts/<int:pk>/", payment_views.ContractDetailView.as_view()),
     path("contracts/", include("contracts.urls")),
+    path("payments/", include("payments.urls")),
+    path("api/v1/execution/", payment_views.ExecutionApiView.as_view(), name="api-execution"),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

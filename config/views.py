@@ -6,6 +6,10 @@ from django.views.generic import TemplateView
 # The page each role starts from. Roles not listed see the general home page.
 ROLE_HOME = {
     "admin": "admin:index",
+    "manager": "payments:dashboard",
+    "auditor": "payments:dashboard",
+    "finance": "payments:installment-list",
+    "staff": "contracts:contract-list",
 }
 
 

@@ -91,3 +91,30 @@ class ContractFactory(DjangoModelFactory):
     start = datetime.date(2023, 8, 1)
     end = datetime.date(2024, 7, 31)
     amount = Decimal("1014000.00")
+
+
+# --- payments ----------------------------------------------------------------------------
+
+from payments.models import Audit, Budget  # noqa: E402
+
+
+class BudgetFactory(DjangoModelFactory):
+    class Meta:
+        model = Budget
+
+    project = factory.SubFactory(ProjectFactory)
+    bureau = factory.SelfAttribute("project.bureau")
+    year = 2024
+    initial_amount = Decimal("1014000.00")
+    issued_amount = Decimal("1014000.00")
+
+
+class AuditFactory(DjangoModelFactory):
+    class Meta:
+        model = Audit
+
+    bureau = factory.SubFactory(BureauFactory)
+    kind = Audit.Kind.AUDIT
+    firm = "深圳某会计师事务所"
+    year = 2024
+    started_on = datetime.date(2024, 8, 1)

@@ -11,14 +11,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_manager_logs_in_in_chinese_and_switches_to_english(login_page, manager_user):
     page = login_page("manager", TEST_PASSWORD)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    expect(page.locator("#page-title")).to_have_text("首页")
+    expect(page.locator("#page-title")).to_have_text("预算执行看板")
     expect(page.locator("nav")).to_contain_text("退出登录")
 
     page.select_option("#language-select", "en")
     page.wait_for_load_state()
 
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.locator("#page-title")).to_have_text("Home")
+    expect(page.locator("#page-title")).to_have_text("Budget execution dashboard")
     expect(page.locator("nav")).to_contain_text("Log out")
     expect(page.locator("footer")).to_contain_text("Version")
 

@@ -22,3 +22,17 @@ def test_the_compiled_catalogue_is_up_to_date():
     compiled = {(e.msgctxt, e.msgid): e.msgstr for e in mo}
     source = {(e.msgctxt, e.msgid): e.msgstr for e in po.translated_entries()}
     assert compiled == source
+
+
+def test_every_translation_keeps_the_placeholders_of_its_message():
+    import re
+
+    catalogue = polib.pofile(str(LOCALE / "en" / "LC_MESSAGES" / "django.po"))
+    placeholder = re.compile(r"%\(\w+\)s|%%")
+    wrong = []
+    for entry in catalogue.translated_entries():
+        translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        for translation in translations:
+            if sorted(placeholder.findall(entry.msgid)) != sorted(placeholder.findall(translation)):
+                wrong.append(entry.msgid)
+    assert wrong == []

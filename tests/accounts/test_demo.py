@@ -8,12 +8,12 @@ from accounts.models import Bureau, User
 
 pytestmark = pytest.mark.django_db
 
-HOME_TITLES = {
-    "admin": "系统管理",
-    "manager": "首页",
-    "finance": "首页",
-    "staff": "首页",
-    "auditor": "首页",
+HOME_PAGES = {
+    "admin": ("/admin/", "系统管理"),
+    "manager": ("/payments/dashboard/", "预算执行看板"),
+    "finance": ("/payments/installments/", "分期款"),
+    "staff": ("/contracts/", "合同"),
+    "auditor": ("/payments/dashboard/", "预算执行看板"),
 }
 
 
@@ -65,4 +65,6 @@ def test_each_demo_user_logs_in_to_their_home_page(client, settings, username):
     user = User.objects.get(username=username)
     assert response.context["user"] == user
     assert user.role == username
-    assert HOME_TITLES[username] in response.content.decode()
+    path, title = HOME_PAGES[username]
+    assert response.redirect_chain[-1][0] == path
+    assert title in response.content.decode()

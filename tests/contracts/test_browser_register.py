@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from contracts.models import Award, Contract, Project, Provider
+from tests.browser import go_to
 from tests.factories import TEST_PASSWORD, credit_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +19,7 @@ def test_staff_registers_the_whole_chain_from_the_browser(login_page, live_serve
     page = login_page("staff", TEST_PASSWORD)
 
     # A provider, first with a wrong credit code.
-    page.click('nav >> text="服务机构"')
+    go_to(page, "合同管理", "服务机构")
     page.click("#create-link")
     page.fill("#id_name", "深圳市春晖社工服务中心")
     good_code = credit_code(42)
@@ -33,7 +34,7 @@ def test_staff_registers_the_whole_chain_from_the_browser(login_page, live_serve
     expect(page.locator("#page-title")).to_have_text("深圳市春晖社工服务中心")
 
     # A project.
-    page.click('nav >> text="服务项目"')
+    go_to(page, "合同管理", "服务项目")
     page.click("#create-link")
     page.fill("#id_name", "婚姻家庭社工服务项目")
     page.select_option("#id_service_field", label="婚姻家庭")
@@ -80,6 +81,6 @@ def test_staff_registers_the_whole_chain_from_the_browser(login_page, live_serve
     contract = Contract.objects.get()
     assert contract.owner == staff_user
 
-    page.click('nav >> text="合同"')
+    go_to(page, "合同管理", "合同")
     expect(page.locator("#contract-table")).to_contain_text("YT-HY-2024-01")
     expect(page.locator("#contract-table")).to_contain_text("88.00")

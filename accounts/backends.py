@@ -1,0 +1,42 @@
+"""Authentication backend: Django's ModelBackend, reading a user's permissions and role
+names in one query instead of three (user permissions, group permissions, groups).
+
+Every page checks permissions and shows the user's role, so this query runs on every
+request; the dashboards' query budgets count it.
+"""
+
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.db.models import CharField, Value
+
+
+class RoleModelBackend(ModelBackend):
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            if user_obj.is_superuser:
+                return super().get_all_permissions(user_obj, obj)
+            by_role = (
+                Group.objects.filter(user=user_obj)
+                .order_by()
+                .values_list(
+                    "name", "permissions__content_type__app_label", "permissions__codename"
+                )
+            )
+            direct = (
+                Permission.objects.filter(user=user_obj)
+                .order_by()
+                .values_list(
+                    Value("", output_field=CharField()), "content_type__app_label", "codename"
+                )
+            )
+            perms, roles = set(), set()
+            for role, app_label, codename in by_role.union(direct, all=True):
+                if role:
+                    roles.add(role)
+                if codename:
+                    perms.add(f"{app_label}.{codename}")
+            user_obj._perm_cache = perms
+            user_obj._role_names = frozenset(roles)
+        return user_obj._perm_cache

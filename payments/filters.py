@@ -1,0 +1,114 @@
+"""List filters of the payments app (django-filter)."""
+
+import datetime
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.selectors import bureau_scope
+from contracts.filters import SEARCH_WIDGET, YearFilter
+from contracts.models import Project
+from payments.models import Audit, Budget, Installment, Payment
+from payments.selectors import late_filter
+
+
+class InstallmentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+    year = YearFilter(field_name="due_date__year", help_text=_("应付日期所在年度"))
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=Installment.Status.choices)
+    project = django_filters.ModelChoiceFilter(
+        label=_("服务项目"), field_name="contract__award__project", queryset=Project.objects.none()
+    )
+    late = django_filters.BooleanFilter(
+        label=_("仅显示逾期"), method="only_late", widget=django_filters.widgets.BooleanWidget()
+    )
+
+    class Meta:
+        model = Installment
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["project"].queryset = Project.objects.filter(bureau_scope(user=user))
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(contract__number__icontains=value)
+            | Q(contract__title__icontains=value)
+            | Q(contract__award__project__name__icontains=value)
+            | Q(contract__award__provider__name__icontains=value)
+        )
+
+    def only_late(self, queryset, name, value):
+        if value:
+            return queryset.filter(late_filter(timezone.localdate()))
+        return queryset
+
+
+class PaymentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+    year = YearFilter(method="in_year", help_text=_("支付日期所在年度"))
+    project = django_filters.ModelChoiceFilter(
+        label=_("服务项目"),
+        field_name="installment__contract__award__project",
+        queryset=Project.objects.none(),
+    )
+    kind = django_filters.ChoiceFilter(label=_("类型"), choices=Payment.Kind.choices)
+
+    class Meta:
+        model = Payment
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["project"].queryset = Project.objects.filter(bureau_scope(user=user))
+
+    def in_year(self, queryset, name, value):
+        year = int(value)
+        return queryset.filter(
+            paid_on__gte=datetime.date(year, 1, 1), paid_on__lte=datetime.date(year, 12, 31)
+        )
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(voucher_number__icontains=value)
+            | Q(installment__contract__number__icontains=value)
+            | Q(installment__contract__award__project__name__icontains=value)
+        )
+
+
+class BudgetFilter(django_filters.FilterSet):
+    year = YearFilter(field_name="year")
+    project = django_filters.ModelChoiceFilter(
+        label=_("服务项目"), field_name="project", queryset=Project.objects.none()
+    )
+
+    class Meta:
+        model = Budget
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["project"].queryset = Project.objects.filter(bureau_scope(user=user))
+
+
+class AuditFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+    year = YearFilter(field_name="year")
+    kind = django_filters.ChoiceFilter(label=_("类型"), choices=Audit.Kind.choices)
+
+    class Meta:
+        model = Audit
+        fields = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(firm__icontains=value)
+            | Q(report_number__icontains=value)
+            | Q(project__name__icontains=value)
+        )

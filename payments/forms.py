@@ -1,0 +1,262 @@
+"""Forms of the payments app. They collect input; the services decide."""
+
+import uuid
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.selectors import bureau_scope
+from contracts.forms import DateInput
+from contracts.models import Project
+from payments.models import Audit, Budget, BudgetAdjustment, Installment, RequiredDocument
+
+
+class BudgetForm(forms.ModelForm):
+    class Meta:
+        model = Budget
+        fields = ["project", "year", "initial_amount", "issued_amount", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {
+            "initial_amount": _("单位：元，精确到分。"),
+            "issued_amount": _("单位：元。财政实际下达（到位）的资金；预算执行率以此为分母。"),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.filter(bureau_scope(user=user))
+        if self.instance.pk:
+            self.fields["project"].disabled = True
+            self.fields["year"].disabled = True
+        else:
+            self.fields["year"].initial = timezone.localdate().year
+
+    def validate_unique(self):
+        # The service reports a second budget for the same project and year.
+        pass
+
+
+class BudgetAdjustmentForm(forms.ModelForm):
+    class Meta:
+        model = BudgetAdjustment
+        fields = ["direction", "amount", "adjusted_on", "reason"]
+        widgets = {"adjusted_on": DateInput(), "reason": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class CheckpointForm(forms.Form):
+    month = forms.TypedChoiceField(
+        label=_("月份（月底）"),
+        coerce=int,
+        choices=[(m, _("%(m)s月底") % {"m": m}) for m in range(1, 13)],
+    )
+    target_percent = forms.DecimalField(
+        label=_("序时进度目标（%）"), min_value=0, max_value=100, decimal_places=2
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class ScheduleTemplateForm(forms.Form):
+    template = forms.CharField(
+        label=_("分期比例"),
+        initial="30/40/30",
+        help_text=_("按比例生成各期金额，例如 30/40/30；四舍五入的尾差计入最后一期。"),
+    )
+    due_dates = forms.CharField(
+        label=_("各期应付日期"),
+        required=False,
+        help_text=_(
+            "可选，以逗号分隔，例如 2024-09-30,2025-03-31,2025-07-31；留空则在服务期内均匀分布。"
+        ),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def clean_due_dates(self):
+        import datetime
+
+        text = self.cleaned_data["due_dates"].replace("，", ",").strip()
+        if not text:
+            return None
+        try:
+            return [
+                datetime.date.fromisoformat(part.strip())
+                for part in text.split(",")
+                if part.strip()
+            ]
+        except ValueError as exc:
+            raise forms.ValidationError(_("日期格式应为 YYYY-MM-DD，以逗号分隔。")) from exc
+
+
+class ScheduleRowForm(forms.Form):
+    pk = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    number = forms.IntegerField(label=_("期次"), min_value=1)
+    percent = forms.DecimalField(
+        label=_("比例（%）"), required=False, min_value=0, max_value=100, decimal_places=2
+    )
+    planned_amount = forms.DecimalField(
+        label=_("计划金额（元）"), required=False, min_value=0.01, decimal_places=2, max_digits=14
+    )
+    due_date = forms.DateField(label=_("应付日期"), widget=DateInput())
+    documents_due = forms.DateField(label=_("资料提交期限"), required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("percent") is None
+            and data.get("planned_amount") is None
+            and not data.get("DELETE")
+        ):
+            raise forms.ValidationError(_("每一期须填写金额或比例。"))
+        return data
+
+
+ScheduleFormSet = forms.formset_factory(ScheduleRowForm, extra=1, can_delete=True)
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(choices=Installment.Status.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class DocumentReceiveForm(forms.Form):
+    received_on = forms.DateField(label=_("收到日期"), required=False, widget=DateInput())
+    note = forms.CharField(label=_("备注"), required=False, max_length=200)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class DocumentAddForm(forms.Form):
+    kind = forms.ChoiceField(label=_("资料类型"), choices=RequiredDocument.Kind.choices)
+    name = forms.CharField(label=_("资料名称"), required=False, max_length=100)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class InstallmentDetailsForm(forms.Form):
+    delay_reason = forms.CharField(
+        label=_("延迟原因"),
+        required=False,
+        max_length=200,
+        help_text=_("例如：服务机构提交资料不及时导致财务封账。"),
+    )
+    documents_due = forms.DateField(label=_("资料提交期限"), required=False, widget=DateInput())
+    gates = forms.ModelMultipleChoiceField(
+        label=_("前置审计/评估"),
+        queryset=Audit.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("这些审计或评估出具报告后，本期款才能审批。"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["gates"].queryset = Audit.objects.filter(bureau_scope(user=user))
+
+
+class DeductionForm(forms.Form):
+    prefix = "deduction"  # shares the installment page with the payment form
+
+    audit = forms.ModelChoiceField(label=_("依据报告"), queryset=Audit.objects.none())
+    amount = forms.DecimalField(
+        label=_("扣减金额（元）"), min_value=0.01, decimal_places=2, max_digits=14
+    )
+    decided_on = forms.DateField(label=_("扣减日期"), widget=DateInput())
+    reason = forms.CharField(label=_("扣减原因"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["audit"].queryset = Audit.objects.filter(bureau_scope(user=user))
+        self.fields["decided_on"].initial = timezone.localdate()
+
+
+class DeductionWithdrawForm(forms.Form):
+    withdrawn_on = forms.DateField(label=_("撤销日期"), widget=DateInput())
+    reason = forms.CharField(label=_("撤销原因"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["withdrawn_on"].initial = timezone.localdate()
+
+
+class PaymentForm(forms.Form):
+    prefix = "payment"  # shares the installment page with the deduction form
+
+    paid_on = forms.DateField(label=_("支付日期"), widget=DateInput())
+    amount = forms.DecimalField(
+        label=_("支付金额（元）"), min_value=0.01, decimal_places=2, max_digits=14
+    )
+    voucher_number = forms.CharField(label=_("凭证号"), max_length=40)
+    request_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["paid_on"].initial = timezone.localdate()
+        self.fields["request_key"].initial = uuid.uuid4()
+
+
+class ReversalForm(forms.Form):
+    reversed_on = forms.DateField(label=_("冲销日期"), widget=DateInput())
+    voucher_number = forms.CharField(label=_("冲销凭证号"), max_length=40)
+    reason = forms.CharField(label=_("冲销原因"), widget=forms.Textarea(attrs={"rows": 2}))
+    request_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reversed_on"].initial = timezone.localdate()
+        self.fields["request_key"].initial = uuid.uuid4()
+
+
+class AuditForm(forms.ModelForm):
+    class Meta:
+        model = Audit
+        fields = [
+            "kind",
+            "firm",
+            "project",
+            "year",
+            "started_on",
+            "closed_on",
+            "report_number",
+            "findings",
+            "score",
+            "grade",
+            "satisfaction",
+        ]
+        widgets = {
+            "started_on": DateInput(),
+            "closed_on": DateInput(),
+            "findings": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.filter(bureau_scope(user=user))
+        if not self.instance.pk:
+            self.fields["year"].initial = timezone.localdate().year
+
+
+class ExecutionQueryForm(forms.Form):
+    """The year and as-of date of the dashboard and the API."""
+
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
+    as_of = forms.DateField(label=_("截至日期"), required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        year, as_of = data.get("year"), data.get("as_of")
+        if year and as_of and as_of.year != year:
+            raise forms.ValidationError(_("截至日期应在所选年度内。"))
+        return data

@@ -1,0 +1,499 @@
+"""Budgets, installments, audits and deductions, and posted payments.
+
+What was decided is stored (each budget, adjustment, installment, deduction and
+payment); what follows from it (paid so far, net payable, execution rate, lateness) is
+derived in :mod:`payments.selectors`. Payments are never updated or deleted: the
+database refuses it (see migration 0002), and a mistake is corrected by a reversing
+payment.
+"""
+
+import datetime
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Bureau
+from contracts.models import MONEY, Contract, Project, positive_amount
+
+CHINESE_ORDINALS = "一二三四五六七八九十"
+
+
+class Budget(models.Model):
+    """A project's budget for one fiscal (calendar) year.
+
+    全年预算数 (the full-year budget) is the initial budget plus the year's adjustments;
+    实际下达预算 (issued) is what the finance department actually released, the
+    denominator the execution rate is measured against.
+    """
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("购买单位"), on_delete=models.PROTECT, related_name="budgets"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("服务项目"), on_delete=models.PROTECT, related_name="budgets"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("预算年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    initial_amount = models.DecimalField(
+        _("年初预算（元）"), **MONEY, validators=[MinValueValidator(Decimal("0"))]
+    )
+    issued_amount = models.DecimalField(
+        _("实际下达预算（元）"),
+        **MONEY,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("财政实际下达（到位）的资金；预算执行率以此为分母。"),
+    )
+    note = models.TextField(_("说明"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("预算")
+        verbose_name_plural = _("预算")
+        ordering = ["-year", "project__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="budget_unique_project_year"),
+            models.CheckConstraint(
+                condition=Q(initial_amount__gte=0), name="budget_initial_nonnegative"
+            ),
+            models.CheckConstraint(
+                condition=Q(issued_amount__gte=0), name="budget_issued_nonnegative"
+            ),
+        ]
+        indexes = [models.Index(fields=["bureau", "year"], name="budget_bureau_year_idx")]
+        permissions = [("view_dashboard", _("可查看预算执行看板"))]
+
+    def __str__(self):
+        return f"{self.project} {self.year}"
+
+    def get_absolute_url(self):
+        return reverse("payments:budget-detail", args=[self.pk])
+
+
+class BudgetAdjustment(models.Model):
+    """A dated change to the full-year budget (追加 or 调减), with its reason."""
+
+    class Direction(models.TextChoices):
+        INCREASE = "increase", _("追加")
+        DECREASE = "decrease", _("调减")
+
+    budget = models.ForeignKey(
+        Budget, verbose_name=_("预算"), on_delete=models.PROTECT, related_name="adjustments"
+    )
+    direction = models.CharField(_("调整方向"), max_length=10, choices=Direction.choices)
+    amount = models.DecimalField(_("调整金额（元）"), **MONEY, validators=[positive_amount()])
+    adjusted_on = models.DateField(_("调整日期"))
+    reason = models.TextField(_("调整原因"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("预算调整")
+        verbose_name_plural = _("预算调整")
+        ordering = ["adjusted_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_adjustment_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.amount}"
+
+    @property
+    def signed_amount(self) -> Decimal:
+        return self.amount if self.direction == self.Direction.INCREASE else -self.amount
+
+
+class ProgressCheckpoint(models.Model):
+    """A bureau's own time-progress target (序时进度) at a month end, e.g. 9月底 ≥ 75%.
+
+    Without checkpoints the target is the elapsed share of the year (month m ends at
+    m/12); with them, the target in force is the latest checkpoint reached.
+    """
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="checkpoints"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    month = models.PositiveSmallIntegerField(
+        _("月份（月底）"), validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    target_percent = models.DecimalField(
+        _("序时进度目标（%）"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("序时进度节点")
+        verbose_name_plural = _("序时进度节点")
+        ordering = ["bureau", "year", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "year", "month"], name="checkpoint_unique_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(target_percent__gte=0) & Q(target_percent__lte=100),
+                name="checkpoint_percent_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}-{self.month:02d} {self.target_percent}%"
+
+    @property
+    def date(self) -> datetime.date:
+        if self.month == 12:
+            return datetime.date(self.year, 12, 31)
+        return datetime.date(self.year, self.month + 1, 1) - datetime.timedelta(days=1)
+
+
+class Audit(models.Model):
+    """An audit (专项审计, by an accounting firm) or a quality assessment (质量评估, by a
+    standards agency). Deductions name one as their source; an installment can wait
+    for one to close; an assessment carries the score and grade of the evaluation."""
+
+    class Kind(models.TextChoices):
+        AUDIT = "audit", _("专项审计")
+        ASSESSMENT = "assessment", _("质量评估")
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("购买单位"), on_delete=models.PROTECT, related_name="audits"
+    )
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    firm = models.CharField(_("实施机构"), max_length=100, help_text=_("会计师事务所或评估机构。"))
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("服务项目"),
+        on_delete=models.PROTECT,
+        related_name="audits",
+        null=True,
+        blank=True,
+        help_text=_("涉及多个项目时可留空。"),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("所属年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    started_on = models.DateField(_("开始日期"))
+    closed_on = models.DateField(
+        _("报告日期"),
+        null=True,
+        blank=True,
+        help_text=_("出具报告即视为关闭；关闭前，以其为前置条件的分期款不能审批。"),
+    )
+    report_number = models.CharField(_("报告编号"), max_length=60, blank=True)
+    findings = models.TextField(_("主要结论"), blank=True)
+    score = models.DecimalField(
+        _("评估得分"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    grade = models.CharField(
+        _("评估等级"), max_length=20, blank=True, help_text=_("例如 优秀、良好、合格、不合格。")
+    )
+    satisfaction = models.CharField(_("满意度"), max_length=60, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("审计/评估")
+        verbose_name_plural = _("审计/评估")
+        ordering = ["-started_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("started_on")),
+                name="audit_closed_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.firm} · {self.year}"
+
+    def get_absolute_url(self):
+        return reverse("payments:audit-detail", args=[self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
+
+
+class Installment(models.Model):
+    """One installment (分期款) of a period contract.
+
+    Its status changes only through :func:`payments.services.installment_transition`
+    (and the payment services, which move it to and from 已支付).
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("计划")
+        AWAITING_DOCUMENTS = "awaiting_documents", _("待交资料")
+        DOCUMENTS_SUBMITTED = "documents_submitted", _("资料已交")
+        UNDER_REVIEW = "under_review", _("审核中")
+        APPROVED = "approved", _("已审批")
+        PAID = "paid", _("已支付")
+        ON_HOLD = "on_hold", _("暂缓")
+        CANCELLED = "cancelled", _("已取消")
+
+    # Open statuses: the installment still expects a payment.
+    OPEN = (
+        Status.PLANNED,
+        Status.AWAITING_DOCUMENTS,
+        Status.DOCUMENTS_SUBMITTED,
+        Status.UNDER_REVIEW,
+        Status.APPROVED,
+        Status.ON_HOLD,
+    )
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("购买单位"), on_delete=models.PROTECT, related_name="installments"
+    )
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("合同"), on_delete=models.PROTECT, related_name="installments"
+    )
+    number = models.PositiveSmallIntegerField(_("期次"), validators=[MinValueValidator(1)])
+    percent = models.DecimalField(
+        _("比例（%）"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    planned_amount = models.DecimalField(
+        _("计划金额（元）"), **MONEY, validators=[positive_amount()]
+    )
+    due_date = models.DateField(_("应付日期"))
+    documents_due = models.DateField(
+        _("资料提交期限"), null=True, blank=True, help_text=_("服务机构应在此日期前提交付款资料。")
+    )
+    status = models.CharField(
+        _("状态"), max_length=24, choices=Status.choices, default=Status.PLANNED
+    )
+    status_changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now)
+    approved_on = models.DateField(_("审批日期"), null=True, blank=True)
+    delay_reason = models.CharField(
+        _("延迟原因"),
+        max_length=200,
+        blank=True,
+        help_text=_("例如：服务机构提交资料不及时导致财务封账。"),
+    )
+    gates = models.ManyToManyField(
+        Audit,
+        verbose_name=_("前置审计/评估"),
+        blank=True,
+        related_name="gated_installments",
+        help_text=_("这些审计或评估出具报告后，本期款才能审批。"),
+    )
+
+    history = HistoricalRecords(m2m_fields=[gates])
+
+    class Meta:
+        verbose_name = _("分期款")
+        verbose_name_plural = _("分期款")
+        ordering = ["contract", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "number"], name="installment_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_amount__gt=0), name="installment_amount_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["bureau", "due_date"], name="installment_bureau_due_idx"),
+            models.Index(fields=["status", "due_date"], name="installment_status_due_idx"),
+        ]
+        permissions = [
+            ("request_documents", _("可通知服务机构提交资料")),
+            ("submit_documents", _("可登记资料已交齐")),
+            ("review_installment", _("可审核分期款")),
+            ("approve_installment", _("可审批分期款")),
+            ("hold_installment", _("可暂缓或退回分期款")),
+            ("cancel_installment", _("可取消分期款")),
+        ]
+
+    def __str__(self):
+        return f"{self.contract.title} {self.label}"
+
+    def get_absolute_url(self):
+        return reverse("payments:installment-detail", args=[self.pk])
+
+    @property
+    def label(self) -> str:
+        """第一期, 第二期, ... (第11期 beyond ten)."""
+        if 1 <= self.number <= len(CHINESE_ORDINALS):
+            return f"第{CHINESE_ORDINALS[self.number - 1]}期"
+        return f"第{self.number}期"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class InstallmentTransition(models.Model):
+    """Who moved an installment from one status to another, when and why."""
+
+    installment = models.ForeignKey(
+        Installment, verbose_name=_("分期款"), on_delete=models.PROTECT, related_name="transitions"
+    )
+    from_status = models.CharField(_("原状态"), max_length=24, choices=Installment.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=24, choices=Installment.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("分期款状态变更")
+        verbose_name_plural = _("分期款状态变更")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.installment_id}: {self.from_status} → {self.to_status}"
+
+
+class RequiredDocument(models.Model):
+    """A document the provider must hand in before an installment can be paid."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("发票")
+        SERVICE_REPORT = "service_report", _("服务报告")
+        FINANCIAL_REPORT = "financial_report", _("财务收支报告")
+        STAFF_ROSTER = "staff_roster", _("人员花名册及考勤")
+        AUDIT_REPORT = "audit_report", _("审计报告")
+        OTHER = "other", _("其他")
+
+    installment = models.ForeignKey(
+        Installment, verbose_name=_("分期款"), on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(_("资料类型"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("资料名称"), max_length=100, blank=True)
+    received_on = models.DateField(_("收到日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("付款资料")
+        verbose_name_plural = _("付款资料")
+        ordering = ["installment", "pk"]
+
+    def __str__(self):
+        return self.name or self.get_kind_display()
+
+    @property
+    def title(self) -> str:
+        return self.name or self.get_kind_display()
+
+
+class Deduction(models.Model):
+    """An amount cut from an installment on the strength of an audit or assessment."""
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("购买单位"), on_delete=models.PROTECT, related_name="deductions"
+    )
+    installment = models.ForeignKey(
+        Installment, verbose_name=_("分期款"), on_delete=models.PROTECT, related_name="deductions"
+    )
+    audit = models.ForeignKey(
+        Audit, verbose_name=_("依据报告"), on_delete=models.PROTECT, related_name="deductions"
+    )
+    amount = models.DecimalField(_("扣减金额（元）"), **MONEY, validators=[positive_amount()])
+    decided_on = models.DateField(_("扣减日期"))
+    reason = models.TextField(_("扣减原因"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT
+    )
+    withdrawn_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("撤销原因"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("扣减")
+        verbose_name_plural = _("扣减")
+        ordering = ["decided_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="deduction_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.installment} −{self.amount}"
+
+
+class Payment(models.Model):
+    """Money actually paid against one installment, or a reversal of such a payment.
+
+    Posted payments are immutable (the database refuses UPDATE, and on PostgreSQL
+    DELETE). A reversal is a payment of the opposite amount that names the original.
+    """
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("支付")
+        REVERSAL = "reversal", _("冲销")
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("购买单位"), on_delete=models.PROTECT, related_name="payments"
+    )
+    installment = models.ForeignKey(
+        Installment, verbose_name=_("分期款"), on_delete=models.PROTECT, related_name="payments"
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
+    paid_on = models.DateField(_("支付日期"))
+    amount = models.DecimalField(_("金额（元）"), **MONEY)
+    voucher_number = models.CharField(_("凭证号"), max_length=40)
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("冲销的支付"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+    )
+    reason = models.TextField(_("说明"), blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT
+    )
+    posted_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    # One per submitted form: a double click or a resubmission cannot post twice.
+    request_key = models.UUIDField(_("提交标识"), default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("支付")
+        verbose_name_plural = _("支付")
+        ordering = ["paid_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="payment") & Q(amount__gt=0) & Q(reverses__isnull=True))
+                | (
+                    Q(kind="reversal") & Q(amount__lt=0) & Q(reverses__isnull=False) & ~Q(reason="")
+                ),
+                name="payment_kind_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["bureau", "paid_on"], name="payment_bureau_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.voucher_number} {self.amount}"

@@ -1,0 +1,508 @@
+"""Reads of the payments app, scoped to the user's bureau first, and the execution engine.
+
+Execution (预算执行率) is computed in the database for a fiscal year and an as-of date:
+each sum over a different relation is its own subquery, so rows never multiply, and the
+number of queries does not grow with the number of contracts or installments.
+
+Definitions (as of a date D in year Y):
+- paid: payments dated 1 January Y .. D, reversals included (they are negative);
+- outstanding of an installment: planned − deductions decided by D (and not withdrawn
+  by D) − payments dated by D;
+- late: outstanding > 0, due in Y before D, not cancelled;
+- scheduled: outstanding of installments due in Y on or after D, not cancelled;
+- projected rate: (paid + scheduled) ÷ issued budget; at risk: the late outstanding.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractMonth, Greatest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Bureau, User
+from accounts.selectors import bureau_scope, is_multi_bureau
+from contracts.money import ZERO, percent, to_yuan
+from payments.models import (
+    Audit,
+    Budget,
+    BudgetAdjustment,
+    Deduction,
+    Installment,
+    Payment,
+    ProgressCheckpoint,
+)
+
+MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
+S = Installment.Status
+
+
+def _zero():
+    return Value(ZERO, output_field=MONEY_FIELD)
+
+
+def _sum(queryset: QuerySet, group: str, field_name: str = "amount", expression=None):
+    """A correlated subquery summing ``field_name`` over ``queryset`` per ``group``."""
+    total = Sum(expression if expression is not None else field_name)
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(group).annotate(total=total).values("total")[:1],
+            output_field=MONEY_FIELD,
+        ),
+        _zero(),
+    )
+
+
+def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+# --- installments ----------------------------------------------------------------------------
+
+
+def with_amounts(queryset: QuerySet[Installment], as_of: datetime.date | None = None) -> QuerySet:
+    """Annotate deducted, paid, net payable and outstanding, optionally as of a date."""
+    deductions = Deduction.objects.filter(installment=OuterRef("pk"))
+    payments = Payment.objects.filter(installment=OuterRef("pk"))
+    if as_of is not None:
+        deductions = deductions.filter(decided_on__lte=as_of).filter(
+            Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=as_of)
+        )
+        payments = payments.filter(paid_on__lte=as_of)
+    else:
+        deductions = deductions.filter(withdrawn_on__isnull=True)
+    deducted = _sum(deductions, "installment")
+    paid = _sum(payments, "installment")
+    return queryset.annotate(
+        deducted=deducted,
+        paid=paid,
+        net_payable=Greatest(
+            ExpressionWrapper(F("planned_amount") - F("deducted"), output_field=MONEY_FIELD),
+            _zero(),
+        ),
+        outstanding=ExpressionWrapper(
+            Greatest(
+                ExpressionWrapper(F("planned_amount") - F("deducted"), output_field=MONEY_FIELD),
+                _zero(),
+            )
+            - F("paid"),
+            output_field=MONEY_FIELD,
+        ),
+    )
+
+
+def installment_list(*, user: User, as_of: datetime.date | None = None) -> QuerySet[Installment]:
+    """Installments with their contract, project and provider, and their amounts."""
+    return with_amounts(
+        Installment.objects.filter(bureau_scope(user=user)).select_related(
+            "contract", "contract__award__project", "contract__award__provider", "bureau"
+        ),
+        as_of,
+    )
+
+
+def installment_get(*, user: User, pk: int) -> Installment:
+    return get_object_or_404(installment_list(user=user), pk=pk)
+
+
+def days_late(installment: Installment, today: datetime.date | None = None) -> int:
+    """Days past the due date while something is still owed (0 when not late)."""
+    today = today or timezone.localdate()
+    outstanding = getattr(installment, "outstanding", None)
+    if installment.status == S.CANCELLED or (outstanding is not None and outstanding <= 0):
+        return 0
+    if installment.status == S.PAID:
+        return 0
+    return max((today - installment.due_date).days, 0)
+
+
+def late_filter(as_of: datetime.date) -> Q:
+    return Q(due_date__lt=as_of, outstanding__gt=0) & ~Q(status=S.CANCELLED)
+
+
+def payment_list(*, user: User) -> QuerySet[Payment]:
+    return Payment.objects.filter(bureau_scope(user=user)).select_related(
+        "installment",
+        "installment__contract",
+        "installment__contract__award__project",
+        "posted_by",
+        "reverses",
+    )
+
+
+def deduction_list(*, user: User) -> QuerySet[Deduction]:
+    return Deduction.objects.filter(bureau_scope(user=user)).select_related(
+        "installment", "installment__contract", "installment__contract__award__project", "audit"
+    )
+
+
+def deduction_get(*, user: User, pk: int) -> Deduction:
+    return get_object_or_404(deduction_list(user=user), pk=pk)
+
+
+def payment_get(*, user: User, pk: int) -> Payment:
+    return get_object_or_404(payment_list(user=user), pk=pk)
+
+
+def audit_list(*, user: User) -> QuerySet[Audit]:
+    return Audit.objects.filter(bureau_scope(user=user)).select_related("project", "bureau")
+
+
+def audit_get(*, user: User, pk: int) -> Audit:
+    return get_object_or_404(audit_list(user=user), pk=pk)
+
+
+def budget_list(*, user: User) -> QuerySet[Budget]:
+    adjustments = BudgetAdjustment.objects.filter(budget=OuterRef("pk"))
+    signed = Case(
+        When(direction=BudgetAdjustment.Direction.INCREASE, then=F("amount")),
+        default=-F("amount"),
+        output_field=MONEY_FIELD,
+    )
+    return (
+        Budget.objects.filter(bureau_scope(user=user))
+        .select_related("project", "bureau")
+        .annotate(adjusted=_sum(adjustments, "budget", expression=signed))
+        .annotate(
+            full_year=ExpressionWrapper(
+                F("initial_amount") + F("adjusted"), output_field=MONEY_FIELD
+            )
+        )
+    )
+
+
+def budget_get(*, user: User, pk: int) -> Budget:
+    return get_object_or_404(budget_list(user=user), pk=pk)
+
+
+def budget_years(*, user: User) -> list[int]:
+    return sorted(
+        set(
+            Budget.objects.filter(bureau_scope(user=user)).order_by().values_list("year", flat=True)
+        ),
+        reverse=True,
+    )
+
+
+def default_year(
+    *, user: User, today: datetime.date | None = None, years: list[int] | None = None
+) -> int:
+    """The current year, or the latest year with a budget when the current has none."""
+    today = today or timezone.localdate()
+    years = budget_years(user=user) if years is None else years
+    if not years or today.year in years:
+        return today.year
+    past = [y for y in years if y <= today.year]
+    return past[0] if past else years[-1]
+
+
+# --- time progress -------------------------------------------------------------------------
+
+
+@dataclass
+class ProgressTarget:
+    percent: Decimal
+    source: str  # how the target was set, for the dashboard's caption
+
+
+def elapsed_share(as_of: datetime.date) -> Decimal:
+    """Months completed by ``as_of`` over twelve (month m ends at m/12)."""
+    tomorrow = as_of + datetime.timedelta(days=1)
+    months = as_of.month if tomorrow.month != as_of.month else as_of.month - 1
+    return (Decimal(months) * Decimal(100) / Decimal(12)).quantize(Decimal("0.01"))
+
+
+def checkpoints_of(*, bureau: Bureau | None, year: int) -> list[ProgressCheckpoint]:
+    if bureau is None:
+        return []
+    return list(ProgressCheckpoint.objects.filter(bureau=bureau, year=year).order_by("month"))
+
+
+def time_progress_target(
+    *,
+    bureau: Bureau | None,
+    year: int,
+    as_of: datetime.date,
+    checkpoints: list[ProgressCheckpoint] | None = None,
+) -> ProgressTarget:
+    """The time-progress target in force on ``as_of``.
+
+    By default the elapsed share of the year; a bureau's own checkpoints replace it
+    (the latest checkpoint reached), and the year's end always asks for 100%.
+    """
+    if checkpoints is None:
+        checkpoints = checkpoints_of(bureau=bureau, year=year)
+    if as_of > datetime.date(year, 12, 31):
+        as_of = datetime.date(year, 12, 31)
+    if as_of == datetime.date(year, 12, 31):
+        return ProgressTarget(Decimal("100.00"), _("年末：100%"))
+    if not checkpoints:
+        share = elapsed_share(as_of)
+        return ProgressTarget(share, _("默认：按时间均衡（已过月份 ÷ 12）"))
+    reached = [c for c in checkpoints if c.date <= as_of]
+    if not reached:
+        return ProgressTarget(Decimal("0.00"), _("本单位节点：尚未到第一个节点"))
+    last = reached[-1]
+    return ProgressTarget(
+        last.target_percent,
+        _("本单位节点：%(month)s月底 %(target)s%%")
+        % {"month": last.month, "target": last.target_percent},
+    )
+
+
+# --- the execution engine ------------------------------------------------------------------
+
+
+@dataclass
+class ExecutionRow:
+    key: int
+    name: str
+    initial: Decimal = ZERO
+    adjusted: Decimal = ZERO
+    issued: Decimal = ZERO
+    paid: Decimal = ZERO
+    deducted: Decimal = ZERO
+    scheduled: Decimal = ZERO
+    late: Decimal = ZERO
+    url: str = ""
+
+    @property
+    def full_year(self) -> Decimal:
+        return self.initial + self.adjusted
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.paid, self.issued)
+
+    @property
+    def rate_full_year(self) -> Decimal | None:
+        return percent(self.paid, self.full_year)
+
+    @property
+    def projected(self) -> Decimal:
+        return self.paid + self.scheduled
+
+    @property
+    def projected_rate(self) -> Decimal | None:
+        return percent(self.projected, self.issued)
+
+    @property
+    def funds_in_place_rate(self) -> Decimal | None:
+        return percent(self.issued, self.full_year)
+
+
+@dataclass
+class Execution:
+    year: int
+    as_of: datetime.date
+    grouped_by: str  # "project" or "bureau"
+    target: ProgressTarget
+    total: ExecutionRow
+    rows: list[ExecutionRow] = field(default_factory=list)
+    cumulative_paid: list[Decimal | None] = field(default_factory=list)  # at each month end
+
+    @property
+    def gap(self) -> Decimal | None:
+        """Rate minus target, in percentage points (negative: behind)."""
+        if self.total.rate is None:
+            return None
+        return self.total.rate - self.target.percent
+
+
+def execution(
+    *,
+    user: User,
+    year: int,
+    as_of: datetime.date | None = None,
+    group_by: str | None = None,
+    checkpoints: list[ProgressCheckpoint] | None = None,
+) -> Execution:
+    """Budget execution of the user's bureau(s) for a fiscal year as of a date.
+
+    Rows are per project for a single bureau and per bureau for a city-wide view.
+    Three grouped aggregates, whatever the number of contracts: budgets; payments and
+    deductions by month; what the year's installments still owe. Plus one query for
+    the time-progress checkpoints unless the caller passes them.
+    """
+    jan1, dec31 = year_bounds(year)
+    as_of = as_of or min(timezone.localdate(), dec31)
+    until = min(as_of, dec31)
+    multi = is_multi_bureau(user=user)
+    group_by = group_by or ("bureau" if multi else "project")
+    key = "project" if group_by == "project" else "bureau"
+
+    rows: dict[int, ExecutionRow] = {}
+
+    def row(pk, name):
+        if pk not in rows:
+            rows[pk] = ExecutionRow(key=pk, name=name)
+        return rows[pk]
+
+    # 1. Budgets, with adjustments dated by the as-of date.
+    signed = Case(
+        When(direction=BudgetAdjustment.Direction.INCREASE, then=F("amount")),
+        default=-F("amount"),
+        output_field=MONEY_FIELD,
+    )
+    adjustments = BudgetAdjustment.objects.filter(budget=OuterRef("pk"), adjusted_on__lte=until)
+    budget_name = "project__name" if key == "project" else "bureau__name"
+    budgets = (
+        Budget.objects.filter(bureau_scope(user=user), year=year)
+        .annotate(adjusted=_sum(adjustments, "budget", expression=signed))
+        .values(key, budget_name)
+        .annotate(initial=Sum("initial_amount"), issued=Sum("issued_amount"), adj=Sum("adjusted"))
+    )
+    for b in budgets:
+        r = row(b[key], b[budget_name])
+        r.initial, r.issued, r.adjusted = (
+            to_yuan(b["initial"]),
+            to_yuan(b["issued"]),
+            to_yuan(b["adj"]),
+        )
+
+    # 2. Money paid and deducted in the year by the as-of date, by month (one query).
+    path = "installment__contract__award__project" if key == "project" else "bureau"
+    name_path = f"{path}__name"
+
+    def by_month(queryset, date_field, what):
+        return (
+            queryset.annotate(
+                month=ExtractMonth(date_field), what=Value(what, output_field=CharField())
+            )
+            .order_by()
+            .values(path, name_path, "month", "what")
+            .annotate(total=Sum("amount"))
+        )
+
+    paid = by_month(
+        Payment.objects.filter(bureau_scope(user=user), paid_on__gte=jan1, paid_on__lte=until),
+        "paid_on",
+        "paid",
+    )
+    deducted = by_month(
+        Deduction.objects.filter(
+            bureau_scope(user=user), decided_on__gte=jan1, decided_on__lte=until
+        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=until)),
+        "decided_on",
+        "deducted",
+    )
+    paid_by_month = dict.fromkeys(range(1, 13), ZERO)
+    for entry in paid.union(deducted, all=True):
+        r, total = row(entry[path], entry[name_path]), to_yuan(entry["total"])
+        if entry["what"] == "paid":
+            r.paid += total
+            paid_by_month[entry["month"]] += total
+        else:
+            r.deducted += total
+
+    # 3. What is still owed on the year's installments: scheduled (not yet due) or late.
+    inst_path = "contract__award__project" if key == "project" else "bureau"
+    owed = (
+        with_amounts(
+            Installment.objects.filter(
+                bureau_scope(user=user), due_date__gte=jan1, due_date__lte=dec31
+            ).exclude(status=S.CANCELLED),
+            until,
+        )
+        .values(inst_path, f"{inst_path}__name")
+        .annotate(
+            scheduled=Sum(
+                Case(
+                    When(due_date__gte=as_of, outstanding__gt=0, then=F("outstanding")),
+                    default=_zero(),
+                    output_field=MONEY_FIELD,
+                )
+            ),
+            late=Sum(
+                Case(
+                    When(due_date__lt=as_of, outstanding__gt=0, then=F("outstanding")),
+                    default=_zero(),
+                    output_field=MONEY_FIELD,
+                )
+            ),
+        )
+    )
+    for o in owed:
+        r = row(o[inst_path], o[f"{inst_path}__name"])
+        r.scheduled, r.late = to_yuan(o["scheduled"]), to_yuan(o["late"])
+
+    ordered = sorted(rows.values(), key=lambda r: r.name)
+    total = ExecutionRow(key=0, name=_("合计"))
+    for r in ordered:
+        for name in ("initial", "adjusted", "issued", "paid", "deducted", "scheduled", "late"):
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+    if checkpoints is None:
+        checkpoints = checkpoints_of(bureau=user.bureau, year=year)
+    target = time_progress_target(
+        bureau=user.bureau, year=year, as_of=until, checkpoints=checkpoints
+    )
+    cumulative, running = [], ZERO
+    for month in range(1, 13):
+        running += paid_by_month[month]
+        cumulative.append(running if month <= until.month else None)
+    return Execution(
+        year=year,
+        as_of=as_of,
+        grouped_by=group_by,
+        target=target,
+        total=total,
+        rows=ordered,
+        cumulative_paid=cumulative,
+    )
+
+
+def progress_line(
+    *, bureau: Bureau | None, year: int, checkpoints: list[ProgressCheckpoint] | None = None
+) -> list[Decimal]:
+    """The time-progress target at each month end, for the chart."""
+    if checkpoints is None:
+        checkpoints = checkpoints_of(bureau=bureau, year=year)
+    line = []
+    for month in range(1, 13):
+        end = (
+            datetime.date(year, 12, 31)
+            if month == 12
+            else datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)
+        )
+        line.append(
+            time_progress_target(
+                bureau=bureau, year=year, as_of=end, checkpoints=checkpoints
+            ).percent
+        )
+    return line
+
+
+def late_installments(
+    *, user: User, year: int, as_of: datetime.date, limit: int = 50
+) -> list[Installment]:
+    """The year's late installments as of a date, most overdue first."""
+    jan1, dec31 = year_bounds(year)
+    rows = list(
+        installment_list(user=user, as_of=min(as_of, dec31))
+        .filter(due_date__gte=jan1, due_date__lte=dec31)
+        .filter(late_filter(as_of))
+        .order_by("due_date", "pk")[:limit]
+    )
+    for installment in rows:
+        installment.days_late = (as_of - installment.due_date).days
+    return rows
+
+
+def contract_schedule_total(installments) -> Decimal:
+    return sum((i.planned_amount for i in installments), ZERO)

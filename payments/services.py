@@ -1,0 +1,724 @@
+"""Writes of the payments app: budgets, schedules, documents, transitions, deductions and
+payments. Each locks what it changes, validates, and records who did it and why.
+
+The status of an installment changes in exactly one place, :func:`_move`, called by
+:func:`installment_transition` (people's decisions) and by the payment services (which
+move an installment to 已支付 and, on a reversal, back to 已审批).
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Bureau, User
+from contracts.models import Contract, Project
+from contracts.money import ZERO, split, to_yuan
+from payments.models import (
+    Audit,
+    Budget,
+    BudgetAdjustment,
+    Deduction,
+    Installment,
+    InstallmentTransition,
+    Payment,
+    ProgressCheckpoint,
+    RequiredDocument,
+)
+
+S = Installment.Status
+
+# The moves people make, each with the permission it needs. 已支付 is reached only by
+# posting payments, and left only by reversing them.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.PLANNED, S.AWAITING_DOCUMENTS): "payments.request_documents",
+    (S.AWAITING_DOCUMENTS, S.DOCUMENTS_SUBMITTED): "payments.submit_documents",
+    (S.DOCUMENTS_SUBMITTED, S.UNDER_REVIEW): "payments.review_installment",
+    (S.DOCUMENTS_SUBMITTED, S.AWAITING_DOCUMENTS): "payments.hold_installment",
+    (S.UNDER_REVIEW, S.APPROVED): "payments.approve_installment",
+    (S.UNDER_REVIEW, S.AWAITING_DOCUMENTS): "payments.hold_installment",
+    (S.UNDER_REVIEW, S.ON_HOLD): "payments.hold_installment",
+    (S.APPROVED, S.ON_HOLD): "payments.hold_installment",
+    (S.ON_HOLD, S.UNDER_REVIEW): "payments.review_installment",
+    **{(status, S.CANCELLED): "payments.cancel_installment" for status in Installment.OPEN},
+}
+
+# Moves that must say why.
+NEEDS_REASON = {S.ON_HOLD, S.CANCELLED}
+RETURNS = {(S.DOCUMENTS_SUBMITTED, S.AWAITING_DOCUMENTS), (S.UNDER_REVIEW, S.AWAITING_DOCUMENTS)}
+
+# The labels of the buttons that make each move.
+ACTION_LABELS = {
+    (S.PLANNED, S.AWAITING_DOCUMENTS): gettext_lazy("通知提交资料"),
+    (S.AWAITING_DOCUMENTS, S.DOCUMENTS_SUBMITTED): gettext_lazy("资料已交齐"),
+    (S.DOCUMENTS_SUBMITTED, S.UNDER_REVIEW): gettext_lazy("开始审核"),
+    (S.DOCUMENTS_SUBMITTED, S.AWAITING_DOCUMENTS): gettext_lazy("退回补交资料"),
+    (S.UNDER_REVIEW, S.APPROVED): gettext_lazy("审批通过"),
+    (S.UNDER_REVIEW, S.AWAITING_DOCUMENTS): gettext_lazy("退回补交资料"),
+    (S.UNDER_REVIEW, S.ON_HOLD): gettext_lazy("暂缓"),
+    (S.APPROVED, S.ON_HOLD): gettext_lazy("暂缓"),
+    (S.ON_HOLD, S.UNDER_REVIEW): gettext_lazy("恢复审核"),
+}
+
+DEFAULT_DOCUMENTS = [RequiredDocument.Kind.INVOICE, RequiredDocument.Kind.SERVICE_REPORT]
+DOCUMENTS_LEAD_DAYS = 15
+
+
+def _save(instance, *, actor: User, reason: str = ""):
+    instance.full_clean()
+    instance._history_user = actor
+    if reason:
+        instance._change_reason = reason
+    instance.save()
+    return instance
+
+
+def _require(actor: User, permission: str) -> None:
+    if not actor.has_perm(permission):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+
+
+def _locked(installment: Installment) -> Installment:
+    """The installment, re-read under a row lock for the rest of the transaction."""
+    return (
+        Installment.objects.select_for_update(of=("self",))
+        .select_related("contract", "bureau")
+        .get(pk=installment.pk)
+    )
+
+
+# --- budgets and time progress ------------------------------------------------------------
+
+
+@transaction.atomic
+def budget_create(*, actor: User, project: Project, year: int, **data) -> Budget:
+    _require(actor, "payments.add_budget")
+    if Budget.objects.filter(project=project, year=year).exists():
+        raise ValidationError({"year": _("该项目 %(year)s 年度的预算已登记。") % {"year": year}})
+    return _save(
+        Budget(project=project, bureau_id=project.bureau_id, year=year, **data), actor=actor
+    )
+
+
+@transaction.atomic
+def budget_update(*, actor: User, budget: Budget, **data) -> Budget:
+    _require(actor, "payments.change_budget")
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    for name in ("initial_amount", "issued_amount", "note"):
+        if name in data:
+            setattr(budget, name, data[name])
+    if budget_full_year(budget) < 0:
+        raise ValidationError({"initial_amount": _("调整后的全年预算不能为负数。")})
+    return _save(budget, actor=actor)
+
+
+def budget_full_year(budget: Budget) -> Decimal:
+    """全年预算数: the initial budget plus the year's adjustments."""
+    total = budget.initial_amount
+    for adjustment in budget.adjustments.all():
+        total += adjustment.signed_amount
+    return total
+
+
+@transaction.atomic
+def budget_adjust(
+    *,
+    actor: User,
+    budget: Budget,
+    direction: str,
+    amount: Decimal,
+    adjusted_on: datetime.date,
+    reason: str,
+) -> BudgetAdjustment:
+    _require(actor, "payments.add_budgetadjustment")
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    if adjusted_on.year != budget.year:
+        raise ValidationError(
+            {"adjusted_on": _("调整日期必须在 %(year)s 年内。") % {"year": budget.year}}
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写调整原因。")})
+    adjustment = BudgetAdjustment(
+        budget=budget,
+        direction=direction,
+        amount=amount,
+        adjusted_on=adjusted_on,
+        reason=reason.strip(),
+        recorded_by=actor,
+    )
+    if budget_full_year(budget) + adjustment.signed_amount < 0:
+        raise ValidationError({"amount": _("调减后全年预算不能为负数。")})
+    return _save(adjustment, actor=actor)
+
+
+@transaction.atomic
+def checkpoint_set(
+    *, actor: User, bureau: Bureau, year: int, month: int, target_percent: Decimal
+) -> ProgressCheckpoint:
+    """Set (or replace) a bureau's time-progress target at a month end."""
+    _require(actor, "payments.add_progresscheckpoint")
+    others = ProgressCheckpoint.objects.filter(bureau=bureau, year=year).exclude(month=month)
+    earlier = others.filter(month__lt=month, target_percent__gt=target_percent).first()
+    later = others.filter(month__gt=month, target_percent__lt=target_percent).first()
+    if earlier or later:
+        clash = earlier or later
+        raise ValidationError(
+            {
+                "target_percent": _("序时进度应随月份递增：%(month)s月底为 %(target)s%%。")
+                % {"month": clash.month, "target": clash.target_percent}
+            }
+        )
+    checkpoint = ProgressCheckpoint.objects.filter(bureau=bureau, year=year, month=month).first()
+    checkpoint = checkpoint or ProgressCheckpoint(bureau=bureau, year=year, month=month)
+    checkpoint.target_percent = target_percent
+    return _save(checkpoint, actor=actor)
+
+
+@transaction.atomic
+def checkpoint_delete(*, actor: User, checkpoint: ProgressCheckpoint) -> None:
+    _require(actor, "payments.delete_progresscheckpoint")
+    checkpoint._history_user = actor
+    checkpoint.delete()
+
+
+# --- schedules -----------------------------------------------------------------------------
+
+
+def parse_template(text: str) -> list[Decimal]:
+    """ "30/40/30" → [30, 40, 30]; the parts must add up to 100."""
+    try:
+        parts = [
+            Decimal(p.strip())
+            for p in text.replace("，", "/").replace(",", "/").split("/")
+            if p.strip()
+        ]
+    except ArithmeticError as exc:
+        raise ValidationError({"template": _("分期比例格式应为“30/40/30”。")}) from exc
+    if not parts or any(p <= 0 for p in parts):
+        raise ValidationError({"template": _("分期比例格式应为“30/40/30”，每期大于 0。")})
+    if sum(parts) != Decimal("100"):
+        raise ValidationError(
+            {"template": _("分期比例合计为 %(total)s%%，应为 100%%。") % {"total": sum(parts)}}
+        )
+    return parts
+
+
+@transaction.atomic
+def schedule_generate(
+    *,
+    actor: User,
+    contract: Contract,
+    percents: list[Decimal],
+    due_dates: list[datetime.date] | None = None,
+) -> list[Installment]:
+    """Create a contract's installments from a template such as 30/40/30.
+
+    Amounts are rounded half up to the fen with the remainder on the last, so they add
+    up to the contract amount exactly. Without due dates, installments fall due at equal
+    steps through the service period, the last at its end.
+    """
+    _require(actor, "payments.add_installment")
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.installments.exists():
+        raise ValidationError(_("该合同已有分期计划，请在计划表中修改。"))
+    if due_dates is None:
+        due_dates = _even_due_dates(contract, len(percents))
+    if len(due_dates) != len(percents):
+        raise ValidationError({"due_dates": _("应付日期的个数应与分期数相同。")})
+    installments = []
+    for number, (percent, amount, due) in enumerate(
+        zip(percents, split(contract.amount, percents), due_dates, strict=True), start=1
+    ):
+        installment = _save(
+            Installment(
+                bureau_id=contract.bureau_id,
+                contract=contract,
+                number=number,
+                percent=percent,
+                planned_amount=amount,
+                due_date=due,
+                documents_due=due - datetime.timedelta(days=DOCUMENTS_LEAD_DAYS),
+            ),
+            actor=actor,
+        )
+        for kind in DEFAULT_DOCUMENTS:
+            _save(RequiredDocument(installment=installment, kind=kind), actor=actor)
+        installments.append(installment)
+    return installments
+
+
+def _even_due_dates(contract: Contract, count: int) -> list[datetime.date]:
+    span = (contract.end - contract.start).days
+    return [
+        contract.start + datetime.timedelta(days=span * i // count) for i in range(1, count + 1)
+    ]
+
+
+@dataclass
+class ScheduleRow:
+    """One row of a schedule being saved; ``pk`` is None for a new installment."""
+
+    pk: int | None
+    number: int
+    due_date: datetime.date
+    planned_amount: Decimal | None = None
+    percent: Decimal | None = None
+    documents_due: datetime.date | None = None
+    delete: bool = False
+
+
+# Statuses in which the amount and dates of an installment may still be changed.
+EDITABLE = {S.PLANNED, S.AWAITING_DOCUMENTS, S.DOCUMENTS_SUBMITTED, S.UNDER_REVIEW, S.ON_HOLD}
+
+
+@transaction.atomic
+def schedule_save(*, actor: User, contract: Contract, rows: list[ScheduleRow]) -> list[Installment]:
+    """Save a contract's whole schedule at once; its amounts must add up exactly.
+
+    A row given as a percentage gets its amount from the contract amount; among such
+    rows the last takes the rounding remainder. Approved, paid and cancelled
+    installments cannot be changed or removed here.
+    """
+    _require(actor, "payments.add_installment")
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    existing = {i.pk: i for i in contract.installments.all()}
+    errors = []
+
+    kept = [row for row in rows if not row.delete]
+    by_percent = [row for row in kept if row.planned_amount is None]
+    if any(row.percent is None for row in by_percent):
+        raise ValidationError(_("每一期须填写金额或比例。"))
+    percents = [row.percent for row in by_percent]
+    if by_percent and len(by_percent) == len(kept) and sum(percents) == Decimal(100):
+        amounts = split(contract.amount, percents)  # remainder on the last
+    else:
+        amounts = [to_yuan(contract.amount * p / Decimal(100)) for p in percents]
+    for row, amount in zip(by_percent, amounts, strict=True):
+        row.planned_amount = amount
+
+    numbers = [row.number for row in kept]
+    if len(set(numbers)) != len(numbers):
+        errors.append(_("期次不能重复。"))
+    total = sum((to_yuan(row.planned_amount) for row in kept), ZERO)
+    if total != contract.amount:
+        errors.append(
+            _("各期金额合计 %(total)s 元，与合同金额 %(amount)s 元相差 %(diff)s 元，必须完全相等。")
+            % {
+                "total": f"{total:,.2f}",
+                "amount": f"{contract.amount:,.2f}",
+                "diff": f"{contract.amount - total:,.2f}",
+            }
+        )
+    for row in rows:
+        if row.pk is None:
+            continue
+        installment = existing.get(row.pk)
+        if installment is None:
+            raise ValidationError(_("分期款不属于该合同。"))
+        changed = row.delete or (
+            to_yuan(row.planned_amount) != installment.planned_amount
+            or row.due_date != installment.due_date
+            or row.number != installment.number
+        )
+        if changed and installment.status not in EDITABLE:
+            errors.append(
+                _("%(label)s 已%(status)s，不能修改或删除。")
+                % {"label": installment.label, "status": installment.get_status_display()}
+            )
+        if row.delete and (installment.payments.exists() or installment.deductions.exists()):
+            errors.append(
+                _("%(label)s 已有支付或扣减记录，不能删除。") % {"label": installment.label}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+    # Free the numbers first so that renumbering cannot trip the unique constraint.
+    for row in rows:
+        if row.pk is not None:
+            Installment.objects.filter(pk=row.pk).update(number=10000 + row.pk % 10000)
+    saved = []
+    for row in rows:
+        installment = existing.get(row.pk) if row.pk is not None else None
+        if row.delete:
+            installment._history_user = actor
+            installment.documents.all().delete()
+            installment.delete()
+            continue
+        if installment is None:
+            installment = Installment(bureau_id=contract.bureau_id, contract=contract)
+            new = True
+        else:
+            new = False
+        installment.number = row.number
+        installment.percent = row.percent
+        installment.planned_amount = to_yuan(row.planned_amount)
+        installment.due_date = row.due_date
+        installment.documents_due = row.documents_due or (
+            row.due_date - datetime.timedelta(days=DOCUMENTS_LEAD_DAYS)
+        )
+        _save(installment, actor=actor)
+        if new:
+            for kind in DEFAULT_DOCUMENTS:
+                _save(RequiredDocument(installment=installment, kind=kind), actor=actor)
+        saved.append(installment)
+    return saved
+
+
+@transaction.atomic
+def installment_set_details(
+    *,
+    actor: User,
+    installment: Installment,
+    delay_reason: str,
+    documents_due: datetime.date | None,
+    gates: list[Audit],
+) -> Installment:
+    """Record what is not a money decision: the delay reason, the documents deadline,
+    and the audits or assessments the installment waits for."""
+    _require(actor, "payments.change_installment")
+    installment = _locked(installment)
+    if any(gate.bureau_id != installment.bureau_id for gate in gates):
+        raise ValidationError({"gates": _("只能选择本单位的审计或评估。")})
+    installment.delay_reason = delay_reason.strip()
+    installment.documents_due = documents_due
+    _save(installment, actor=actor)
+    installment.gates.set(gates)
+    return installment
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_add(
+    *, actor: User, installment: Installment, kind: str, name: str = ""
+) -> RequiredDocument:
+    _require(actor, "payments.add_requireddocument")
+    installment = _locked(installment)
+    if not installment.is_open:
+        raise ValidationError(_("该分期款已结束，不能再添加资料。"))
+    return _save(
+        RequiredDocument(installment=installment, kind=kind, name=name.strip()), actor=actor
+    )
+
+
+@transaction.atomic
+def document_receive(
+    *, actor: User, document: RequiredDocument, received_on: datetime.date | None, note: str = ""
+) -> RequiredDocument:
+    """Record (or clear, with None) the date a document was received."""
+    _require(actor, "payments.change_requireddocument")
+    document = RequiredDocument.objects.select_for_update().get(pk=document.pk)
+    if received_on and received_on > timezone.localdate():
+        raise ValidationError({"received_on": _("收到日期不能晚于今天。")})
+    document.received_on = received_on
+    if note:
+        document.note = note.strip()
+    return _save(document, actor=actor)
+
+
+# --- transitions ---------------------------------------------------------------------------
+
+
+def allowed_moves(installment: Installment, user: User) -> list[tuple[str, str]]:
+    """The (to_status, label) moves ``user`` may make from the installment's status now."""
+    moves = []
+    for (source, target), permission in TRANSITIONS.items():
+        if source == installment.status and user.has_perm(permission):
+            label = ACTION_LABELS.get((source, target)) or _("取消")
+            moves.append((target, label))
+    return moves
+
+
+def _move(installment: Installment, *, to_status: str, actor: User, reason: str) -> Installment:
+    """Change the status of a locked installment and record the move."""
+    InstallmentTransition.objects.create(
+        installment=installment,
+        from_status=installment.status,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+    )
+    installment.status = to_status
+    installment.status_changed_at = timezone.now()
+    fields = ["status", "status_changed_at"]
+    if to_status == S.APPROVED and installment.approved_on is None:
+        installment.approved_on = timezone.localdate()
+        fields.append("approved_on")
+    installment._history_user = actor
+    installment._change_reason = reason or str(S(to_status).label)
+    installment.save(update_fields=fields)
+    return installment
+
+
+@transaction.atomic
+def installment_transition(
+    *, actor: User, installment: Installment, to_status: str, reason: str = ""
+) -> Installment:
+    """Move an installment to another status, if the move and the actor allow it."""
+    installment = _locked(installment)
+    source = installment.status
+    permission = TRANSITIONS.get((source, to_status))
+    if permission is None:
+        raise ValidationError(
+            _("分期款不能从“%(source)s”变为“%(target)s”。")
+            % {"source": S(source).label, "target": S(to_status).label}
+        )
+    _require(actor, permission)
+    reason = reason.strip()
+    if (to_status in NEEDS_REASON or (source, to_status) in RETURNS) and not reason:
+        raise ValidationError({"reason": _("请填写原因。")})
+    if to_status == S.DOCUMENTS_SUBMITTED:
+        missing = [d.title for d in installment.documents.all() if d.received_on is None]
+        if missing:
+            raise ValidationError(
+                _("以下资料尚未收到：%(documents)s。") % {"documents": "、".join(missing)}
+            )
+    if to_status == S.APPROVED:
+        open_gates = [str(g) for g in installment.gates.all() if not g.is_closed]
+        if open_gates:
+            raise ValidationError(
+                _("须待以下审计/评估出具报告后才能审批：%(gates)s。")
+                % {"gates": "；".join(open_gates)}
+            )
+    if to_status == S.CANCELLED and installment.payments.exists():
+        raise ValidationError(_("该分期款已有支付记录，不能取消；请先冲销。"))
+    return _move(installment, to_status=to_status, actor=actor, reason=reason)
+
+
+# --- deductions ----------------------------------------------------------------------------
+
+
+def _paid(installment: Installment) -> Decimal:
+    return installment.payments.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+
+
+def _deducted(installment: Installment) -> Decimal:
+    return installment.deductions.filter(withdrawn_on__isnull=True).aggregate(
+        total=Coalesce(Sum("amount"), ZERO)
+    )["total"]
+
+
+def net_payable(installment: Installment) -> Decimal:
+    """Planned less deductions, never below zero."""
+    return max(installment.planned_amount - _deducted(installment), ZERO)
+
+
+@transaction.atomic
+def deduction_record(
+    *,
+    actor: User,
+    installment: Installment,
+    audit: Audit,
+    amount: Decimal,
+    decided_on: datetime.date,
+    reason: str,
+) -> Deduction:
+    _require(actor, "payments.add_deduction")
+    installment = _locked(installment)
+    if installment.status in (S.PAID, S.CANCELLED):
+        raise ValidationError(
+            _("分期款%(status)s，不能再扣减。") % {"status": installment.get_status_display()}
+        )
+    if audit.bureau_id != installment.bureau_id:
+        raise ValidationError({"audit": _("只能依据本单位的审计或评估报告扣减。")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写扣减原因。")})
+    remaining = installment.planned_amount - _deducted(installment) - _paid(installment)
+    if amount > remaining:
+        raise ValidationError(
+            {
+                "amount": _("扣减金额 %(amount)s 元超过本期尚未支付的应付金额 %(remaining)s 元。")
+                % {"amount": f"{amount:,.2f}", "remaining": f"{remaining:,.2f}"}
+            }
+        )
+    deduction = Deduction(
+        bureau_id=installment.bureau_id,
+        installment=installment,
+        audit=audit,
+        amount=amount,
+        decided_on=decided_on,
+        reason=reason.strip(),
+        recorded_by=actor,
+    )
+    return _save(deduction, actor=actor)
+
+
+@transaction.atomic
+def deduction_withdraw(
+    *, actor: User, deduction: Deduction, withdrawn_on: datetime.date, reason: str
+) -> Deduction:
+    _require(actor, "payments.change_deduction")
+    deduction = (
+        Deduction.objects.select_for_update().select_related("installment").get(pk=deduction.pk)
+    )
+    installment = _locked(deduction.installment)
+    if deduction.withdrawn_on is not None:
+        raise ValidationError(_("该扣减已撤销。"))
+    if installment.status in (S.PAID, S.CANCELLED):
+        raise ValidationError(_("分期款已结束，扣减不能撤销。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写撤销原因。")})
+    deduction.withdrawn_on = withdrawn_on
+    deduction.withdrawal_reason = reason.strip()
+    return _save(deduction, actor=actor, reason=_("撤销扣减"))
+
+
+# --- payments ------------------------------------------------------------------------------
+
+
+def _insert_payment(payment: Payment) -> Payment:
+    payment.full_clean(exclude=["request_key"])
+    try:
+        with transaction.atomic():
+            payment.save(force_insert=True)
+    except IntegrityError as exc:
+        if Payment.objects.filter(request_key=payment.request_key).exists():
+            raise ValidationError(_("这笔付款已经登记过了（重复提交），未再次登记。")) from exc
+        raise
+    return payment
+
+
+@transaction.atomic
+def payment_post(
+    *,
+    actor: User,
+    installment: Installment,
+    paid_on: datetime.date,
+    amount: Decimal,
+    voucher_number: str,
+    request_key: uuid.UUID | None = None,
+) -> Payment:
+    """Post a payment against an approved installment.
+
+    The installment row is locked first, so two officers posting at once are served one
+    after the other and the second sees what the first paid. The submitted form's key is
+    unique, so a double click cannot post the same payment twice.
+    """
+    _require(actor, "payments.add_payment")
+    request_key = request_key or uuid.uuid4()
+    installment = _locked(installment)
+    if Payment.objects.filter(request_key=request_key).exists():
+        raise ValidationError(_("这笔付款已经登记过了（重复提交），未再次登记。"))
+    if installment.status != S.APPROVED:
+        raise ValidationError(
+            _("只有已审批的分期款才能付款；%(label)s 当前为“%(status)s”。")
+            % {"label": installment.label, "status": installment.get_status_display()}
+        )
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("支付日期不能晚于今天。")})
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": _("支付金额必须大于 0。")})
+    outstanding = net_payable(installment) - _paid(installment)
+    if amount > outstanding:
+        raise ValidationError(
+            {
+                "amount": _("支付金额 %(amount)s 元超过本期尚未支付的应付净额 %(outstanding)s 元。")
+                % {"amount": f"{amount:,.2f}", "outstanding": f"{outstanding:,.2f}"}
+            }
+        )
+    if not voucher_number.strip():
+        raise ValidationError({"voucher_number": _("请填写凭证号。")})
+    payment = _insert_payment(
+        Payment(
+            bureau_id=installment.bureau_id,
+            installment=installment,
+            kind=Payment.Kind.PAYMENT,
+            paid_on=paid_on,
+            amount=amount,
+            voucher_number=voucher_number.strip(),
+            posted_by=actor,
+            request_key=request_key,
+        )
+    )
+    if amount == outstanding:
+        _move(
+            installment,
+            to_status=S.PAID,
+            actor=actor,
+            reason=_("付清，凭证号 %(voucher)s") % {"voucher": payment.voucher_number},
+        )
+    return payment
+
+
+@transaction.atomic
+def payment_reverse(
+    *,
+    actor: User,
+    payment: Payment,
+    reversed_on: datetime.date,
+    voucher_number: str,
+    reason: str,
+    request_key: uuid.UUID | None = None,
+) -> Payment:
+    """Reverse a posted payment with a new, opposite one; the installment reopens."""
+    _require(actor, "payments.add_payment")
+    request_key = request_key or uuid.uuid4()
+    installment = _locked(payment.installment)
+    payment = Payment.objects.get(pk=payment.pk)
+    if payment.kind != Payment.Kind.PAYMENT:
+        raise ValidationError(_("冲销记录本身不能再冲销。"))
+    if Payment.objects.filter(reverses=payment).exists():
+        raise ValidationError(_("该笔支付已经冲销。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写冲销原因。")})
+    if reversed_on < payment.paid_on:
+        raise ValidationError({"reversed_on": _("冲销日期不能早于原支付日期。")})
+    if reversed_on > timezone.localdate():
+        raise ValidationError({"reversed_on": _("冲销日期不能晚于今天。")})
+    if not voucher_number.strip():
+        raise ValidationError({"voucher_number": _("请填写凭证号。")})
+    reversal = _insert_payment(
+        Payment(
+            bureau_id=payment.bureau_id,
+            installment=installment,
+            kind=Payment.Kind.REVERSAL,
+            paid_on=reversed_on,
+            amount=-payment.amount,
+            voucher_number=voucher_number.strip(),
+            reverses=payment,
+            reason=reason.strip(),
+            posted_by=actor,
+            request_key=request_key,
+        )
+    )
+    if installment.status == S.PAID:
+        _move(
+            installment,
+            to_status=S.APPROVED,
+            actor=actor,
+            reason=_("冲销：%(reason)s") % {"reason": reason.strip()},
+        )
+    return reversal
+
+
+# --- audits --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def audit_create(*, actor: User, bureau: Bureau, **data) -> Audit:
+    _require(actor, "payments.add_audit")
+    project = data.get("project")
+    if project is not None and project.bureau_id != bureau.pk:
+        raise ValidationError({"project": _("只能选择本单位的项目。")})
+    return _save(Audit(bureau=bureau, **data), actor=actor)
+
+
+@transaction.atomic
+def audit_update(*, actor: User, audit: Audit, **data) -> Audit:
+    _require(actor, "payments.change_audit")
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    project = data.get("project")
+    if project is not None and project.bureau_id != audit.bureau_id:
+        raise ValidationError({"project": _("只能选择本单位的项目。")})
+    for name, value in data.items():
+        setattr(audit, name, value)
+    return _save(audit, actor=actor)

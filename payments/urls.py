@@ -1,0 +1,58 @@
+from django.urls import path
+
+from payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("installments/", views.InstallmentListView.as_view(), name="installment-list"),
+    path(
+        "installments/<int:pk>/", views.InstallmentDetailView.as_view(), name="installment-detail"
+    ),
+    path(
+        "installments/<int:pk>/transition/",
+        views.InstallmentTransitionView.as_view(),
+        name="installment-transition",
+    ),
+    path(
+        "installments/<int:pk>/details/",
+        views.InstallmentDetailsView.as_view(),
+        name="installment-details",
+    ),
+    path("installments/<int:pk>/documents/", views.DocumentAddView.as_view(), name="document-add"),
+    path(
+        "installments/<int:pk>/deductions/",
+        views.DeductionCreateView.as_view(),
+        name="deduction-create",
+    ),
+    path("installments/<int:pk>/pay/", views.PaymentCreateView.as_view(), name="payment-create"),
+    path(
+        "documents/<int:pk>/receive/", views.DocumentReceiveView.as_view(), name="document-receive"
+    ),
+    path(
+        "deductions/<int:pk>/withdraw/",
+        views.DeductionWithdrawView.as_view(),
+        name="deduction-withdraw",
+    ),
+    path("payments/", views.PaymentLedgerView.as_view(), name="payment-list"),
+    path("payments/<int:pk>/reverse/", views.PaymentReverseView.as_view(), name="payment-reverse"),
+    path(
+        "contracts/<int:pk>/schedule/",
+        views.ContractScheduleView.as_view(),
+        name="contract-schedule",
+    ),
+    path("budgets/", views.BudgetListView.as_view(), name="budget-list"),
+    path("budgets/new/", views.BudgetCreateView.as_view(), name="budget-create"),
+    path("budgets/<int:pk>/", views.BudgetDetailView.as_view(), name="budget-detail"),
+    path("budgets/<int:pk>/edit/", views.BudgetUpdateView.as_view(), name="budget-update"),
+    path("budgets/<int:pk>/adjust/", views.BudgetAdjustView.as_view(), name="budget-adjust"),
+    path("progress/", views.CheckpointView.as_view(), name="checkpoints"),
+    path(
+        "progress/<int:pk>/delete/", views.CheckpointDeleteView.as_view(), name="checkpoint-delete"
+    ),
+    path("audits/", views.AuditListView.as_view(), name="audit-list"),
+    path("audits/new/", views.AuditCreateView.as_view(), name="audit-create"),
+    path("audits/<int:pk>/", views.AuditDetailView.as_view(), name="audit-detail"),
+    path("audits/<int:pk>/edit/", views.AuditUpdateView.as_view(), name="audit-update"),
+]

@@ -1,0 +1,769 @@
+"""Pages of the payments app and the execution API. Thin: selectors read, services write."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import DetailView, FormView, TemplateView
+
+from accounts.mixins import (
+    PermissionMixin,
+    ScopedObjectMixin,
+    ServiceFormMixin,
+    add_service_errors,
+    history_visible,
+)
+from contracts import selectors as contract_selectors
+from contracts import views as contract_views
+from contracts.money import to_wan, to_yuan
+from contracts.selectors import history_of
+from contracts.views import RegisterListView
+from payments import selectors, services
+from payments.filters import AuditFilter, BudgetFilter, InstallmentFilter, PaymentFilter
+from payments.forms import (
+    AuditForm,
+    BudgetAdjustmentForm,
+    BudgetForm,
+    CheckpointForm,
+    DeductionForm,
+    DeductionWithdrawForm,
+    DocumentAddForm,
+    DocumentReceiveForm,
+    ExecutionQueryForm,
+    InstallmentDetailsForm,
+    PaymentForm,
+    ReversalForm,
+    ScheduleFormSet,
+    ScheduleTemplateForm,
+    TransitionForm,
+)
+from payments.models import Installment, ProgressCheckpoint, RequiredDocument
+from payments.tables import AuditTable, BudgetTable, InstallmentTable, PaymentTable
+
+# --- the dashboard and the API -------------------------------------------------------------
+
+
+def _execution_params(request, years=None):
+    """(year, as_of, form) from the query string; the form carries any error."""
+    form = ExecutionQueryForm(request.GET or None)
+    year = as_of = None
+    if form.is_bound and form.is_valid():
+        year, as_of = form.cleaned_data["year"], form.cleaned_data["as_of"]
+    if as_of and not year:
+        year = as_of.year
+    year = year or selectors.default_year(user=request.user, years=years)
+    if as_of is None:
+        as_of = min(timezone.localdate(), datetime.date(year, 12, 31))
+    return year, as_of, form
+
+
+class DashboardView(PermissionMixin, TemplateView):
+    """The execution dashboard: the manager's home page, open to finance and auditors."""
+
+    permission_required = "payments.view_dashboard"
+    template_name = "payments/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        years = selectors.budget_years(user=user)
+        year, as_of, form = _execution_params(self.request, years)
+        checkpoints = selectors.checkpoints_of(bureau=user.bureau, year=year)
+        report = selectors.execution(user=user, year=year, as_of=as_of, checkpoints=checkpoints)
+        cumulative = report.cumulative_paid
+        issued = report.total.issued
+        context.update(
+            form=form,
+            year=year,
+            as_of=as_of,
+            years=years,
+            report=report,
+            late=selectors.late_installments(user=user, year=year, as_of=as_of),
+            chart={
+                "labels": [str(_("%(m)s月") % {"m": m}) for m in range(1, 13)],
+                "paid_rate": [
+                    None if v is None or not issued else float(v * 100 / issued) for v in cumulative
+                ],
+                "paid_wan": [None if v is None else float(to_wan(v)) for v in cumulative],
+                "target": [
+                    float(v)
+                    for v in selectors.progress_line(
+                        bureau=user.bureau, year=year, checkpoints=checkpoints
+                    )
+                ],
+                "paid_label": str(_("累计执行率（%）")),
+                "target_label": str(_("序时进度（%）")),
+            },
+        )
+        context.update(self.extra_panels(year=year, as_of=as_of))
+        return context
+
+    def extra_panels(self, *, year, as_of) -> dict:
+        """Panels other apps add to the dashboard (overridden higher up the import chain)."""
+        return {}
+
+
+def _money(value):
+    return None if value is None else f"{value:.2f}"
+
+
+def _row_json(row) -> dict:
+    return {
+        "issued": _money(row.issued),
+        "full_year_budget": _money(row.full_year),
+        "initial_budget": _money(row.initial),
+        "paid": _money(row.paid),
+        "deducted": _money(row.deducted),
+        "scheduled": _money(row.scheduled),
+        "late": _money(row.late),
+        "execution_rate": _money(row.rate),
+        "execution_rate_full_year_budget": _money(row.rate_full_year),
+        "projected_rate": _money(row.projected_rate),
+        "funds_in_place_rate": _money(row.funds_in_place_rate),
+    }
+
+
+class ExecutionApiView(PermissionMixin, View):
+    """``GET /api/v1/execution/?year=YYYY[&as_of=YYYY-MM-DD]``: the bureau's execution.
+
+    Amounts are decimal strings in yuan; rates are percentages with two decimals.
+    """
+
+    permission_required = "payments.view_budget"
+
+    def get(self, request):
+        form = ExecutionQueryForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+            return JsonResponse({"error": _("参数有误"), "errors": errors}, status=400)
+        year, as_of, _form = _execution_params(request)
+        report = selectors.execution(user=request.user, year=year, as_of=as_of)
+        late = selectors.late_installments(user=request.user, year=year, as_of=as_of)
+        payload = {
+            "year": year,
+            "as_of": as_of.isoformat(),
+            "currency": "CNY",
+            "unit": "yuan",
+            "denominator": "issued",
+            "denominator_label": str(_("实际下达预算（实际到位资金）")),
+            **_row_json(report.total),
+            "time_progress_target": _money(report.target.percent),
+            "time_progress_source": report.target.source,
+            "gap_percentage_points": _money(report.gap),
+            "grouped_by": report.grouped_by,
+            "rows": [{"id": row.key, "name": row.name, **_row_json(row)} for row in report.rows],
+            "late_installments": [
+                {
+                    "id": i.pk,
+                    "contract": i.contract.number,
+                    "project": i.contract.award.project.name,
+                    "installment": i.label,
+                    "due_date": i.due_date.isoformat(),
+                    "days_late": i.days_late,
+                    "outstanding": _money(i.outstanding),
+                    "delay_reason": i.delay_reason,
+                    "url": request.build_absolute_uri(i.get_absolute_url()),
+                }
+                for i in late
+            ],
+        }
+        return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+
+
+# --- installments ---------------------------------------------------------------------------
+
+
+class InstallmentListView(RegisterListView):
+    permission_required = "payments.view_installment"
+    table_class = InstallmentTable
+    filterset_class = InstallmentFilter
+    title = _("分期款")
+    export_url = ""
+
+    def get_queryset(self):
+        return selectors.installment_list(user=self.request.user).order_by("due_date", "pk")
+
+    def get_table_kwargs(self):
+        return {"today": timezone.localdate()}
+
+
+class InstallmentDetailView(ScopedObjectMixin, DetailView):
+    permission_required = "payments.view_installment"
+    template_name = "payments/installment_detail.html"
+
+    def get_scoped_object(self):
+        return selectors.installment_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, installment = self.request.user, self.object
+        installment.days_late = selectors.days_late(installment)
+        context.update(
+            moves=services.allowed_moves(installment, user),
+            transition_form=TransitionForm(),
+            documents=list(installment.documents.all()),
+            gates=list(installment.gates.all()),
+            deductions=list(installment.deductions.select_related("audit", "recorded_by")),
+            payments=list(installment.payments.select_related("posted_by", "reverses")),
+            transitions=list(installment.transitions.select_related("actor")),
+            show_history=history_visible(user),
+        )
+        if context["show_history"]:
+            context["history"] = history_of(installment)
+        if (
+            user.has_perm("payments.add_payment")
+            and installment.status == Installment.Status.APPROVED
+        ):
+            form = PaymentForm()
+            form.fields["amount"].initial = to_yuan(installment.outstanding)
+            context["payment_form"] = form
+        if user.has_perm("payments.add_payment"):
+            context["reversal_form"] = ReversalForm()
+        if user.has_perm("payments.add_deduction") and installment.is_open:
+            context["deduction_form"] = DeductionForm(user=user)
+        if user.has_perm("payments.change_installment"):
+            context["details_form"] = InstallmentDetailsForm(
+                user=user,
+                initial={
+                    "delay_reason": installment.delay_reason,
+                    "documents_due": installment.documents_due,
+                    "gates": context["gates"],
+                },
+            )
+        if user.has_perm("payments.change_requireddocument"):
+            context["receive_form"] = DocumentReceiveForm(
+                initial={"received_on": timezone.localdate()}
+            )
+            context["document_form"] = DocumentAddForm()
+        return context
+
+
+class InstallmentActionView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    """A POST that acts on one installment; errors re-render the form on its own page."""
+
+    template_name = "contracts/form.html"
+    title = ""
+
+    def get_scoped_object(self):
+        return selectors.installment_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = f"{self.title}：{self.object}"
+        context["cancel_url"] = self.object.get_absolute_url()
+        return context
+
+    def get_success_url_for(self, obj):
+        return self.object.get_absolute_url()
+
+
+class InstallmentTransitionView(InstallmentActionView):
+    form_class = TransitionForm
+    title = _("变更状态")
+
+    def has_permission(self):
+        # Each move needs its own permission; the service checks it. Reading is enough here.
+        return self.request.user.has_perm("payments.view_installment")
+
+    def perform(self, form):
+        installment = services.installment_transition(
+            actor=self.request.user,
+            installment=self.object,
+            to_status=form.cleaned_data["to_status"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            self.request,
+            _("状态已变更为“%(status)s”。") % {"status": installment.get_status_display()},
+        )
+        return installment
+
+
+class InstallmentDetailsView(InstallmentActionView):
+    permission_required = "payments.change_installment"
+    form_class = InstallmentDetailsForm
+    title = _("付款跟踪信息")
+
+    def get_initial(self):
+        return {
+            "delay_reason": self.object.delay_reason,
+            "documents_due": self.object.documents_due,
+            "gates": list(self.object.gates.all()),
+        }
+
+    def perform(self, form):
+        data = form.cleaned_data
+        services.installment_set_details(
+            actor=self.request.user,
+            installment=self.object,
+            delay_reason=data["delay_reason"],
+            documents_due=data["documents_due"],
+            gates=list(data["gates"]),
+        )
+        messages.success(self.request, _("已保存。"))
+        return self.object
+
+
+class DocumentAddView(InstallmentActionView):
+    permission_required = "payments.add_requireddocument"
+    form_class = DocumentAddForm
+    title = _("添加付款资料")
+
+    def perform(self, form):
+        services.document_add(actor=self.request.user, installment=self.object, **form.cleaned_data)
+        messages.success(self.request, _("资料已添加到清单。"))
+        return self.object
+
+
+class DocumentReceiveView(ServiceFormMixin, PermissionMixin, FormView):
+    permission_required = "payments.change_requireddocument"
+    form_class = DocumentReceiveForm
+    template_name = "contracts/form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.document = get_object_or_404(
+                RequiredDocument.objects.select_related("installment"),
+                pk=kwargs["pk"],
+                installment__in=selectors.installment_list(user=request.user).values("pk"),
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("收到资料：%(document)s") % {"document": self.document.title}
+        context["cancel_url"] = self.document.installment.get_absolute_url()
+        return context
+
+    def perform(self, form):
+        services.document_receive(
+            actor=self.request.user, document=self.document, **form.cleaned_data
+        )
+        messages.success(self.request, _("资料收到日期已保存。"))
+        return self.document.installment
+
+
+class DeductionCreateView(InstallmentActionView):
+    permission_required = "payments.add_deduction"
+    form_class = DeductionForm
+    title = _("登记扣减")
+
+    def perform(self, form):
+        services.deduction_record(
+            actor=self.request.user, installment=self.object, **form.cleaned_data
+        )
+        messages.success(self.request, _("扣减已登记。"))
+        return self.object
+
+
+class DeductionWithdrawView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "payments.change_deduction"
+    form_class = DeductionWithdrawForm
+    template_name = "contracts/form.html"
+
+    def get_scoped_object(self):
+        return selectors.deduction_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("撤销扣减：%(deduction)s") % {"deduction": self.object}
+        context["cancel_url"] = self.object.installment.get_absolute_url()
+        return context
+
+    def perform(self, form):
+        services.deduction_withdraw(
+            actor=self.request.user, deduction=self.object, **form.cleaned_data
+        )
+        messages.success(self.request, _("扣减已撤销。"))
+        return self.object.installment
+
+
+class PaymentCreateView(InstallmentActionView):
+    permission_required = "payments.add_payment"
+    form_class = PaymentForm
+    title = _("登记付款")
+
+    def perform(self, form):
+        payment = services.payment_post(
+            actor=self.request.user, installment=self.object, **form.cleaned_data
+        )
+        messages.success(
+            self.request,
+            _("已登记付款 %(amount)s 元，凭证号 %(voucher)s。")
+            % {"amount": f"{payment.amount:,.2f}", "voucher": payment.voucher_number},
+        )
+        return self.object
+
+
+class PaymentReverseView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "payments.add_payment"
+    form_class = ReversalForm
+    template_name = "contracts/form.html"
+
+    def get_scoped_object(self):
+        return selectors.payment_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("冲销支付：凭证号 %(voucher)s") % {
+            "voucher": self.object.voucher_number
+        }
+        context["cancel_url"] = self.object.installment.get_absolute_url()
+        return context
+
+    def perform(self, form):
+        services.payment_reverse(actor=self.request.user, payment=self.object, **form.cleaned_data)
+        messages.success(self.request, _("已冲销。"))
+        return self.object.installment
+
+
+class PaymentLedgerView(RegisterListView):
+    permission_required = "payments.view_payment"
+    table_class = PaymentTable
+    filterset_class = PaymentFilter
+    title = _("支付台账")
+
+    def get_queryset(self):
+        return selectors.payment_list(user=self.request.user).order_by("-paid_on", "-pk")
+
+
+# --- a contract's schedule ------------------------------------------------------------------
+
+
+class ContractScheduleView(ScopedObjectMixin, TemplateView):
+    """A contract's installment schedule: generate from a template, or edit all rows at once."""
+
+    permission_required = "payments.add_installment"
+    template_name = "payments/schedule.html"
+
+    def get_scoped_object(self):
+        return contract_selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        installments = list(self.object.installments.order_by("number"))
+        context.setdefault("template_form", ScheduleTemplateForm())
+        context.setdefault(
+            "formset",
+            ScheduleFormSet(
+                initial=[
+                    {
+                        "pk": i.pk,
+                        "number": i.number,
+                        "percent": i.percent,
+                        "planned_amount": i.planned_amount,
+                        "due_date": i.due_date,
+                        "documents_due": i.documents_due,
+                    }
+                    for i in installments
+                ]
+            ),
+        )
+        context.update(
+            contract=self.object,
+            installments=installments,
+            total=selectors.contract_schedule_total(installments),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if "generate" in request.POST:
+            form = ScheduleTemplateForm(request.POST)
+            if form.is_valid():
+                try:
+                    percents = services.parse_template(form.cleaned_data["template"])
+                    services.schedule_generate(
+                        actor=request.user,
+                        contract=self.object,
+                        percents=percents,
+                        due_dates=form.cleaned_data["due_dates"],
+                    )
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                else:
+                    messages.success(
+                        request, _("已按 %(template)s 生成分期计划。") % form.cleaned_data
+                    )
+                    return redirect(self.object.get_absolute_url())
+            return self.render_to_response(self.get_context_data(template_form=form))
+
+        formset = ScheduleFormSet(request.POST)
+        if formset.is_valid():
+            rows = [
+                services.ScheduleRow(
+                    pk=data.get("pk"),
+                    number=data["number"],
+                    percent=data.get("percent"),
+                    planned_amount=data.get("planned_amount"),
+                    due_date=data["due_date"],
+                    documents_due=data.get("documents_due"),
+                    delete=data.get("DELETE", False),
+                )
+                for data in formset.cleaned_data
+                if data
+            ]
+            try:
+                services.schedule_save(actor=request.user, contract=self.object, rows=rows)
+            except ValidationError as exc:
+                formset._non_form_errors = formset.error_class(exc.messages)
+            else:
+                messages.success(request, _("分期计划已保存。"))
+                return redirect(self.object.get_absolute_url())
+        return self.render_to_response(self.get_context_data(formset=formset))
+
+
+# --- budgets and time progress ---------------------------------------------------------------
+
+
+class BudgetListView(RegisterListView):
+    permission_required = "payments.view_budget"
+    table_class = BudgetTable
+    filterset_class = BudgetFilter
+    title = _("预算")
+    create_url = "payments:budget-create"
+    create_permission = "payments.add_budget"
+
+    def get_queryset(self):
+        return selectors.budget_list(user=self.request.user).order_by("-year", "project__name")
+
+
+class BudgetDetailView(ScopedObjectMixin, DetailView):
+    permission_required = "payments.view_budget"
+    template_name = "payments/budget_detail.html"
+
+    def get_scoped_object(self):
+        return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["adjustments"] = self.object.adjustments.select_related("recorded_by")
+        context["adjust_form"] = BudgetAdjustmentForm(initial={"adjusted_on": timezone.localdate()})
+        context["show_history"] = history_visible(self.request.user)
+        if context["show_history"]:
+            context["history"] = history_of(self.object)
+        return context
+
+
+class BudgetCreateView(ServiceFormMixin, PermissionMixin, FormView):
+    permission_required = "payments.add_budget"
+    form_class = BudgetForm
+    template_name = "contracts/form.html"
+    success_message = _("预算已登记。")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("登记预算")
+        return context
+
+    def perform(self, form):
+        return services.budget_create(actor=self.request.user, **form.cleaned_data)
+
+
+class BudgetUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "payments.change_budget"
+    form_class = BudgetForm
+    template_name = "contracts/form.html"
+    success_message = _("预算已保存。")
+
+    def get_scoped_object(self):
+        return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.object
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("修改预算：%(budget)s") % {"budget": self.object}
+        context["cancel_url"] = self.object.get_absolute_url()
+        return context
+
+    def perform(self, form):
+        data = {k: form.cleaned_data[k] for k in ("initial_amount", "issued_amount", "note")}
+        return services.budget_update(actor=self.request.user, budget=self.object, **data)
+
+
+class BudgetAdjustView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "payments.add_budgetadjustment"
+    form_class = BudgetAdjustmentForm
+    template_name = "contracts/form.html"
+    success_message = _("预算调整已登记。")
+
+    def get_scoped_object(self):
+        return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("预算调整：%(budget)s") % {"budget": self.object}
+        context["cancel_url"] = self.object.get_absolute_url()
+        return context
+
+    def perform(self, form):
+        services.budget_adjust(actor=self.request.user, budget=self.object, **form.cleaned_data)
+        return self.object
+
+
+class CheckpointView(ServiceFormMixin, PermissionMixin, FormView):
+    """A bureau's time-progress checkpoints (序时进度) for a year."""
+
+    permission_required = "payments.add_progresscheckpoint"
+    form_class = CheckpointForm
+    template_name = "payments/checkpoints.html"
+    success_message = _("序时进度节点已保存。")
+
+    def year(self) -> int:
+        try:
+            return int(self.request.GET.get("year") or self.request.POST.get("year"))
+        except (TypeError, ValueError):
+            return selectors.default_year(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        year = self.year()
+        context.update(
+            year=year,
+            checkpoints=ProgressCheckpoint.objects.filter(
+                bureau=self.request.user.bureau, year=year
+            ),
+            line=list(
+                zip(
+                    range(1, 13),
+                    selectors.progress_line(bureau=self.request.user.bureau, year=year),
+                    strict=True,
+                )
+            ),
+        )
+        return context
+
+    def perform(self, form):
+        services.checkpoint_set(
+            actor=self.request.user,
+            bureau=self.request.user.bureau,
+            year=self.year(),
+            **form.cleaned_data,
+        )
+        return None
+
+    def get_success_url_for(self, obj):
+        return f"{reverse('payments:checkpoints')}?year={self.year()}"
+
+
+class CheckpointDeleteView(PermissionMixin, View):
+    permission_required = "payments.delete_progresscheckpoint"
+
+    def post(self, request, pk):
+        checkpoint = get_object_or_404(ProgressCheckpoint, pk=pk, bureau=request.user.bureau)
+        services.checkpoint_delete(actor=request.user, checkpoint=checkpoint)
+        messages.success(request, _("已删除该节点，恢复默认序时进度。"))
+        return redirect(f"{reverse('payments:checkpoints')}?year={checkpoint.year}")
+
+
+# --- audits and assessments ------------------------------------------------------------------
+
+
+class AuditListView(RegisterListView):
+    permission_required = "payments.view_audit"
+    table_class = AuditTable
+    filterset_class = AuditFilter
+    title = _("审计与评估")
+    create_url = "payments:audit-create"
+    create_permission = "payments.add_audit"
+
+    def get_queryset(self):
+        return selectors.audit_list(user=self.request.user).order_by("-started_on")
+
+
+class AuditDetailView(ScopedObjectMixin, DetailView):
+    permission_required = "payments.view_audit"
+    template_name = "payments/audit_detail.html"
+
+    def get_scoped_object(self):
+        return selectors.audit_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["deductions"] = self.object.deductions.select_related(
+            "installment__contract__award__project"
+        )
+        context["gated"] = self.object.gated_installments.select_related("contract")
+        context["show_history"] = history_visible(self.request.user)
+        if context["show_history"]:
+            context["history"] = history_of(self.object)
+        return context
+
+
+class AuditCreateView(ServiceFormMixin, PermissionMixin, FormView):
+    permission_required = "payments.add_audit"
+    form_class = AuditForm
+    template_name = "contracts/form.html"
+    success_message = _("审计/评估已登记。")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("登记审计/评估")
+        return context
+
+    def perform(self, form):
+        return services.audit_create(
+            actor=self.request.user, bureau=self.request.user.bureau, **form.cleaned_data
+        )
+
+
+class AuditUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "payments.change_audit"
+    form_class = AuditForm
+    template_name = "contracts/form.html"
+    success_message = _("审计/评估已保存。")
+
+    def get_scoped_object(self):
+        return selectors.audit_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.object
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("修改审计/评估")
+        context["cancel_url"] = self.object.get_absolute_url()
+        return context
+
+    def perform(self, form):
+        return services.audit_update(
+            actor=self.request.user, audit=self.object, **form.cleaned_data
+        )
+
+
+# --- the contract page, with its installments ------------------------------------------------
+
+
+class ContractDetailView(contract_views.ContractDetailView):
+    """The contracts app's contract page, with the installment schedule and its amounts.
+
+    Routed in config/urls.py in place of the plain page: the contracts app does not know
+    about installments (imports run evaluations → payments → contracts → accounts).
+    """
+
+    template_name = "payments/contract_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        installments = list(
+            selectors.installment_list(user=self.request.user)
+            .filter(contract=self.object)
+            .order_by("number")
+        )
+        today = timezone.localdate()
+        for installment in installments:
+            installment.days_late = selectors.days_late(installment, today)
+        context["installments"] = installments
+        context["schedule_total"] = selectors.contract_schedule_total(installments)
+        return context

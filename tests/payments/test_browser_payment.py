@@ -1,0 +1,93 @@
+"""In Chromium: finance approves and pays an installment; the manager's dashboard moves."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from payments import services
+from payments.models import Installment, Payment
+from tests.factories import TEST_PASSWORD, AwardFactory, BudgetFactory, ContractFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+S = Installment.Status
+
+
+@pytest.fixture
+def under_review(bureau, staff_user, finance_user):
+    year = timezone.localdate().year
+    award = AwardFactory(
+        project__bureau=bureau, term_start=datetime.date(year - 1, 1, 1), term_months=36
+    )
+    contract = ContractFactory(
+        award=award,
+        start=datetime.date(year, 1, 1),
+        end=datetime.date(year, 12, 31),
+        amount=Decimal("1000000.00"),
+    )
+    BudgetFactory(
+        project=award.project,
+        year=year,
+        initial_amount=Decimal("1000000.00"),
+        issued_amount=Decimal("1000000.00"),
+    )
+    first, _second = services.schedule_generate(
+        actor=finance_user,
+        contract=contract,
+        percents=[Decimal(40), Decimal(60)],
+        due_dates=[datetime.date(year, 12, 30), datetime.date(year, 12, 31)],
+    )
+    services.installment_transition(
+        actor=staff_user, installment=first, to_status=S.AWAITING_DOCUMENTS
+    )
+    for document in first.documents.all():
+        services.document_receive(
+            actor=staff_user, document=document, received_on=timezone.localdate()
+        )
+    services.installment_transition(
+        actor=staff_user, installment=first, to_status=S.DOCUMENTS_SUBMITTED
+    )
+    services.installment_transition(actor=finance_user, installment=first, to_status=S.UNDER_REVIEW)
+    return first
+
+
+def _login(context, live_server, username):
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def test_finance_pays_and_the_manager_sees_it(
+    browser, live_server, under_review, finance_user, manager_user
+):
+    manager = _login(browser.new_context(locale="zh-CN"), live_server, "manager")
+    expect(manager.locator("#page-title")).to_have_text("预算执行看板")
+    expect(manager.locator("#card-paid")).to_have_text("0.00")
+    expect(manager.locator("#card-rate")).to_have_text("0.00%")
+
+    finance = _login(browser.new_context(locale="zh-CN"), live_server, "finance")
+    expect(finance.locator("#page-title")).to_have_text("分期款")
+    finance.click(f"#installment-table a[href='/payments/installments/{under_review.pk}/']")
+    expect(finance.locator("#installment-status")).to_have_text("审核中")
+    finance.click("#transition-form button[value=approved]")
+    expect(finance.locator(".alert-success")).to_contain_text("状态已变更为“已审批”。")
+    expect(finance.locator("#id_payment-amount")).to_have_value("400000.00")
+    finance.fill("#id_payment-voucher_number", "记-2026-001")
+    finance.click("#payment-form button[type=submit]")
+    expect(finance.locator(".alert-success")).to_contain_text(
+        "已登记付款 400,000.00 元，凭证号 记-2026-001。"
+    )
+    expect(finance.locator("#installment-status")).to_have_text("已支付")
+    expect(finance.locator("#payments")).to_contain_text("记-2026-001")
+
+    manager.reload()
+    expect(manager.locator("#card-paid")).to_have_text("40.00")
+    expect(manager.locator("#card-rate")).to_have_text("40.00%")
+    assert Payment.objects.get().posted_by == finance_user

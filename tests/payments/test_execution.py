@@ -1,0 +1,153 @@
+"""The execution engine, the dashboard and the API, on the seed's 2024 records."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from payments import selectors
+from payments.models import Installment
+from tests.factories import BudgetFactory, ContractFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True
+    call_command("load_demo", verbosity=0)
+    return {u.username: u for u in User.objects.all()}
+
+
+def test_the_demo_reproduces_the_reports_2024_figures(demo):
+    report = selectors.execution(user=demo["manager"], year=2024, as_of=datetime.date(2024, 12, 31))
+    total = report.total
+    assert total.issued == Decimal("2336000.00")
+    assert total.paid == Decimal("2177100.00")
+    assert total.rate == Decimal("93.20")
+    assert total.deducted == Decimal("37200.00")
+    assert total.late == Decimal("121600.00")
+    assert total.projected_rate == Decimal("93.20")
+    assert report.target.percent == Decimal("100.00")
+    assert report.gap == Decimal("-6.80")
+    rows = {row.name: row for row in report.rows}
+    assert rows["社会事务及福利保障社工服务项目"].paid == Decimal("1185200.00")
+    assert rows["助残社工服务项目"].paid == Decimal("991900.00")
+    assert rows["社会事务及福利保障社工服务项目"].deducted == Decimal("15200.00")
+    assert rows["助残社工服务项目"].deducted == Decimal("22000.00")
+    late = selectors.late_installments(
+        user=demo["manager"], year=2024, as_of=datetime.date(2024, 12, 31)
+    )
+    assert [(i.contract.title, i.label, i.days_late, i.delay_reason) for i in late] == [
+        ("2024年8-12月合同", "第二期", 21, "服务机构提交资料不及时导致财务封账")
+    ]
+
+
+def test_the_api_for_2024(client, demo):
+    client.force_login(demo["manager"])
+    data = client.get("/api/v1/execution/?year=2024&as_of=2024-12-31").json()
+    assert data["issued"] == "2336000.00"
+    assert data["paid"] == "2177100.00"
+    assert data["execution_rate"] == "93.20"
+    assert data["deducted"] == "37200.00"
+    assert data["time_progress_target"] == "100.00"
+    assert data["denominator"] == "issued"
+    assert {row["name"]: row["paid"] for row in data["rows"]} == {
+        "助残社工服务项目": "991900.00",
+        "社会事务及福利保障社工服务项目": "1185200.00",
+    }
+    [late] = data["late_installments"]
+    assert (late["project"], late["installment"], late["outstanding"], late["days_late"]) == (
+        "社会事务及福利保障社工服务项目",
+        "第二期",
+        "121600.00",
+        21,
+    )
+
+
+def test_as_of_mid_year_only_what_was_paid_by_then_counts(client, demo):
+    client.force_login(demo["finance"])
+    data = client.get("/api/v1/execution/?year=2024&as_of=2024-06-30").json()
+    assert data["paid"] == "934400.00"
+    assert data["execution_rate"] == "40.00"
+    assert data["time_progress_target"] == "50.00"
+    assert data["gap_percentage_points"] == "-10.00"
+    assert data["deducted"] == "0.00"
+    assert data["late_installments"] == []
+
+
+@pytest.mark.parametrize(
+    "query", ["year=abc", "year=1999", "year=2024&as_of=2024-13-01", "year=2024&as_of=2023-12-31"]
+)
+def test_a_bad_year_or_date_is_a_400_with_a_message(client, demo, query):
+    client.force_login(demo["manager"])
+    response = client.get(f"/api/v1/execution/?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"] == "参数有误"
+    assert response.json()["errors"]
+
+
+def test_the_dashboard_shows_the_figures_and_the_late_installment(client, demo):
+    client.force_login(demo["manager"])
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == "/payments/dashboard/"
+    content = response.content.decode()
+    assert "2024 年度，截至 2024-12-31" in content  # opens on the latest year with a budget
+    assert '<div class="card-figure" id="card-issued">233.60</div>' in content
+    assert '<div class="card-figure" id="card-paid">217.71</div>' in content
+    assert '<div class="card-figure" id="card-rate">93.20%</div>' in content
+    assert '<span id="card-deducted">3.72</span>' in content
+    assert "2024年8-12月合同 第二期" in content and "逾期 21 天" in content
+    mid = client.get("/payments/dashboard/?year=2024&as_of=2024-06-30").content.decode()
+    assert '<div class="card-figure" id="card-paid">93.44</div>' in mid
+    assert '<div class="card-figure" id="card-rate">40.00%</div>' in mid
+
+
+def test_other_bureaus_see_none_of_it(client, demo, other_bureau, make_user):
+    client.force_login(make_user("manager", other_bureau))
+    data = client.get("/api/v1/execution/?year=2024").json()
+    assert (data["issued"], data["paid"], data["rows"], data["late_installments"]) == (
+        "0.00",
+        "0.00",
+        [],
+        [],
+    )
+
+
+def _bureau_with_contracts(bureau, n, first=0):
+    for i in range(first, first + n):
+        contract = ContractFactory(award__project__bureau=bureau, number=f"Q-{bureau.pk}-{i}")
+        if i % 2 == 0:
+            BudgetFactory(project=contract.award.project, year=2024)
+        Installment.objects.create(
+            bureau=bureau,
+            contract=contract,
+            number=1,
+            planned_amount=Decimal("1000.00"),
+            due_date=datetime.date(2024, 6, 1),
+        )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/payments/dashboard/?year=2024&as_of=2024-12-31",
+        "/api/v1/execution/?year=2024&as_of=2024-12-31",
+    ],
+)
+def test_dashboard_and_api_queries_do_not_grow_with_contracts(client, manager_user, bureau, url):
+    client.force_login(manager_user)
+    _bureau_with_contracts(bureau, 5)
+    client.get(url)
+    with CaptureQueriesContext(connection) as five:
+        assert client.get(url).status_code == 200
+    _bureau_with_contracts(bureau, 195, first=5)
+    with CaptureQueriesContext(connection) as two_hundred:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(two_hundred) == len(five)
+    assert len(five) <= 12
