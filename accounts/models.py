@@ -33,12 +33,6 @@ class Bureau(models.Model):
         default=False,
         help_text=_("选中后，本单位用户可查看辖区内所有单位的记录。"),
     )
-    webhook_url = models.URLField(
-        _("群机器人地址"),
-        blank=True,
-        help_text=_("企业微信/钉钉群机器人的 Webhook 地址；留空则不推送。"),
-    )
-
     history = HistoricalRecords()
 
     class Meta:

@@ -39,6 +39,8 @@ PAYMENT_MODELS = (
     "requireddocument",
     "deduction",
     "payment",
+    "remindersettings",
+    "notice",
 )
 READ_PAYMENTS = _crud("payments", *PAYMENT_MODELS, actions=("view",))
 DASHBOARD = "payments.view_dashboard"
@@ -93,6 +95,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *READ_PAYMENTS,
         DASHBOARD,
         *_crud("payments", "progresscheckpoint", actions=("add", "change", "delete")),
+        *_crud("payments", "remindersettings"),
+        *_crud("django_celery_beat", "periodictask", "crontabschedule", "intervalschedule"),
     ],
 }
 

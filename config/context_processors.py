@@ -4,6 +4,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from payments import reminders
+
 # (label, url name, icon, permission needed), or a group: (label, icon, [items]). A link
 # shows only when the user holds the permission, but the view checks it again: menus are
 # not access control.
@@ -34,6 +36,12 @@ NAVIGATION = [
             (_("预算"), "payments:budget-list", "piggy-bank", "payments.view_budget"),
             (_("序时进度"), "payments:checkpoints", "graph-up", "payments.add_progresscheckpoint"),
             (_("审计与评估"), "payments:audit-list", "clipboard-check", "payments.view_audit"),
+            (
+                _("提醒设置"),
+                "payments:reminder-settings",
+                "bell",
+                "payments.change_remindersettings",
+            ),
         ],
     ),
 ]
@@ -59,4 +67,5 @@ def navigation(request):
                 link = _item(user, *entry)
                 if link:
                     items.append(link)
-    return {"nav_items": items, "app_version": settings.VERSION}
+    unread = reminders.unread_count(user) if user is not None and user.is_authenticated else 0
+    return {"nav_items": items, "app_version": settings.VERSION, "unread_notifications": unread}

@@ -183,6 +183,10 @@ else:
         "store_processed": False,
     }
 
+# Seconds the reminder run waits between finding notices and sending them. Zero in use;
+# the crash-safety test sets it to kill a worker at that point.
+REMINDER_DELIVERY_PAUSE = env.float("REMINDER_DELIVERY_PAUSE", default=0)
+
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.selectors import bureau_scope
 from contracts.forms import DateInput
 from contracts.models import Project
-from payments.models import Audit, Budget, BudgetAdjustment, Installment, RequiredDocument
+from payments.models import (
+    Audit,
+    Budget,
+    BudgetAdjustment,
+    Installment,
+    ReminderSettings,
+    RequiredDocument,
+)
 
 
 class BudgetForm(forms.ModelForm):
@@ -259,4 +266,82 @@ class ExecutionQueryForm(forms.Form):
         year, as_of = data.get("year"), data.get("as_of")
         if year and as_of and as_of.year != year:
             raise forms.ValidationError(_("截至日期应在所选年度内。"))
+        return data
+
+
+class IntegerListField(forms.CharField):
+    """ "15,7,3" ⇄ [15, 7, 3]."""
+
+    def __init__(self, *args, min_value=0, max_value=365, **kwargs):
+        self.min_value, self.max_value = min_value, max_value
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ",".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        text = (super().to_python(value) or "").replace("，", ",")
+        try:
+            numbers = sorted({int(part) for part in text.split(",") if part.strip()}, reverse=True)
+        except ValueError as exc:
+            raise forms.ValidationError(_("请填写以逗号分隔的整数，例如 15,7,3。")) from exc
+        if any(n < self.min_value or n > self.max_value for n in numbers):
+            raise forms.ValidationError(
+                _("每个数应在 %(min)s 到 %(max)s 之间。")
+                % {"min": self.min_value, "max": self.max_value}
+            )
+        return numbers
+
+
+class ReminderSettingsForm(forms.ModelForm):
+    due_soon_days = IntegerListField(
+        label=_("到期提醒（提前天数）"),
+        help_text=_("例如 15,7,3：应付日期前 15、7、3 天各提醒一次。"),
+        min_value=1,
+    )
+    work_days = IntegerListField(
+        label=_("工作日"),
+        required=False,
+        min_value=1,
+        max_value=7,
+        help_text=_("1=周一 … 7=周日，例如 1,2,3,4,5。"),
+    )
+    webhook_url = forms.URLField(
+        label=_("群机器人地址"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("企业微信/钉钉群机器人的 Webhook 地址；留空则不推送。"),
+    )
+
+    class Meta:
+        model = ReminderSettings
+        fields = [
+            "due_soon_days",
+            "escalate_level2_days",
+            "escalate_level3_days",
+            "payment_deadline_days",
+            "tolerance_points",
+            "year_end_target",
+            "projection_from_month",
+            "work_start",
+            "work_end",
+            "work_days",
+            "email_enabled",
+            "webhook_url",
+        ]
+        widgets = {
+            "work_start": forms.TimeInput(attrs={"type": "time"}),
+            "work_end": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        level2, level3 = data.get("escalate_level2_days"), data.get("escalate_level3_days")
+        if level2 and level3 and level3 <= level2:
+            self.add_error("escalate_level3_days", _("紧急级别的天数应大于升级至分管领导的天数。"))
         return data

@@ -497,3 +497,163 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.voucher_number} {self.amount}"
+
+
+def default_due_soon_days():
+    return [15, 7, 3]
+
+
+class ReminderSettings(models.Model):
+    """A bureau's reminder thresholds, working hours and group robot (one row per bureau)."""
+
+    bureau = models.OneToOneField(
+        Bureau, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="reminder_settings"
+    )
+    due_soon_days = models.JSONField(
+        _("到期提醒（提前天数）"),
+        default=default_due_soon_days,
+        help_text=_("应付日期前多少天提醒，例如 [15, 7, 3]。"),
+    )
+    escalate_level2_days = models.PositiveSmallIntegerField(
+        _("逾期升级至分管领导（天）"), default=15
+    )
+    escalate_level3_days = models.PositiveSmallIntegerField(_("逾期标为紧急（天）"), default=30)
+    payment_deadline_days = models.PositiveSmallIntegerField(
+        _("审批后付款期限（天）"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "《保障中小企业款项支付条例》：验收后 30 日内付款，合同另有约定的不超过 60 日。"
+        ),
+    )
+    tolerance_points = models.DecimalField(
+        _("落后序时进度容忍度（百分点）"), max_digits=5, decimal_places=2, default=Decimal("5")
+    )
+    year_end_target = models.DecimalField(
+        _("年末执行率目标（%）"), max_digits=5, decimal_places=2, default=Decimal("95")
+    )
+    projection_from_month = models.PositiveSmallIntegerField(
+        _("从几月起预警年末执行率"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    work_start = models.TimeField(_("工作时间起"), default=datetime.time(9, 0))
+    work_end = models.TimeField(_("工作时间止"), default=datetime.time(18, 0))
+    work_days = models.JSONField(
+        _("工作日"),
+        default=list,
+        blank=True,
+        help_text=_("ISO 星期几，1=周一 … 7=周日；留空为周一至周五。"),
+    )
+    email_enabled = models.BooleanField(_("发送邮件"), default=True)
+    webhook_url = models.URLField(
+        _("群机器人地址"),
+        blank=True,
+        help_text=_("企业微信/钉钉群机器人的 Webhook 地址；留空则不推送。"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("提醒设置")
+        verbose_name_plural = _("提醒设置")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(work_start__lt=models.F("work_end")), name="reminder_hours_order"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.bureau)
+
+    @property
+    def working_days(self) -> list[int]:
+        return self.work_days or [1, 2, 3, 4, 5]
+
+
+class Notice(models.Model):
+    """Something that threatens the execution rate, found once by the reminder scan.
+
+    ``key`` (rule, object, level, period) is unique: a second scan, a retry or two beat
+    ticks at once find the notice already there and send nothing again.
+    """
+
+    class Rule(models.TextChoices):
+        DUE_SOON = "due_soon", _("分期款即将到期")
+        DOCUMENTS_LATE = "documents_late", _("付款资料逾期未交")
+        LATE = "late", _("分期款逾期未付")
+        APPROVED_UNPAID = "approved_unpaid", _("审批后逾期未付款")
+        BEHIND_TARGET = "behind_target", _("执行进度落后序时进度")
+        PROJECTION_LOW = "projection_low", _("预计年末执行率不达标")
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="notices"
+    )
+    key = models.CharField(_("提醒标识"), max_length=120, unique=True)
+    rule = models.CharField(_("规则"), max_length=20, choices=Rule.choices)
+    level = models.PositiveSmallIntegerField(_("级别"), default=1)
+    urgent = models.BooleanField(_("紧急"), default=False)
+    installment = models.ForeignKey(
+        Installment,
+        verbose_name=_("分期款"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    url = models.CharField(_("链接"), max_length=300)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("发现时间"), default=timezone.now)
+    deliver_after = models.DateTimeField(
+        _("发送时间"), help_text=_("工作时间外发现的提醒，等到工作时间再发送。")
+    )
+    delivered_at = models.DateTimeField(_("已发送"), null=True, blank=True)
+    webhook_sent_at = models.DateTimeField(_("已推送群机器人"), null=True, blank=True)
+    provider_emailed_at = models.DateTimeField(_("已邮件通知服务机构"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("已解除"), null=True, blank=True)
+    resolution = models.CharField(_("解除原因"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("提醒")
+        verbose_name_plural = _("提醒")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["delivered_at", "deliver_after"], name="notice_delivery_idx"),
+            models.Index(fields=["bureau", "resolved_at"], name="notice_open_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Notification(models.Model):
+    """A notice as one person sees it in the notification centre."""
+
+    notice = models.ForeignKey(
+        Notice, verbose_name=_("提醒"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "recipient"], name="notification_once_per_person"
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return f"{self.recipient}: {self.notice}"

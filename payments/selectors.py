@@ -336,17 +336,56 @@ def execution(
     """Budget execution of the user's bureau(s) for a fiscal year as of a date.
 
     Rows are per project for a single bureau and per bureau for a city-wide view.
-    Three grouped aggregates, whatever the number of contracts: budgets; payments and
-    deductions by month; what the year's installments still owe. Plus one query for
-    the time-progress checkpoints unless the caller passes them.
+    Three grouped aggregates, whatever the number of contracts (see
+    :func:`_execution_rows`), plus one query for the time-progress checkpoints unless
+    the caller passes them.
     """
-    jan1, dec31 = year_bounds(year)
+    dec31 = year_bounds(year)[1]
     as_of = as_of or min(timezone.localdate(), dec31)
     until = min(as_of, dec31)
-    multi = is_multi_bureau(user=user)
-    group_by = group_by or ("bureau" if multi else "project")
-    key = "project" if group_by == "project" else "bureau"
+    group_by = group_by or ("bureau" if is_multi_bureau(user=user) else "project")
+    rows, cumulative = _execution_rows(bureau_scope(user=user), year, as_of, group_by)
+    total = ExecutionRow(key=0, name=_("合计"))
+    for r in rows:
+        for name in ("initial", "adjusted", "issued", "paid", "deducted", "scheduled", "late"):
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+    if checkpoints is None:
+        checkpoints = checkpoints_of(bureau=user.bureau, year=year)
+    target = time_progress_target(
+        bureau=user.bureau, year=year, as_of=until, checkpoints=checkpoints
+    )
+    return Execution(
+        year=year,
+        as_of=as_of,
+        grouped_by=group_by,
+        target=target,
+        total=total,
+        rows=rows,
+        cumulative_paid=cumulative,
+    )
 
+
+def execution_by_bureau(
+    *, year: int, as_of: datetime.date, bureau_ids: list[int] | None = None
+) -> list[ExecutionRow]:
+    """Execution of every bureau (or of the given ones), one row each: for the reminder
+    scan, which is not acting for any user."""
+    scope = Q() if bureau_ids is None else Q(bureau_id__in=bureau_ids)
+    rows, _cumulative = _execution_rows(scope, year, as_of, "bureau")
+    return rows
+
+
+def _execution_rows(
+    scope: Q, year: int, as_of: datetime.date, group_by: str
+) -> tuple[list[ExecutionRow], list[Decimal | None]]:
+    """Rows grouped by project or bureau, and cumulative paid at each month end.
+
+    Three queries: budgets (with adjustments dated by the as-of date); payments and
+    deductions by month (one UNION); what the year's installments still owe.
+    """
+    jan1, dec31 = year_bounds(year)
+    until = min(as_of, dec31)
+    key = "project" if group_by == "project" else "bureau"
     rows: dict[int, ExecutionRow] = {}
 
     def row(pk, name):
@@ -361,10 +400,11 @@ def execution(
         output_field=MONEY_FIELD,
     )
     adjustments = BudgetAdjustment.objects.filter(budget=OuterRef("pk"), adjusted_on__lte=until)
-    budget_name = "project__name" if key == "project" else "bureau__name"
+    budget_name = f"{key}__name"
     budgets = (
-        Budget.objects.filter(bureau_scope(user=user), year=year)
+        Budget.objects.filter(scope, year=year)
         .annotate(adjusted=_sum(adjustments, "budget", expression=signed))
+        .order_by()
         .values(key, budget_name)
         .annotate(initial=Sum("initial_amount"), issued=Sum("issued_amount"), adj=Sum("adjusted"))
     )
@@ -391,35 +431,34 @@ def execution(
         )
 
     paid = by_month(
-        Payment.objects.filter(bureau_scope(user=user), paid_on__gte=jan1, paid_on__lte=until),
-        "paid_on",
-        "paid",
+        Payment.objects.filter(scope, paid_on__gte=jan1, paid_on__lte=until), "paid_on", "paid"
     )
     deducted = by_month(
-        Deduction.objects.filter(
-            bureau_scope(user=user), decided_on__gte=jan1, decided_on__lte=until
-        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=until)),
+        Deduction.objects.filter(scope, decided_on__gte=jan1, decided_on__lte=until).filter(
+            Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=until)
+        ),
         "decided_on",
         "deducted",
     )
     paid_by_month = dict.fromkeys(range(1, 13), ZERO)
     for entry in paid.union(deducted, all=True):
-        r, total = row(entry[path], entry[name_path]), to_yuan(entry["total"])
+        r, amount = row(entry[path], entry[name_path]), to_yuan(entry["total"])
         if entry["what"] == "paid":
-            r.paid += total
-            paid_by_month[entry["month"]] += total
+            r.paid += amount
+            paid_by_month[entry["month"]] += amount
         else:
-            r.deducted += total
+            r.deducted += amount
 
     # 3. What is still owed on the year's installments: scheduled (not yet due) or late.
     inst_path = "contract__award__project" if key == "project" else "bureau"
     owed = (
         with_amounts(
-            Installment.objects.filter(
-                bureau_scope(user=user), due_date__gte=jan1, due_date__lte=dec31
-            ).exclude(status=S.CANCELLED),
+            Installment.objects.filter(scope, due_date__gte=jan1, due_date__lte=dec31).exclude(
+                status=S.CANCELLED
+            ),
             until,
         )
+        .order_by()
         .values(inst_path, f"{inst_path}__name")
         .annotate(
             scheduled=Sum(
@@ -442,29 +481,11 @@ def execution(
         r = row(o[inst_path], o[f"{inst_path}__name"])
         r.scheduled, r.late = to_yuan(o["scheduled"]), to_yuan(o["late"])
 
-    ordered = sorted(rows.values(), key=lambda r: r.name)
-    total = ExecutionRow(key=0, name=_("合计"))
-    for r in ordered:
-        for name in ("initial", "adjusted", "issued", "paid", "deducted", "scheduled", "late"):
-            setattr(total, name, getattr(total, name) + getattr(r, name))
-    if checkpoints is None:
-        checkpoints = checkpoints_of(bureau=user.bureau, year=year)
-    target = time_progress_target(
-        bureau=user.bureau, year=year, as_of=until, checkpoints=checkpoints
-    )
     cumulative, running = [], ZERO
     for month in range(1, 13):
         running += paid_by_month[month]
         cumulative.append(running if month <= until.month else None)
-    return Execution(
-        year=year,
-        as_of=as_of,
-        grouped_by=group_by,
-        target=target,
-        total=total,
-        rows=ordered,
-        cumulative_paid=cumulative,
-    )
+    return sorted(rows.values(), key=lambda r: r.name), cumulative
 
 
 def progress_line(

@@ -722,3 +722,29 @@ def audit_update(*, actor: User, audit: Audit, **data) -> Audit:
     for name, value in data.items():
         setattr(audit, name, value)
     return _save(audit, actor=actor)
+
+
+# --- reminder settings and notifications ----------------------------------------------------
+
+
+@transaction.atomic
+def reminder_settings_save(*, actor: User, bureau: Bureau, **data):
+    """Create or update a bureau's reminder settings."""
+    from payments.models import ReminderSettings
+
+    _require(actor, "payments.change_remindersettings")
+    row = ReminderSettings.objects.select_for_update().filter(bureau=bureau).first()
+    row = row or ReminderSettings(bureau=bureau)
+    for name, value in data.items():
+        setattr(row, name, value)
+    return _save(row, actor=actor)
+
+
+def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's notifications read (all unread ones when no ids are given)."""
+    from payments.models import Notification
+
+    queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        queryset = queryset.filter(pk__in=notification_ids)
+    return queryset.update(read_at=timezone.now())

@@ -55,4 +55,12 @@ urlpatterns = [
     path("audits/new/", views.AuditCreateView.as_view(), name="audit-create"),
     path("audits/<int:pk>/", views.AuditDetailView.as_view(), name="audit-detail"),
     path("audits/<int:pk>/edit/", views.AuditUpdateView.as_view(), name="audit-update"),
+    path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/<int:pk>/", views.NotificationOpenView.as_view(), name="notification-open"),
+    path(
+        "notifications/read-all/",
+        views.NotificationsReadAllView.as_view(),
+        name="notifications-read-all",
+    ),
+    path("reminders/settings/", views.ReminderSettingsView.as_view(), name="reminder-settings"),
 ]

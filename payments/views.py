@@ -1,16 +1,18 @@
 """Pages of the payments app and the execution API. Thin: selectors read, services write."""
 
 import datetime
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from accounts.mixins import (
     PermissionMixin,
@@ -24,7 +26,7 @@ from contracts import views as contract_views
 from contracts.money import to_wan, to_yuan
 from contracts.selectors import history_of
 from contracts.views import RegisterListView
-from payments import selectors, services
+from payments import reminders, selectors, services
 from payments.filters import AuditFilter, BudgetFilter, InstallmentFilter, PaymentFilter
 from payments.forms import (
     AuditForm,
@@ -38,12 +40,19 @@ from payments.forms import (
     ExecutionQueryForm,
     InstallmentDetailsForm,
     PaymentForm,
+    ReminderSettingsForm,
     ReversalForm,
     ScheduleFormSet,
     ScheduleTemplateForm,
     TransitionForm,
 )
-from payments.models import Installment, ProgressCheckpoint, RequiredDocument
+from payments.models import (
+    Installment,
+    Notification,
+    ProgressCheckpoint,
+    ReminderSettings,
+    RequiredDocument,
+)
 from payments.tables import AuditTable, BudgetTable, InstallmentTable, PaymentTable
 
 # --- the dashboard and the API -------------------------------------------------------------
@@ -101,6 +110,7 @@ class DashboardView(PermissionMixin, TemplateView):
                 "target_label": str(_("序时进度（%）")),
             },
         )
+        context["urgent"] = reminders.urgent_notices(user=user)
         context.update(self.extra_panels(year=year, as_of=as_of))
         return context
 
@@ -767,3 +777,75 @@ class ContractDetailView(contract_views.ContractDetailView):
         context["installments"] = installments
         context["schedule_total"] = selectors.contract_schedule_total(installments)
         return context
+
+
+# --- notifications and reminder settings -----------------------------------------------------
+
+
+class NotificationListView(ListView):
+    """The notification centre: the user's own notices, unread first."""
+
+    template_name = "payments/notifications.html"
+    paginate_by = 30
+    context_object_name = "notifications"
+
+    def get_queryset(self):
+        queryset = Notification.objects.filter(recipient=self.request.user).select_related("notice")
+        if self.request.GET.get("show") != "all":
+            queryset = queryset.filter(notice__resolved_at__isnull=True)
+        return queryset.order_by(F("read_at").asc(nulls_first=True), "-created_at")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["show_all"] = self.request.GET.get("show") == "all"
+        return context
+
+
+class NotificationOpenView(View):
+    """Open a notice: mark it read and go where it points."""
+
+    def get(self, request, pk):
+        notification = get_object_or_404(
+            Notification.objects.select_related("notice"), pk=pk, recipient=request.user
+        )
+        services.notifications_mark_read(user=request.user, notification_ids=[notification.pk])
+        target = urlsplit(notification.notice.url)
+        return redirect(target.path + (f"?{target.query}" if target.query else ""))
+
+
+class NotificationsReadAllView(View):
+    def post(self, request):
+        count = services.notifications_mark_read(user=request.user)
+        messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": count})
+        return redirect("payments:notifications")
+
+
+class ReminderSettingsView(ServiceFormMixin, PermissionMixin, FormView):
+    """The bureau's reminder thresholds, working hours and group robot (admin role)."""
+
+    permission_required = "payments.change_remindersettings"
+    form_class = ReminderSettingsForm
+    template_name = "contracts/form.html"
+    success_message = _("提醒设置已保存。")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        bureau = self.request.user.bureau
+        kwargs["instance"] = ReminderSettings.objects.filter(
+            bureau=bureau
+        ).first() or ReminderSettings(bureau=bureau)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("提醒设置：%(bureau)s") % {"bureau": self.request.user.bureau}
+        return context
+
+    def perform(self, form):
+        services.reminder_settings_save(
+            actor=self.request.user, bureau=self.request.user.bureau, **form.cleaned_data
+        )
+        return None
+
+    def get_success_url_for(self, obj):
+        return reverse("payments:reminder-settings")

@@ -1,0 +1,163 @@
+"""A real Celery worker with beat, fed through Redis, runs the scheduled reminder scan:
+each notification appears once, even when the worker is killed in the middle of a run
+and started again."""
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from payments import services
+from payments.models import Notice, Notification, ReminderSettings
+from tests.factories import ContractFactory
+from tests.test_celery_worker import _redis_or_skip
+
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+REDIS = "redis://127.0.0.1:6379/14"
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    auth = db.get("USER") or "postgres"
+    if db.get("PASSWORD"):
+        auth += f":{db['PASSWORD']}"
+    return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+
+
+def _start_worker(tmp_path, name, pause):
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}},
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": REDIS,
+        "DJANGO_DEBUG": "1",
+        "EMAIL_URL": f"filemail:///{tmp_path / 'mail'}",  # four slashes: an absolute path
+        "REMINDER_DELIVERY_PAUSE": str(pause),
+        "VAR_DIR": str(tmp_path),
+    }
+    log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--beat",
+            "--pool=solo",
+            "--loglevel=INFO",
+            f"--hostname={name}@%h",
+            f"--schedule={tmp_path / 'beat'}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return process, log
+
+
+def _stop(process, log, sig=signal.SIGTERM):
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=30)
+    log.close()
+
+
+def _wait(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def _emails(tmp_path) -> int:
+    folder = tmp_path / "mail"
+    if not folder.exists():
+        return 0
+    return sum(f.read_text(encoding="utf-8").count("\nSubject: ") for f in folder.iterdir())
+
+
+@pytest.fixture
+def late_installment(bureau, staff_user, finance_user, manager_user):
+    import redis
+
+    _redis_or_skip()
+    redis.Redis.from_url(REDIS).flushdb()
+    staff_user.email, finance_user.email = "staff@example.cn", "finance@example.cn"
+    staff_user.save()
+    finance_user.save()
+    today = timezone.localdate()
+    contract = ContractFactory(award__project__bureau=bureau, owner=staff_user)
+    [installment] = services.schedule_generate(
+        actor=finance_user,
+        contract=contract,
+        percents=[Decimal(100)],
+        due_dates=[today - datetime.timedelta(days=3)],
+    )
+    # Any hour of any day counts as working time here, so the run delivers at once.
+    ReminderSettings.objects.create(
+        bureau=bureau,
+        work_start=datetime.time(0, 0),
+        work_end=datetime.time(23, 59, 59),
+        work_days=[1, 2, 3, 4, 5, 6, 7],
+    )
+    # The schedule the migration installs, ticking every two seconds for the test. (A
+    # transactional test database is emptied between tests, so it may need re-creating.)
+    every_two_seconds, _ = IntervalSchedule.objects.get_or_create(
+        every=2, period=IntervalSchedule.SECONDS
+    )
+    PeriodicTask.objects.update_or_create(
+        task="payments.tasks.run_reminders",
+        defaults={"name": "提醒扫描（每小时）", "interval": every_two_seconds, "crontab": None},
+    )
+    return installment
+
+
+def test_the_scheduled_scan_notifies_once_across_a_killed_worker(late_installment, tmp_path):
+    # First worker: finds the notices, then pauses before sending; we kill it there.
+    first, first_log = _start_worker(tmp_path, "first", pause=30)
+    try:
+        assert _wait(lambda: Notice.objects.exists()), (tmp_path / "first.log").read_text()
+        assert not Notification.objects.exists()
+    finally:
+        _stop(first, first_log, signal.SIGKILL)
+    notices = sorted(Notice.objects.values_list("key", flat=True))
+    assert notices == [
+        f"documents_late:{late_installment.pk}:{late_installment.documents_due.isoformat()}",
+        f"late:{late_installment.pk}:L1",
+    ]
+
+    # Second worker: the next beat ticks deliver what was found, once.
+    second, second_log = _start_worker(tmp_path, "second", pause=0)
+    try:
+        assert _wait(lambda: Notification.objects.count() >= 3), (
+            tmp_path / "second.log"
+        ).read_text()
+        time.sleep(6)  # three more beat ticks
+    finally:
+        _stop(second, second_log)
+    assert "payments.tasks.run_reminders" in (tmp_path / "second.log").read_text()
+    assert sorted(Notification.objects.values_list("notice__rule", "recipient__username")) == [
+        ("documents_late", "staff"),
+        ("late", "finance"),
+        ("late", "staff"),
+    ]
+    assert sorted(Notice.objects.values_list("key", flat=True)) == notices
+    assert _emails(tmp_path) == 3
