@@ -44,6 +44,20 @@ PAYMENT_MODELS = (
 )
 READ_PAYMENTS = _crud("payments", *PAYMENT_MODELS, actions=("view",))
 DASHBOARD = "payments.view_dashboard"
+EVALUATION_MODELS = (
+    "evaluation",
+    "evaluationrow",
+    "statedfigure",
+    "outputindicator",
+    "outputupdate",
+    "finding",
+    "rectification",
+    "indicatortemplate",
+    "templaterow",
+    "gradescale",
+    "gradeband",
+)
+READ_EVALUATIONS = _crud("evaluations", *EVALUATION_MODELS, actions=("view",))
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # 业务科室: registers providers, projects and contracts; tracks documents and outputs.
@@ -56,6 +70,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.submit_documents",
         "payments.review_installment",
         "payments.hold_installment",
+        *READ_EVALUATIONS,
+        *_crud("evaluations", "evaluation", "evaluationrow", "statedfigure"),
+        *_crud("evaluations", "outputindicator", "outputupdate", "finding", "rectification"),
+        "evaluations.submit_evaluation",
     ],
     # 财务: keeps budgets and payment schedules; records payments and deductions.
     Role.FINANCE: [
@@ -72,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.approve_installment",
         "payments.hold_installment",
         "payments.cancel_installment",
+        *READ_EVALUATIONS,
     ],
     # 分管领导: reads dashboards, approves evaluations; read-mostly.
     Role.MANAGER: [
@@ -82,9 +101,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.approve_installment",
         "payments.hold_installment",
         "payments.cancel_installment",
+        *READ_EVALUATIONS,
+        "evaluations.approve_evaluation",
     ],
     # 审计/评估: reads everything of the bureau, history included.
-    Role.AUDITOR: [*READ_CONTRACTS, *READ_PAYMENTS, DASHBOARD, "accounts.view_history"],
+    Role.AUDITOR: [
+        *READ_CONTRACTS,
+        *READ_PAYMENTS,
+        *READ_EVALUATIONS,
+        DASHBOARD,
+        "accounts.view_history",
+    ],
     # 系统管理员: users, bureaus, reminder schedules; reads the records.
     Role.ADMIN: [
         *_crud("accounts", "user", "bureau"),
@@ -97,6 +124,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("payments", "progresscheckpoint", actions=("add", "change", "delete")),
         *_crud("payments", "remindersettings"),
         *_crud("django_celery_beat", "periodictask", "crontabschedule", "intervalschedule"),
+        *READ_EVALUATIONS,
+        *_crud("evaluations", "indicatortemplate", "templaterow", "gradescale", "gradeband"),
     ],
 }
 

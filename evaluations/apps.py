@@ -1,7 +1,22 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _install_shipped(sender, **kwargs):
+    from django.apps import apps
+
+    from evaluations.indicators import install
+
+    # After every migrate (and every test flush) the shipped bands and templates exist.
+    install(apps)
 
 
 class EvaluationsConfig(AppConfig):
     name = "evaluations"
     verbose_name = _("绩效评价")
+
+    def ready(self):
+        post_migrate.connect(
+            _install_shipped, sender=self, dispatch_uid="evaluations.install_shipped"
+        )

@@ -375,8 +375,22 @@ def execution_by_bureau(
     return rows
 
 
+def execution_of_projects(
+    *, user: User, project_ids: list[int], year: int, as_of: datetime.date
+) -> ExecutionRow:
+    """Execution of chosen projects (an evaluation's) as one total row."""
+    rows, _cumulative = _execution_rows(
+        bureau_scope(user=user), year, as_of, "project", project_ids=project_ids
+    )
+    total = ExecutionRow(key=0, name=_("合计"))
+    for r in rows:
+        for name in ("initial", "adjusted", "issued", "paid", "deducted", "scheduled", "late"):
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+    return total
+
+
 def _execution_rows(
-    scope: Q, year: int, as_of: datetime.date, group_by: str
+    scope: Q, year: int, as_of: datetime.date, group_by: str, project_ids: list[int] | None = None
 ) -> tuple[list[ExecutionRow], list[Decimal | None]]:
     """Rows grouped by project or bureau, and cumulative paid at each month end.
 
@@ -384,6 +398,10 @@ def _execution_rows(
     deductions by month (one UNION); what the year's installments still owe.
     """
     jan1, dec31 = year_bounds(year)
+
+    def only(path: str) -> Q:
+        return Q(**{f"{path}__in": project_ids}) if project_ids is not None else Q()
+
     until = min(as_of, dec31)
     key = "project" if group_by == "project" else "bureau"
     rows: dict[int, ExecutionRow] = {}
@@ -402,7 +420,7 @@ def _execution_rows(
     adjustments = BudgetAdjustment.objects.filter(budget=OuterRef("pk"), adjusted_on__lte=until)
     budget_name = f"{key}__name"
     budgets = (
-        Budget.objects.filter(scope, year=year)
+        Budget.objects.filter(scope, only("project"), year=year)
         .annotate(adjusted=_sum(adjustments, "budget", expression=signed))
         .order_by()
         .values(key, budget_name)
@@ -431,12 +449,22 @@ def _execution_rows(
         )
 
     paid = by_month(
-        Payment.objects.filter(scope, paid_on__gte=jan1, paid_on__lte=until), "paid_on", "paid"
+        Payment.objects.filter(
+            scope,
+            only("installment__contract__award__project"),
+            paid_on__gte=jan1,
+            paid_on__lte=until,
+        ),
+        "paid_on",
+        "paid",
     )
     deducted = by_month(
-        Deduction.objects.filter(scope, decided_on__gte=jan1, decided_on__lte=until).filter(
-            Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=until)
-        ),
+        Deduction.objects.filter(
+            scope,
+            only("installment__contract__award__project"),
+            decided_on__gte=jan1,
+            decided_on__lte=until,
+        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=until)),
         "decided_on",
         "deducted",
     )
@@ -453,9 +481,9 @@ def _execution_rows(
     inst_path = "contract__award__project" if key == "project" else "bureau"
     owed = (
         with_amounts(
-            Installment.objects.filter(scope, due_date__gte=jan1, due_date__lte=dec31).exclude(
-                status=S.CANCELLED
-            ),
+            Installment.objects.filter(
+                scope, only("contract__award__project"), due_date__gte=jan1, due_date__lte=dec31
+            ).exclude(status=S.CANCELLED),
             until,
         )
         .order_by()

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from contracts import demo as contracts_demo
+from evaluations import demo as evaluations_demo
 from payments import demo as payments_demo
 
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             context = accounts_demo.load()
             context = contracts_demo.load(context)
             context = payments_demo.load(context)
+            evaluations_demo.load(context)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         self.stdout.write(
             f"演示用户：admin / manager / finance / staff / auditor，密码 {accounts_demo.DEMO_PASSWORD}"

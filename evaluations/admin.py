@@ -1,0 +1,83 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
+
+from evaluations import services
+from evaluations.models import (
+    Evaluation,
+    EvaluationRow,
+    GradeBand,
+    GradeScale,
+    IndicatorTemplate,
+    OutputIndicator,
+    TemplateRow,
+)
+
+
+class TemplateRowFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        weights = [
+            form.cleaned_data["weight"]
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("weight")
+        ]
+        try:
+            services.template_check(weights)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+
+
+class TemplateRowInline(admin.TabularInline):
+    model = TemplateRow
+    formset = TemplateRowFormSet
+    extra = 0
+
+
+@admin.register(IndicatorTemplate)
+class IndicatorTemplateAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "is_active"]
+    inlines = [TemplateRowInline]
+
+
+class GradeBandInline(admin.TabularInline):
+    model = GradeBand
+    extra = 0
+
+
+@admin.register(GradeScale)
+class GradeScaleAdmin(admin.ModelAdmin):
+    inlines = [GradeBandInline]
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Evaluations change only through their pages, where the rules live."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(SimpleHistoryAdmin, ReadOnly):
+    list_display = ["title", "year", "kind", "status", "bureau"]
+    list_filter = ["year", "kind", "status"]
+
+
+@admin.register(EvaluationRow)
+class EvaluationRowAdmin(SimpleHistoryAdmin, ReadOnly):
+    list_display = ["evaluation", "order", "level1", "level3", "weight", "score"]
+
+
+@admin.register(OutputIndicator)
+class OutputIndicatorAdmin(SimpleHistoryAdmin, ReadOnly):
+    list_display = ["project", "year", "name", "target", "actual", "unit"]
+    list_select_related = ["project"]

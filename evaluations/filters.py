@@ -1,0 +1,38 @@
+"""List filters of the evaluations app (django-filter)."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from accounts.selectors import bureau_scope
+from contracts.filters import SEARCH_WIDGET, YearFilter
+from contracts.models import Project
+from evaluations.models import Evaluation, OutputIndicator
+
+
+class EvaluationFilter(django_filters.FilterSet):
+    year = YearFilter(field_name="year")
+    kind = django_filters.ChoiceFilter(label=_("评价类型"), choices=Evaluation.Kind.choices)
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=Evaluation.Status.choices)
+
+    class Meta:
+        model = Evaluation
+        fields = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class OutputFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("搜索"), field_name="name", lookup_expr="icontains", widget=SEARCH_WIDGET
+    )
+    year = YearFilter(field_name="year")
+    project = django_filters.ModelChoiceFilter(label=_("服务项目"), queryset=Project.objects.none())
+
+    class Meta:
+        model = OutputIndicator
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["project"].queryset = Project.objects.filter(bureau_scope(user=user))

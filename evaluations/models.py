@@ -1,0 +1,463 @@
+"""Performance evaluation (绩效评价): indicator templates, evaluations and their scored
+rows, output indicators, findings and rectification, and the figures stated by hand that
+the records must reconcile with.
+
+An evaluation keeps a frozen copy of its template's rows, so a later change of the
+template never changes a past evaluation. Totals and grades are derived, never stored.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Bureau
+from contracts.models import Project
+
+SCORE = {"max_digits": 5, "decimal_places": 2}
+
+
+class GradeScale(models.Model):
+    """A set of grade bands (e.g. the Ministry's 优/良/中/差), stored as data."""
+
+    name = models.CharField(_("名称"), max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = _("等级标准")
+        verbose_name_plural = _("等级标准")
+
+    def __str__(self):
+        return self.name
+
+    def grade_for(self, total: Decimal | None, bands=None) -> str:
+        if total is None:
+            return ""
+        for band in bands if bands is not None else self.bands.all():
+            if band.lower <= total and (band.upper is None or total < band.upper):
+                return band.label
+        return ""
+
+
+class GradeBand(models.Model):
+    """One band: ``lower`` ≤ total < ``upper`` (no upper: up to and including 100)."""
+
+    scale = models.ForeignKey(
+        GradeScale, verbose_name=_("等级标准"), on_delete=models.CASCADE, related_name="bands"
+    )
+    label = models.CharField(_("等级"), max_length=10)
+    lower = models.DecimalField(_("下限（含）"), **SCORE)
+    upper = models.DecimalField(_("上限（不含）"), **SCORE, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("等级区间")
+        verbose_name_plural = _("等级区间")
+        ordering = ["scale", "-lower"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(upper__isnull=True) | Q(upper__gt=F("lower")), name="grade_band_order"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label} [{self.lower}, {self.upper or 100}]"
+
+
+class Source(models.TextChoices):
+    """Where a row's actual value comes from."""
+
+    MANUAL = "manual", _("人工评分")
+    FUNDS_IN_PLACE = "funds_in_place", _("资金到位率（预算记录）")
+    EXECUTION_RATE = "execution_rate", _("预算执行率（支付记录）")
+    OUTPUT_QUANTITY = "output_quantity", _("产出数量完成率（产出指标）")
+    TIMELINESS = "timeliness", _("完成及时性（产出与分期款日期）")
+
+
+class IndicatorTemplate(models.Model):
+    """A three-level indicator table (一级/二级/三级) with weights totalling 100."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    description = models.TextField(_("说明"), blank=True)
+    is_active = models.BooleanField(_("可用"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("指标模板")
+        verbose_name_plural = _("指标模板")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TemplateRow(models.Model):
+    template = models.ForeignKey(
+        IndicatorTemplate, verbose_name=_("指标模板"), on_delete=models.CASCADE, related_name="rows"
+    )
+    order = models.PositiveSmallIntegerField(_("顺序"))
+    level1 = models.CharField(_("一级指标"), max_length=20)
+    level2 = models.CharField(_("二级指标"), max_length=30)
+    level3 = models.CharField(_("三级指标"), max_length=60, blank=True)
+    content = models.TextField(_("指标内容"), blank=True)
+    target_value = models.CharField(_("指标值"), max_length=100, blank=True)
+    weight = models.DecimalField(
+        _("分值"), **SCORE, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    source = models.CharField(
+        _("数据来源"), max_length=20, choices=Source.choices, default=Source.MANUAL
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("指标模板行")
+        verbose_name_plural = _("指标模板行")
+        ordering = ["template", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "order"], name="template_row_unique_order"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="template_row_weight_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.level1}/{self.level2}/{self.level3}"
+
+
+class Evaluation(models.Model):
+    """A yearly evaluation of a bureau's purchased services, scored on a frozen table."""
+
+    class Kind(models.TextChoices):
+        SELF = "self", _("单位自评")
+        DEPARTMENT = "department", _("部门评价")
+        THIRD_PARTY = "third_party", _("第三方评价")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        APPROVED = "approved", _("已审定")
+        LOCKED = "locked", _("已锁定")
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="evaluations"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("评价年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    title = models.CharField(_("标题"), max_length=120)
+    kind = models.CharField(_("评价类型"), max_length=12, choices=Kind.choices, default=Kind.SELF)
+    projects = models.ManyToManyField(
+        Project, verbose_name=_("评价项目"), related_name="evaluations"
+    )
+    template_name = models.CharField(
+        _("指标模板"), max_length=100, help_text=_("创建时所用模板的名称（指标行已复制保存）。")
+    )
+    grade_scale = models.ForeignKey(
+        GradeScale, verbose_name=_("等级标准"), on_delete=models.PROTECT
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    status_changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now)
+    # Narrative only a person can write; the report takes it from here.
+    background = models.TextField(_("项目背景与政策依据"), blank=True)
+    purpose = models.TextField(_("评价目的、对象和范围"), blank=True)
+    method = models.TextField(_("评价原则、方法和标准"), blank=True)
+    process = models.TextField(_("评价工作过程"), blank=True)
+    conclusion = models.TextField(_("综合评价结论"), blank=True)
+    decision_analysis = models.TextField(_("项目决策情况分析"), blank=True)
+    process_analysis = models.TextField(_("项目过程情况分析"), blank=True)
+    benefit_analysis = models.TextField(_("项目效益情况分析"), blank=True)
+    experience = models.TextField(_("主要经验及做法"), blank=True)
+    # What the records gave when the computed rows were last filled: frozen once approved.
+    computed_figures = models.JSONField(_("记录计算结果"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("绩效评价")
+        verbose_name_plural = _("绩效评价")
+        ordering = ["-year", "title"]
+        permissions = [
+            ("submit_evaluation", _("可提交绩效评价")),
+            ("approve_evaluation", _("可审定绩效评价")),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("evaluations:evaluation-detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class EvaluationTransition(models.Model):
+    evaluation = models.ForeignKey(
+        Evaluation, verbose_name=_("绩效评价"), on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(_("原状态"), max_length=10, choices=Evaluation.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=10, choices=Evaluation.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("评价状态变更")
+        verbose_name_plural = _("评价状态变更")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.evaluation_id}: {self.from_status} → {self.to_status}"
+
+
+class EvaluationRow(models.Model):
+    """One scored row: a frozen copy of a template row, and what was found."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, verbose_name=_("绩效评价"), on_delete=models.CASCADE, related_name="rows"
+    )
+    order = models.PositiveSmallIntegerField(_("顺序"))
+    level1 = models.CharField(_("一级指标"), max_length=20)
+    level2 = models.CharField(_("二级指标"), max_length=30)
+    level3 = models.CharField(_("三级指标"), max_length=60, blank=True)
+    content = models.TextField(_("指标内容"), blank=True)
+    target_value = models.CharField(_("指标值"), max_length=100, blank=True)
+    weight = models.DecimalField(_("分值"), **SCORE)
+    source = models.CharField(
+        _("数据来源"), max_length=20, choices=Source.choices, default=Source.MANUAL
+    )
+    actual_value = models.CharField(_("实际完成值"), max_length=200, blank=True)
+    computed_value = models.DecimalField(
+        _("计算值（%）"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("由记录计算，不能手工修改。"),
+    )
+    computed_score = models.DecimalField(_("计算得分"), **SCORE, null=True, blank=True)
+    computed_note = models.TextField(_("计算依据"), blank=True)
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    score = models.DecimalField(_("评价得分"), **SCORE, null=True, blank=True)
+    score_overridden = models.BooleanField(_("人工调整计算得分"), default=False)
+    override_reason = models.TextField(_("调整理由"), blank=True)
+    evidence = models.TextField(_("评分依据"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("评价指标行")
+        verbose_name_plural = _("评价指标行")
+        ordering = ["evaluation", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "order"], name="evaluation_row_unique_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=F("weight"))),
+                name="evaluation_row_score_within_weight",
+            ),
+            models.CheckConstraint(
+                condition=Q(score_overridden=False) | ~Q(override_reason=""),
+                name="evaluation_row_override_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.level1}/{self.level2}/{self.level3}"
+
+    @property
+    def is_computed(self) -> bool:
+        return self.source != Source.MANUAL
+
+
+class StatedFigure(models.Model):
+    """A figure stated by hand (in a narrative, an imported report) to reconcile with records."""
+
+    class Key(models.TextChoices):
+        EXECUTION_RATE = "execution_rate", _("预算执行率（%）")
+        FUNDS_IN_PLACE = "funds_in_place", _("资金到位率（%）")
+        PAID = "paid", _("全年实际支出（元）")
+        ISSUED = "issued", _("实际下达预算（元）")
+
+    evaluation = models.ForeignKey(
+        Evaluation,
+        verbose_name=_("绩效评价"),
+        on_delete=models.CASCADE,
+        related_name="stated_figures",
+    )
+    key = models.CharField(_("数字"), max_length=20, choices=Key.choices)
+    value = models.DecimalField(_("陈述值"), max_digits=14, decimal_places=2)
+    source = models.CharField(
+        _("出处"), max_length=200, help_text=_("例如：自评报告正文“一、基本情况”。")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("陈述数字")
+        verbose_name_plural = _("陈述数字")
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "key"], name="stated_figure_unique_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_key_display()} {self.value}"
+
+
+class OutputIndicator(models.Model):
+    """An output indicator (产出指标) of a project for a year: target and actual.
+
+    With dated updates, the actual is their sum; without, it is the stored value.
+    """
+
+    class Kind(models.TextChoices):
+        QUANTITY = "quantity", _("数量")
+        RATE = "rate", _("比率")
+        SATISFACTION = "satisfaction", _("满意度")
+
+    class Comparator(models.TextChoices):
+        AT_LEAST = "gte", "≥"
+        ABOUT = "about", _("约")
+        EQUAL = "eq", "="
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("服务项目"), on_delete=models.CASCADE, related_name="outputs"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    name = models.CharField(_("指标名称"), max_length=60)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.QUANTITY)
+    unit = models.CharField(_("单位"), max_length=10)
+    comparator = models.CharField(
+        _("比较"), max_length=5, choices=Comparator.choices, default=Comparator.AT_LEAST
+    )
+    target = models.DecimalField(
+        _("目标值"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    actual = models.DecimalField(
+        _("实际完成值"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("有分次记录时，实际值为各次之和。"),
+    )
+    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("产出指标")
+        verbose_name_plural = _("产出指标")
+        ordering = ["project", "year", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year", "name"], name="output_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.target}{self.unit}"
+
+
+class OutputUpdate(models.Model):
+    """A dated addition to an output indicator's actual (e.g. 3 home visits on a day)."""
+
+    indicator = models.ForeignKey(
+        OutputIndicator,
+        verbose_name=_("产出指标"),
+        on_delete=models.CASCADE,
+        related_name="updates",
+    )
+    date = models.DateField(_("日期"))
+    amount = models.DecimalField(_("数量"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("产出记录")
+        verbose_name_plural = _("产出记录")
+        ordering = ["indicator", "date", "pk"]
+
+    def __str__(self):
+        return f"{self.date} +{self.amount}"
+
+
+class Finding(models.Model):
+    """A problem found (存在的问题) and its cause."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, verbose_name=_("绩效评价"), on_delete=models.CASCADE, related_name="findings"
+    )
+    order = models.PositiveSmallIntegerField(_("顺序"), default=1)
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("服务项目"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="findings",
+    )
+    problem = models.TextField(_("问题"))
+    cause = models.TextField(_("原因"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题")
+        ordering = ["evaluation", "order", "pk"]
+
+    def __str__(self):
+        return self.problem[:40]
+
+
+class Rectification(models.Model):
+    """A recommendation (建议) and the rectification that follows it (整改)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("未开始")
+        IN_PROGRESS = "in_progress", _("整改中")
+        DONE = "done", _("已完成")
+
+    finding = models.ForeignKey(
+        Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="rectifications"
+    )
+    order = models.PositiveSmallIntegerField(_("顺序"), default=1)
+    recommendation = models.TextField(_("建议"))
+    owner = models.CharField(_("责任人/科室"), max_length=60, blank=True)
+    due_date = models.DateField(_("整改期限"), null=True, blank=True)
+    status = models.CharField(
+        _("整改状态"), max_length=12, choices=Status.choices, default=Status.OPEN
+    )
+    evidence = models.TextField(_("完成情况及佐证"), blank=True)
+    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("整改")
+        verbose_name_plural = _("整改")
+        ordering = ["finding", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | (Q(completed_on__isnull=False) & ~Q(evidence="")),
+                name="rectification_done_has_evidence",
+            ),
+        ]
+
+    def __str__(self):
+        return self.recommendation[:40]

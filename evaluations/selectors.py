@@ -1,0 +1,273 @@
+"""Reads of the evaluations app: the scored table with its subtotals, total and grade, the
+reconciliation of stated figures, outputs and findings, scoped to the user's bureau."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import bureau_scope
+from contracts.money import ZERO
+from evaluations.models import (
+    Evaluation,
+    EvaluationRow,
+    Finding,
+    GradeBand,
+    OutputIndicator,
+    OutputUpdate,
+    Rectification,
+    StatedFigure,
+)
+from payments.models import Audit
+
+# A stated figure differs from the records when they disagree by more than this.
+TOLERANCE = Decimal("0.005")
+
+
+def evaluation_list(*, user: User) -> QuerySet[Evaluation]:
+    return (
+        Evaluation.objects.filter(bureau_scope(user=user))
+        .select_related("grade_scale", "bureau")
+        .annotate(
+            total=Coalesce(Sum("rows__score"), ZERO), weight=Coalesce(Sum("rows__weight"), ZERO)
+        )
+        .prefetch_related(
+            Prefetch("grade_scale__bands", queryset=GradeBand.objects.order_by("-lower"))
+        )
+    )
+
+
+def evaluation_get(*, user: User, pk: int) -> Evaluation:
+    return get_object_or_404(
+        Evaluation.objects.filter(bureau_scope(user=user)).select_related("grade_scale", "bureau"),
+        pk=pk,
+    )
+
+
+def evaluation_row_get(*, user: User, pk: int) -> EvaluationRow:
+    return get_object_or_404(
+        EvaluationRow.objects.filter(
+            bureau_scope(user=user, field="evaluation__bureau")
+        ).select_related("evaluation"),
+        pk=pk,
+    )
+
+
+@dataclass
+class Group:
+    """One 一级 indicator (决策/过程/产出/效益) with its rows and subtotals."""
+
+    name: str
+    rows: list[EvaluationRow] = field(default_factory=list)
+
+    @property
+    def weight(self) -> Decimal:
+        return sum((r.weight for r in self.rows), ZERO)
+
+    @property
+    def score(self) -> Decimal:
+        return sum((r.score or ZERO for r in self.rows), ZERO)
+
+
+@dataclass
+class Reconciliation:
+    key: str
+    label: str
+    stated: Decimal
+    computed: Decimal | None
+    source: str
+
+    @property
+    def differs(self) -> bool:
+        return self.computed is None or abs(self.stated - self.computed) > TOLERANCE
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.computed is None else self.stated - self.computed
+
+
+@dataclass
+class Table:
+    evaluation: Evaluation
+    groups: list[Group]
+    reconciliations: list[Reconciliation]
+    bands: list[GradeBand]
+
+    @property
+    def rows(self) -> list[EvaluationRow]:
+        return [row for group in self.groups for row in group.rows]
+
+    @property
+    def weight(self) -> Decimal:
+        return sum((g.weight for g in self.groups), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((g.score for g in self.groups), ZERO)
+
+    @property
+    def unscored(self) -> int:
+        return sum(1 for r in self.rows if r.score is None)
+
+    @property
+    def grade(self) -> str:
+        return self.evaluation.grade_scale.grade_for(self.total, self.bands)
+
+    @property
+    def flags(self) -> list[Reconciliation]:
+        return [r for r in self.reconciliations if r.differs]
+
+    def row_for(self, source: str) -> EvaluationRow | None:
+        return next((r for r in self.rows if r.source == source), None)
+
+
+def evaluation_table(evaluation: Evaluation) -> Table:
+    """The scored table laid out like the report's, with reconciliation of stated figures.
+
+    Three queries: rows, stated figures, grade bands.
+    """
+    groups: dict[str, Group] = {}
+    for row in evaluation.rows.order_by("order"):
+        groups.setdefault(row.level1, Group(name=row.level1)).rows.append(row)
+    figures = evaluation.computed_figures or {}
+    reconciliations = [
+        Reconciliation(
+            key=stated.key,
+            label=stated.get_key_display(),
+            stated=stated.value,
+            computed=Decimal(figures[stated.key]) if figures.get(stated.key) is not None else None,
+            source=stated.source,
+        )
+        for stated in evaluation.stated_figures.order_by("pk")
+    ]
+    bands = list(evaluation.grade_scale.bands.order_by("-lower"))
+    return Table(
+        evaluation=evaluation,
+        groups=list(groups.values()),
+        reconciliations=reconciliations,
+        bands=bands,
+    )
+
+
+# --- outputs -------------------------------------------------------------------------------
+
+
+def with_actuals(queryset: QuerySet[OutputIndicator]) -> QuerySet[OutputIndicator]:
+    """Annotate ``recorded``: the sum of dated updates (None when there are none)."""
+    updates = (
+        OutputUpdate.objects.filter(indicator=OuterRef("pk"))
+        .order_by()
+        .values("indicator")
+        .annotate(total=Sum("amount"))
+        .values("total")[:1]
+    )
+    return queryset.annotate(recorded=Subquery(updates))
+
+
+def actual_of(indicator: OutputIndicator) -> Decimal | None:
+    recorded = getattr(indicator, "recorded", None)
+    return recorded if recorded is not None else indicator.actual
+
+
+def output_list(*, user: User) -> QuerySet[OutputIndicator]:
+    return with_actuals(
+        OutputIndicator.objects.filter(
+            bureau_scope(user=user, field="project__bureau")
+        ).select_related("project")
+    )
+
+
+def output_get(*, user: User, pk: int) -> OutputIndicator:
+    return get_object_or_404(output_list(user=user), pk=pk)
+
+
+def outputs_of(*, project_ids, year: int) -> list[OutputIndicator]:
+    return list(
+        with_actuals(OutputIndicator.objects.filter(project_id__in=project_ids, year=year))
+        .select_related("project")
+        .order_by("project__name", "order", "pk")
+    )
+
+
+def completion(indicator: OutputIndicator) -> Decimal | None:
+    """Share of the target reached, capped at 100% (None without an actual)."""
+    actual = actual_of(indicator)
+    if actual is None:
+        return None
+    if not indicator.target:
+        return Decimal("100")
+    return min(actual * Decimal(100) / indicator.target, Decimal(100))
+
+
+def completed_in_year(indicator: OutputIndicator, year: int) -> bool:
+    """Whether the indicator reached its target within the year (当年完成)."""
+    share = completion(indicator)
+    if share is None or share < Decimal(100):
+        return False
+    done = indicator.completed_on
+    return done is None or done <= datetime.date(year, 12, 31)
+
+
+# --- findings, rectification, assessments ----------------------------------------------------
+
+
+def findings_of(evaluation: Evaluation) -> list[Finding]:
+    return list(
+        evaluation.findings.select_related("project")
+        .prefetch_related("rectifications")
+        .order_by("order", "pk")
+    )
+
+
+def rectification_get(*, user: User, pk: int) -> Rectification:
+    return get_object_or_404(
+        Rectification.objects.filter(
+            bureau_scope(user=user, field="finding__evaluation__bureau")
+        ).select_related("finding__evaluation"),
+        pk=pk,
+    )
+
+
+def finding_get(*, user: User, pk: int) -> Finding:
+    return get_object_or_404(
+        Finding.objects.filter(bureau_scope(user=user, field="evaluation__bureau")).select_related(
+            "evaluation"
+        ),
+        pk=pk,
+    )
+
+
+def overdue_rectifications(
+    *, user: User, today: datetime.date | None = None, limit: int = 20
+) -> list[Rectification]:
+    """Rectifications past their deadline and not done (for the manager's dashboard)."""
+    today = today or timezone.localdate()
+    return list(
+        Rectification.objects.filter(bureau_scope(user=user, field="finding__evaluation__bureau"))
+        .filter(due_date__lt=today)
+        .exclude(status=Rectification.Status.DONE)
+        .select_related("finding__evaluation")
+        .order_by("due_date", "pk")[:limit]
+    )
+
+
+def assessments_of(*, evaluation: Evaluation) -> list[Audit]:
+    """The third-party assessments (质量评估) of the evaluation's projects and year."""
+    project_ids = [p.pk for p in evaluation.projects.all()]
+    return list(
+        Audit.objects.filter(
+            bureau=evaluation.bureau, kind=Audit.Kind.ASSESSMENT, year=evaluation.year
+        )
+        .filter(Q(project_id__in=project_ids) | Q(project__isnull=True))
+        .select_related("project")
+        .order_by("started_on")
+    )
+
+
+def stated_figures(evaluation: Evaluation) -> list[StatedFigure]:
+    return list(evaluation.stated_figures.order_by("pk"))

@@ -1,0 +1,449 @@
+"""Writes of the evaluations app.
+
+An evaluation is created from a template (its rows copied and frozen), its computed rows
+are filled from the records, people score the other rows with evidence, and it moves
+draft → submitted → approved (by a manager) → locked. Only a draft changes.
+"""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Bureau, User
+from contracts.models import Project
+from contracts.money import ZERO, percent
+from evaluations import selectors
+from evaluations.indicators import MOF_SCALE
+from evaluations.models import (
+    Evaluation,
+    EvaluationRow,
+    EvaluationTransition,
+    Finding,
+    GradeScale,
+    IndicatorTemplate,
+    OutputIndicator,
+    OutputUpdate,
+    Rectification,
+    Source,
+    StatedFigure,
+)
+from payments import selectors as payment_selectors
+from payments.models import Installment
+
+E = Evaluation.Status
+HUNDRED = Decimal(100)
+
+TRANSITIONS = {
+    (E.DRAFT, E.SUBMITTED): "evaluations.submit_evaluation",
+    (E.SUBMITTED, E.DRAFT): "evaluations.approve_evaluation",
+    (E.SUBMITTED, E.APPROVED): "evaluations.approve_evaluation",
+    (E.APPROVED, E.LOCKED): "evaluations.approve_evaluation",
+}
+
+
+def points(value: Decimal) -> str:
+    """5.00 → "5", 7.50 → "7.5": scores and weights as people write them."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def _require(actor: User, permission: str) -> None:
+    if not actor.has_perm(permission):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+
+
+def _save(instance, *, actor: User, reason: str = ""):
+    instance.full_clean()
+    instance._history_user = actor
+    if reason:
+        instance._change_reason = reason
+    instance.save()
+    return instance
+
+
+def _locked_draft(evaluation: Evaluation) -> Evaluation:
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if not evaluation.is_editable:
+        raise ValidationError(
+            _("评价当前为“%(status)s”，不能再修改。") % {"status": evaluation.get_status_display()}
+        )
+    return evaluation
+
+
+# --- templates -----------------------------------------------------------------------------
+
+
+def template_check(weights: list[Decimal]) -> None:
+    """A template's weights must total exactly 100."""
+    total = sum(weights, ZERO)
+    if total != HUNDRED:
+        raise ValidationError(
+            _("指标分值合计为 %(total)s 分，应为 100 分。") % {"total": points(total)},
+            code="weights",
+        )
+
+
+def outcome_weight_warning(kind: str, rows) -> str:
+    """The Ministry asks department and third-party evaluations to give 产出 + 效益 ≥ 60."""
+    if kind == Evaluation.Kind.SELF:
+        return ""
+    weight = sum((Decimal(r.weight) for r in rows if r.level1 in ("产出", "效益")), ZERO)
+    if weight < 60:
+        return _(
+            "部门评价和财政评价中，产出、效益指标的分值合计一般不低于 60 分，当前为 %(weight)s 分。"
+        ) % {"weight": points(weight)}
+    return ""
+
+
+# --- evaluations ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def evaluation_create(
+    *,
+    actor: User,
+    bureau: Bureau,
+    year: int,
+    title: str,
+    kind: str,
+    template: IndicatorTemplate,
+    projects: list[Project],
+    grade_scale: GradeScale | None = None,
+) -> Evaluation:
+    """Create an evaluation with a frozen copy of the template, its computed rows filled."""
+    _require(actor, "evaluations.add_evaluation")
+    rows = list(template.rows.order_by("order"))
+    template_check([r.weight for r in rows])
+    if not projects:
+        raise ValidationError({"projects": _("请至少选择一个项目。")})
+    if any(p.bureau_id != bureau.pk for p in projects):
+        raise ValidationError({"projects": _("只能评价本单位的项目。")})
+    evaluation = _save(
+        Evaluation(
+            bureau=bureau,
+            year=year,
+            title=title,
+            kind=kind,
+            template_name=template.name,
+            grade_scale=grade_scale or GradeScale.objects.get(name=MOF_SCALE),
+        ),
+        actor=actor,
+    )
+    evaluation.projects.set(projects)
+    EvaluationRow.objects.bulk_create(
+        EvaluationRow(
+            evaluation=evaluation,
+            order=r.order,
+            level1=r.level1,
+            level2=r.level2,
+            level3=r.level3,
+            content=r.content,
+            target_value=r.target_value,
+            weight=r.weight,
+            source=r.source,
+        )
+        for r in rows
+    )
+    _compute(evaluation, actor=actor)
+    return evaluation
+
+
+def _as_of(year: int) -> datetime.date:
+    return min(timezone.localdate(), datetime.date(year, 12, 31))
+
+
+def figures_for(evaluation: Evaluation, *, actor: User) -> dict:
+    """What the records say about the evaluation's projects and year (strings, for JSON)."""
+    project_ids = [p.pk for p in evaluation.projects.all()]
+    as_of = _as_of(evaluation.year)
+    total = payment_selectors.execution_of_projects(
+        user=actor, project_ids=project_ids, year=evaluation.year, as_of=as_of
+    )
+    outputs = selectors.outputs_of(project_ids=project_ids, year=evaluation.year)
+    quantity = [o for o in outputs if o.kind == OutputIndicator.Kind.QUANTITY]
+    shares = [selectors.completion(o) for o in quantity]
+    output_rate = (
+        (sum((s or ZERO for s in shares), ZERO) / len(shares)).quantize(
+            Decimal("0.01"), ROUND_HALF_UP
+        )
+        if shares
+        else None
+    )
+    on_time = sum(1 for o in outputs if selectors.completed_in_year(o, evaluation.year))
+    paid_on_time, due = _installment_punctuality(project_ids, evaluation.year)
+
+    def text(value):
+        return None if value is None else f"{value:.2f}"
+
+    return {
+        "as_of": as_of.isoformat(),
+        "initial": text(total.initial),
+        "full_year": text(total.full_year),
+        "issued": text(total.issued),
+        "paid": text(total.paid),
+        "deducted": text(total.deducted),
+        "late": text(total.late),
+        "funds_in_place": text(total.funds_in_place_rate),
+        "execution_rate": text(total.rate),
+        "execution_rate_full_year": text(total.rate_full_year),
+        "output_quantity": text(output_rate),
+        "outputs_total": len(outputs),
+        "outputs_on_time": on_time,
+        "timeliness": text(percent(Decimal(on_time), Decimal(len(outputs)))) if outputs else None,
+        "installments_due": due,
+        "installments_paid_on_time": paid_on_time,
+    }
+
+
+def _installment_punctuality(project_ids, year) -> tuple[int, int]:
+    """(paid in full by their due date, due in the year) for the projects' installments."""
+    rows = list(
+        payment_selectors.with_amounts(
+            Installment.objects.filter(
+                contract__award__project_id__in=project_ids, due_date__year=year
+            ).exclude(status=Installment.Status.CANCELLED)
+        )
+        .annotate(last_paid=Max("payments__paid_on"))
+        .values_list("due_date", "outstanding", "last_paid")
+    )
+    on_time = sum(1 for due, outstanding, last in rows if outstanding <= 0 and last and last <= due)
+    return on_time, len(rows)
+
+
+def _score(weight: Decimal, rate: str | None) -> Decimal | None:
+    if rate is None:
+        return None
+    share = min(Decimal(rate), HUNDRED) / HUNDRED
+    return (weight * share).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _compute(evaluation: Evaluation, *, actor: User) -> Evaluation:
+    """Fill the computed rows from the records; a person's override of a score stays."""
+    figures = figures_for(evaluation, actor=actor)
+    now = timezone.now()
+    notes = {
+        Source.FUNDS_IN_PLACE: (
+            _("实际下达预算 %(issued)s 元 ÷ 全年预算 %(full_year)s 元"),
+            "funds_in_place",
+        ),
+        Source.EXECUTION_RATE: (
+            _("截至 %(as_of)s 支付 %(paid)s 元 ÷ 实际下达预算 %(issued)s 元（分母：实际到位资金）"),
+            "execution_rate",
+        ),
+        Source.OUTPUT_QUANTITY: (
+            _("数量类产出指标完成率的平均值（每项最高 100%%）"),
+            "output_quantity",
+        ),
+        Source.TIMELINESS: (
+            _(
+                "当年完成的产出指标 %(outputs_on_time)s/%(outputs_total)s 项；分期款按期支付 %(installments_paid_on_time)s/%(installments_due)s 期"
+            ),
+            "timeliness",
+        ),
+    }
+    for row in evaluation.rows.exclude(source=Source.MANUAL):
+        note, key = notes[row.source]
+        value = figures.get(key)
+        row.computed_value = Decimal(value) if value is not None else None
+        row.computed_score = _score(row.weight, value)
+        row.computed_note = note % figures
+        row.computed_at = now
+        row.actual_value = f"{value}%" if value is not None else _("无记录")
+        if not row.score_overridden:
+            row.score = row.computed_score
+        _save(row, actor=actor)
+    evaluation.computed_figures = figures
+    evaluation.computed_at = now
+    return _save(evaluation, actor=actor)
+
+
+@transaction.atomic
+def evaluation_refresh(*, actor: User, evaluation: Evaluation) -> Evaluation:
+    """Recompute the rows records supply (drafts only: a submitted evaluation is frozen)."""
+    _require(actor, "evaluations.change_evaluationrow")
+    evaluation = _locked_draft(evaluation)
+    return _compute(evaluation, actor=actor)
+
+
+@transaction.atomic
+def row_score(
+    *,
+    actor: User,
+    row: EvaluationRow,
+    score: Decimal | None,
+    evidence: str = "",
+    actual_value: str | None = None,
+    override_reason: str = "",
+) -> EvaluationRow:
+    """Score one row. A computed row's value cannot change; a different score needs a reason."""
+    _require(actor, "evaluations.change_evaluationrow")
+    _locked_draft(row.evaluation)
+    row = EvaluationRow.objects.select_for_update().get(pk=row.pk)
+    if score is not None and (score < 0 or score > row.weight):
+        raise ValidationError(
+            {"score": _("得分应在 0 到 %(weight)s 分之间。") % {"weight": points(row.weight)}}
+        )
+    row.evidence = evidence.strip()
+    if row.is_computed:
+        overridden = score != row.computed_score
+        if overridden and not override_reason.strip():
+            raise ValidationError(
+                {
+                    "override_reason": _(
+                        "该行得分由记录计算为 %(computed)s 分；调整为其他分数须说明理由。"
+                    )
+                    % {
+                        "computed": points(row.computed_score)
+                        if row.computed_score is not None
+                        else "—"
+                    }
+                }
+            )
+        row.score_overridden = overridden
+        row.override_reason = override_reason.strip() if overridden else ""
+    elif actual_value is not None:
+        row.actual_value = actual_value.strip()
+    row.score = score
+    return _save(row, actor=actor, reason=_("人工调整计算得分") if row.score_overridden else "")
+
+
+@transaction.atomic
+def evaluation_update(*, actor: User, evaluation: Evaluation, **fields) -> Evaluation:
+    """Edit the title and the narrative of a draft."""
+    _require(actor, "evaluations.change_evaluation")
+    evaluation = _locked_draft(evaluation)
+    for name, value in fields.items():
+        setattr(evaluation, name, value)
+    return _save(evaluation, actor=actor)
+
+
+@transaction.atomic
+def evaluation_transition(
+    *, actor: User, evaluation: Evaluation, to_status: str, reason: str = ""
+) -> Evaluation:
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    source = evaluation.status
+    permission = TRANSITIONS.get((source, to_status))
+    if permission is None:
+        raise ValidationError(
+            _("评价不能从“%(source)s”变为“%(target)s”。")
+            % {"source": E(source).label, "target": E(to_status).label}
+        )
+    _require(actor, permission)
+    if to_status == E.SUBMITTED:
+        unscored = evaluation.rows.filter(score__isnull=True).count()
+        if unscored:
+            raise ValidationError(_("还有 %(n)s 项指标未评分，不能提交。") % {"n": unscored})
+    if (source, to_status) == (E.SUBMITTED, E.DRAFT) and not reason.strip():
+        raise ValidationError({"reason": _("退回须说明原因。")})
+    EvaluationTransition.objects.create(
+        evaluation=evaluation,
+        from_status=source,
+        to_status=to_status,
+        actor=actor,
+        reason=reason.strip(),
+    )
+    evaluation.status = to_status
+    evaluation.status_changed_at = timezone.now()
+    evaluation._history_user = actor
+    evaluation._change_reason = reason.strip() or str(E(to_status).label)
+    evaluation.save(update_fields=["status", "status_changed_at"])
+    return evaluation
+
+
+@transaction.atomic
+def stated_figure_set(
+    *, actor: User, evaluation: Evaluation, key: str, value: Decimal, source: str
+) -> StatedFigure:
+    """Record a figure stated by hand, to be reconciled with the records."""
+    _require(actor, "evaluations.change_evaluation")
+    evaluation = _locked_draft(evaluation)
+    figure = StatedFigure.objects.filter(evaluation=evaluation, key=key).first() or StatedFigure(
+        evaluation=evaluation, key=key
+    )
+    figure.value, figure.source = value, source
+    return _save(figure, actor=actor)
+
+
+# --- outputs -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def output_save(
+    *, actor: User, indicator: OutputIndicator | None = None, project: Project, **data
+) -> OutputIndicator:
+    permission = (
+        "evaluations.change_outputindicator" if indicator else "evaluations.add_outputindicator"
+    )
+    _require(actor, permission)
+    indicator = indicator or OutputIndicator(project=project)
+    indicator.project = project
+    for name, value in data.items():
+        setattr(indicator, name, value)
+    clash = OutputIndicator.objects.filter(
+        project=project, year=indicator.year, name=indicator.name
+    ).exclude(pk=indicator.pk)
+    if clash.exists():
+        raise ValidationError({"name": _("该项目本年度已有同名产出指标。")})
+    return _save(indicator, actor=actor)
+
+
+@transaction.atomic
+def output_record(
+    *, actor: User, indicator: OutputIndicator, date: datetime.date, amount: Decimal, note: str = ""
+) -> OutputUpdate:
+    """Add a dated amount; the indicator's actual becomes the sum of its records."""
+    _require(actor, "evaluations.change_outputindicator")
+    if date.year != indicator.year:
+        raise ValidationError({"date": _("日期应在 %(year)s 年内。") % {"year": indicator.year}})
+    return _save(
+        OutputUpdate(indicator=indicator, date=date, amount=amount, note=note.strip()), actor=actor
+    )
+
+
+# --- findings and rectification --------------------------------------------------------------
+
+
+@transaction.atomic
+def finding_save(
+    *, actor: User, evaluation: Evaluation, finding: Finding | None = None, **data
+) -> Finding:
+    _require(actor, "evaluations.change_finding" if finding else "evaluations.add_finding")
+    _locked_draft(evaluation)  # the problems are part of the report: frozen once submitted
+    project = data.get("project")
+    if project is not None and project.bureau_id != evaluation.bureau_id:
+        raise ValidationError({"project": _("只能选择本单位的项目。")})
+    finding = finding or Finding(evaluation=evaluation)
+    for name, value in data.items():
+        setattr(finding, name, value)
+    return _save(finding, actor=actor)
+
+
+@transaction.atomic
+def rectification_save(
+    *, actor: User, finding: Finding, rectification: Rectification | None = None, **data
+) -> Rectification:
+    """Record a recommendation and follow its rectification; 已完成 needs a date and evidence."""
+    _require(
+        actor,
+        "evaluations.change_rectification" if rectification else "evaluations.add_rectification",
+    )
+    if rectification is None:
+        # New recommendations belong to the report; their follow-up goes on after it.
+        _locked_draft(finding.evaluation)
+    rectification = rectification or Rectification(finding=finding)
+    for name, value in data.items():
+        setattr(rectification, name, value)
+    if rectification.status == Rectification.Status.DONE:
+        missing = {}
+        if not rectification.completed_on:
+            missing["completed_on"] = _("已完成的整改须填写完成日期。")
+        if not (rectification.evidence or "").strip():
+            missing["evidence"] = _("已完成的整改须说明完成情况及佐证。")
+        if missing:
+            raise ValidationError(missing)
+    return _save(rectification, actor=actor)

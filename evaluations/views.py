@@ -1,0 +1,550 @@
+"""Pages of the evaluations app and its API. Thin: selectors read, services write."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import DetailView, FormView
+
+from accounts.mixins import PermissionMixin, ScopedObjectMixin, ServiceFormMixin, history_visible
+from contracts.selectors import history_of
+from contracts.views import RegisterListView
+from evaluations import selectors, services
+from evaluations.filters import EvaluationFilter, OutputFilter
+from evaluations.forms import (
+    EvaluationCreateForm,
+    EvaluationNarrativeForm,
+    FindingForm,
+    OutputForm,
+    OutputRecordForm,
+    RectificationForm,
+    RowScoreForm,
+    StatedFigureForm,
+    TransitionForm,
+)
+from evaluations.models import Evaluation
+from evaluations.tables import EvaluationTable, OutputTable
+from payments import views as payment_views
+
+E = Evaluation.Status
+
+
+# --- evaluations ---------------------------------------------------------------------------
+
+
+class EvaluationListView(RegisterListView):
+    permission_required = "evaluations.view_evaluation"
+    table_class = EvaluationTable
+    filterset_class = EvaluationFilter
+    title = _("绩效评价")
+    create_url = "evaluations:evaluation-create"
+    create_permission = "evaluations.add_evaluation"
+
+    def get_queryset(self):
+        return selectors.evaluation_list(user=self.request.user).order_by("-year", "title")
+
+
+class EvaluationCreateView(ServiceFormMixin, PermissionMixin, FormView):
+    permission_required = "evaluations.add_evaluation"
+    form_class = EvaluationCreateForm
+    template_name = "contracts/form.html"
+    success_message = _("绩效评价已创建，可由记录计算的指标已填入。")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("新建绩效评价")
+        return context
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.evaluation_create(
+            actor=self.request.user,
+            bureau=self.request.user.bureau,
+            year=data["year"],
+            title=data["title"],
+            kind=data["kind"],
+            template=data["template"],
+            grade_scale=data["grade_scale"],
+            projects=list(data["projects"]),
+        )
+
+    def warnings(self, obj):
+        warning = services.outcome_weight_warning(obj.kind, obj.rows.all())
+        return [warning] if warning else []
+
+
+class EvaluationDetailView(ScopedObjectMixin, DetailView):
+    permission_required = "evaluations.view_evaluation"
+    template_name = "evaluations/evaluation_detail.html"
+
+    def get_scoped_object(self):
+        return selectors.evaluation_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        evaluation, user = self.object, self.request.user
+        table = selectors.evaluation_table(evaluation)
+        stated = {r.key: r for r in table.reconciliations}
+        for row in table.rows:
+            row.reconciliation = stated.get(row.source)
+        moves = [
+            (target, label)
+            for (source, target), permission in services.TRANSITIONS.items()
+            if source == evaluation.status and user.has_perm(permission)
+            for label in [TRANSITION_LABELS[(source, target)]]
+        ]
+        context.update(
+            table=table,
+            projects=list(evaluation.projects.all()),
+            assessments=selectors.assessments_of(evaluation=evaluation),
+            findings=selectors.findings_of(evaluation),
+            transitions=list(evaluation.transitions.select_related("actor")),
+            moves=moves,
+            can_edit=evaluation.is_editable and user.has_perm("evaluations.change_evaluationrow"),
+            stated_form=StatedFigureForm(),
+            show_history=history_visible(user),
+            today=timezone.localdate(),
+        )
+        if context["show_history"]:
+            context["history"] = history_of(evaluation)
+        return context
+
+
+TRANSITION_LABELS = {
+    (E.DRAFT, E.SUBMITTED): _("提交审定"),
+    (E.SUBMITTED, E.DRAFT): _("退回修改"),
+    (E.SUBMITTED, E.APPROVED): _("审定通过"),
+    (E.APPROVED, E.LOCKED): _("锁定归档"),
+}
+
+
+class DraftOnlyMixin:
+    """A page that changes a draft: for a submitted or approved evaluation, say so and go back."""
+
+    def draft(self):
+        return self.object.evaluation if hasattr(self.object, "evaluation") else self.object
+
+    def get(self, request, *args, **kwargs):
+        evaluation = self.draft()
+        if not evaluation.is_editable:
+            messages.error(
+                request,
+                _("评价当前为“%(status)s”，不能再修改。")
+                % {"status": evaluation.get_status_display()},
+            )
+            return redirect(evaluation.get_absolute_url())
+        return super().get(request, *args, **kwargs)
+
+
+class EvaluationActionMixin(ServiceFormMixin, ScopedObjectMixin):
+    template_name = "contracts/form.html"
+    title = ""
+
+    def get_scoped_object(self):
+        return selectors.evaluation_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = f"{self.title}：{self.object}"
+        context["cancel_url"] = self.object.get_absolute_url()
+        return context
+
+    def get_success_url_for(self, obj):
+        return self.object.get_absolute_url()
+
+
+class EvaluationEditView(DraftOnlyMixin, EvaluationActionMixin, FormView):
+    permission_required = "evaluations.change_evaluation"
+    form_class = EvaluationNarrativeForm
+    title = _("修改评价内容")
+    success_message = _("已保存。")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.object
+        return kwargs
+
+    def perform(self, form):
+        return services.evaluation_update(
+            actor=self.request.user, evaluation=self.object, **form.cleaned_data
+        )
+
+
+class EvaluationTransitionView(EvaluationActionMixin, FormView):
+    form_class = TransitionForm
+    title = _("变更状态")
+
+    def has_permission(self):
+        return self.request.user.has_perm("evaluations.view_evaluation")
+
+    def perform(self, form):
+        evaluation = services.evaluation_transition(
+            actor=self.request.user,
+            evaluation=self.object,
+            to_status=form.cleaned_data["to_status"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            self.request,
+            _("评价状态已变更为“%(status)s”。") % {"status": evaluation.get_status_display()},
+        )
+        return evaluation
+
+
+class EvaluationRefreshView(PermissionMixin, View):
+    permission_required = "evaluations.change_evaluationrow"
+
+    def post(self, request, pk):
+        evaluation = selectors.evaluation_get(user=request.user, pk=pk)
+        try:
+            services.evaluation_refresh(actor=request.user, evaluation=evaluation)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已按最新记录重新计算。"))
+        return redirect(evaluation.get_absolute_url())
+
+
+class StatedFigureView(DraftOnlyMixin, EvaluationActionMixin, FormView):
+    permission_required = "evaluations.change_evaluation"
+    form_class = StatedFigureForm
+    title = _("登记陈述数字")
+    success_message = _("陈述数字已登记，将与记录核对。")
+
+    def perform(self, form):
+        services.stated_figure_set(
+            actor=self.request.user, evaluation=self.object, **form.cleaned_data
+        )
+        return self.object
+
+
+class RowScoreView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "evaluations.change_evaluationrow"
+    form_class = RowScoreForm
+    template_name = "evaluations/row_form.html"
+    success_message = _("评分已保存。")
+
+    def get_scoped_object(self):
+        return selectors.evaluation_row_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["row"] = self.object
+        return kwargs
+
+    def get_initial(self):
+        row = self.object
+        return {
+            "score": row.score,
+            "actual_value": row.actual_value,
+            "evidence": row.evidence,
+            "override_reason": row.override_reason,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["row"] = self.object
+        context["cancel_url"] = self.object.evaluation.get_absolute_url()
+        return context
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.row_score(
+            actor=self.request.user,
+            row=self.object,
+            score=data["score"],
+            evidence=data.get("evidence", ""),
+            actual_value=data.get("actual_value"),
+            override_reason=data.get("override_reason", ""),
+        )
+
+    def get_success_url_for(self, obj):
+        return f"{obj.evaluation.get_absolute_url()}#row-{obj.pk}"
+
+
+# --- findings and rectification --------------------------------------------------------------
+
+
+class FindingCreateView(DraftOnlyMixin, EvaluationActionMixin, FormView):
+    permission_required = "evaluations.add_finding"
+    form_class = FindingForm
+    title = _("登记问题")
+    success_message = _("问题已登记。")
+
+    def perform(self, form):
+        services.finding_save(actor=self.request.user, evaluation=self.object, **form.cleaned_data)
+        return self.object
+
+
+class FindingUpdateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "evaluations.change_finding"
+    form_class = FindingForm
+    template_name = "contracts/form.html"
+    success_message = _("已保存。")
+
+    def get_scoped_object(self):
+        return selectors.finding_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.object
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("修改问题")
+        context["cancel_url"] = self.object.evaluation.get_absolute_url()
+        return context
+
+    def perform(self, form):
+        services.finding_save(
+            actor=self.request.user,
+            evaluation=self.object.evaluation,
+            finding=self.object,
+            **form.cleaned_data,
+        )
+        return self.object.evaluation
+
+
+class RectificationCreateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "evaluations.add_rectification"
+    form_class = RectificationForm
+    template_name = "contracts/form.html"
+    success_message = _("建议与整改已登记。")
+
+    def get_scoped_object(self):
+        return selectors.finding_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("登记建议与整改")
+        context["cancel_url"] = self.object.evaluation.get_absolute_url()
+        return context
+
+    def perform(self, form):
+        services.rectification_save(
+            actor=self.request.user, finding=self.object, **form.cleaned_data
+        )
+        return self.object.evaluation
+
+
+class RectificationUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "evaluations.change_rectification"
+    form_class = RectificationForm
+    template_name = "contracts/form.html"
+    success_message = _("整改情况已保存。")
+
+    def get_scoped_object(self):
+        return selectors.rectification_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.object
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("整改情况")
+        context["cancel_url"] = self.object.finding.evaluation.get_absolute_url()
+        return context
+
+    def perform(self, form):
+        services.rectification_save(
+            actor=self.request.user,
+            finding=self.object.finding,
+            rectification=self.object,
+            **form.cleaned_data,
+        )
+        return self.object.finding.evaluation
+
+
+# --- outputs -------------------------------------------------------------------------------
+
+
+class OutputListView(RegisterListView):
+    permission_required = "evaluations.view_outputindicator"
+    table_class = OutputTable
+    filterset_class = OutputFilter
+    title = _("产出指标")
+    create_url = "evaluations:output-create"
+    create_permission = "evaluations.add_outputindicator"
+
+    def get_queryset(self):
+        return selectors.output_list(user=self.request.user).order_by(
+            "-year", "project__name", "order", "pk"
+        )
+
+
+class OutputCreateView(ServiceFormMixin, PermissionMixin, FormView):
+    permission_required = "evaluations.add_outputindicator"
+    form_class = OutputForm
+    template_name = "contracts/form.html"
+    success_message = _("产出指标已登记。")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("登记产出指标")
+        return context
+
+    def perform(self, form):
+        return services.output_save(actor=self.request.user, **form.cleaned_data)
+
+    def get_success_url_for(self, obj):
+        from django.urls import reverse
+
+        return reverse("evaluations:output-detail", args=[obj.pk])
+
+
+class OutputDetailView(ScopedObjectMixin, DetailView):
+    permission_required = "evaluations.view_outputindicator"
+    template_name = "evaluations/output_detail.html"
+
+    def get_scoped_object(self):
+        return selectors.output_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["actual"] = selectors.actual_of(self.object)
+        context["completion"] = selectors.completion(self.object)
+        context["updates"] = self.object.updates.order_by("date", "pk")
+        context["record_form"] = OutputRecordForm()
+        return context
+
+
+class OutputUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "evaluations.change_outputindicator"
+    form_class = OutputForm
+    template_name = "contracts/form.html"
+    success_message = _("产出指标已保存。")
+
+    def get_scoped_object(self):
+        return selectors.output_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.object
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("修改产出指标")
+        return context
+
+    def perform(self, form):
+        return services.output_save(
+            actor=self.request.user, indicator=self.object, **form.cleaned_data
+        )
+
+    def get_success_url_for(self, obj):
+        from django.urls import reverse
+
+        return reverse("evaluations:output-detail", args=[obj.pk])
+
+
+class OutputRecordView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    permission_required = "evaluations.change_outputindicator"
+    form_class = OutputRecordForm
+    template_name = "contracts/form.html"
+    success_message = _("已记录。")
+
+    def get_scoped_object(self):
+        return selectors.output_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("记录产出：%(name)s") % {"name": self.object.name}
+        return context
+
+    def perform(self, form):
+        services.output_record(actor=self.request.user, indicator=self.object, **form.cleaned_data)
+        return self.object
+
+    def get_success_url_for(self, obj):
+        from django.urls import reverse
+
+        return reverse("evaluations:output-detail", args=[obj.pk])
+
+
+# --- the API and the dashboard ----------------------------------------------------------------
+
+
+def _number(value):
+    return None if value is None else f"{value:.2f}"
+
+
+class EvaluationApiView(PermissionMixin, View):
+    """``GET /api/v1/evaluations/<id>/``: the scored table, subtotals, total, grade, flags."""
+
+    permission_required = "evaluations.view_evaluation"
+
+    def get(self, request, pk):
+        evaluation = selectors.evaluation_get(user=request.user, pk=pk)
+        table = selectors.evaluation_table(evaluation)
+        payload = {
+            "id": evaluation.pk,
+            "year": evaluation.year,
+            "title": evaluation.title,
+            "kind": evaluation.kind,
+            "status": evaluation.status,
+            "template": evaluation.template_name,
+            "groups": [
+                {
+                    "name": group.name,
+                    "weight": _number(group.weight),
+                    "score": _number(group.score),
+                    "rows": [
+                        {
+                            "id": row.pk,
+                            "level1": row.level1,
+                            "level2": row.level2,
+                            "level3": row.level3,
+                            "content": row.content,
+                            "target_value": row.target_value,
+                            "weight": _number(row.weight),
+                            "actual_value": row.actual_value,
+                            "score": _number(row.score),
+                            "source": row.source,
+                            "computed_value": _number(row.computed_value),
+                            "computed_score": _number(row.computed_score),
+                            "score_overridden": row.score_overridden,
+                            "override_reason": row.override_reason,
+                            "evidence": row.evidence,
+                        }
+                        for row in group.rows
+                    ],
+                }
+                for group in table.groups
+            ],
+            "total": _number(table.total),
+            "weight": _number(table.weight),
+            "grade": table.grade,
+            "reconciliation": [
+                {
+                    "figure": r.key,
+                    "label": str(r.label),
+                    "stated": _number(r.stated),
+                    "computed": _number(r.computed),
+                    "difference": _number(r.difference),
+                    "differs": r.differs,
+                    "source": r.source,
+                }
+                for r in table.reconciliations
+            ],
+        }
+        return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+
+
+class DashboardView(payment_views.DashboardView):
+    """The execution dashboard with the overdue rectifications of the evaluations app.
+
+    Routed in config/urls.py in place of the payments app's page, which cannot import
+    evaluations (imports run evaluations → payments → contracts → accounts).
+    """
+
+    template_name = "evaluations/dashboard.html"
+
+    def extra_panels(self, *, year, as_of):
+        return {"overdue_rectifications": selectors.overdue_rectifications(user=self.request.user)}
