@@ -19,6 +19,7 @@ urlpatterns = [
     path("awards/<int:pk>/", views.AwardDetailView.as_view(), name="award-detail"),
     path("awards/<int:pk>/edit/", views.AwardUpdateView.as_view(), name="award-update"),
     path("", views.ContractListView.as_view(), name="contract-list"),
+    path("export/", views.ContractExportView.as_view(), name="contract-export"),
     path("new/", views.ContractCreateView.as_view(), name="contract-create"),
     path("<int:pk>/", views.ContractDetailView.as_view(), name="contract-detail"),
     path("<int:pk>/edit/", views.ContractUpdateView.as_view(), name="contract-update"),

@@ -9,7 +9,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from accounts.mixins import PermissionMixin, ScopedObjectMixin, ServiceFormMixin, history_visible
-from contracts import selectors, services
+from contracts import exports, selectors, services
 from contracts.filters import AwardFilter, ContractFilter, ProjectFilter, ProviderFilter
 from contracts.forms import (
     AnnualGoalForm,
@@ -299,6 +299,7 @@ class ContractListView(RegisterListView):
     title = _("合同")
     create_url = "contracts:contract-create"
     create_permission = "contracts.add_contract"
+    export_url = "contracts:contract-export"
 
     def get_queryset(self):
         return selectors.contract_list(user=self.request.user)
@@ -418,3 +419,73 @@ class AttachmentDownloadView(PermissionMixin, View):
             filename=f"{attachment.title}.pdf",
             content_type="application/pdf",
         )
+
+
+class RegisterExportView(PermissionMixin, View):
+    """An Excel export of a list page: the same selector, the same filters."""
+
+    filterset_class = None
+    filename = ""
+
+    def get_queryset(self):  # pragma: no cover - every export defines it
+        raise NotImplementedError
+
+    def build(self, queryset, filters: dict):  # pragma: no cover - every export defines it
+        raise NotImplementedError
+
+    def get(self, request):
+        filterset = self.filterset_class(
+            request.GET, queryset=self.get_queryset(), user=request.user
+        )
+        queryset = filterset.qs
+        filters = filterset.form.cleaned_data if filterset.is_valid() else {}
+        return exports.workbook_response(self.build(queryset, filters), str(self.filename))
+
+
+class ContractExportView(RegisterExportView):
+    permission_required = "contracts.view_contract"
+    filterset_class = ContractFilter
+    filename = _("合同")
+
+    def get_queryset(self):
+        return selectors.contract_list(user=self.request.user).order_by("-start", "number")
+
+    def build(self, queryset, filters):
+        workbook = exports.Workbook()
+        exports.add_sheet(
+            workbook,
+            str(_("合同")),
+            [
+                exports.Column(_("合同编号"), 20),
+                exports.Column(_("合同名称"), 22),
+                exports.Column(_("服务项目"), 30),
+                exports.Column(_("服务领域"), 12),
+                exports.Column(_("服务机构"), 30),
+                exports.Column(_("统一社会信用代码"), 22),
+                exports.Column(_("签订日期"), 12, exports.DATE_FORMAT),
+                exports.Column(_("服务期起"), 12, exports.DATE_FORMAT),
+                exports.Column(_("服务期止"), 12, exports.DATE_FORMAT),
+                exports.Column(_("合同金额（元）"), 16, exports.YUAN_FORMAT),
+                exports.Column(_("状态"), 10),
+                exports.Column(_("经办人"), 12),
+            ],
+            (
+                [
+                    c.number,
+                    c.title,
+                    c.award.project.name,
+                    c.award.project.get_service_field_display(),
+                    c.award.provider.name,
+                    c.award.provider.credit_code,
+                    c.signed_on,
+                    c.start,
+                    c.end,
+                    c.amount,
+                    c.status_label,
+                    str(c.owner) if c.owner else "",
+                ]
+                for c in queryset
+            ),
+            first=True,
+        )
+        return workbook

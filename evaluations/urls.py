@@ -9,6 +9,8 @@ urlpatterns = [
     path("new/", views.EvaluationCreateView.as_view(), name="evaluation-create"),
     path("<int:pk>/", views.EvaluationDetailView.as_view(), name="evaluation-detail"),
     path("<int:pk>/edit/", views.EvaluationEditView.as_view(), name="evaluation-edit"),
+    path("<int:pk>/report.docx", views.EvaluationReportView.as_view(), name="evaluation-report"),
+    path("<int:pk>/table.xlsx", views.EvaluationExportView.as_view(), name="evaluation-export"),
     path(
         "<int:pk>/transition/",
         views.EvaluationTransitionView.as_view(),

@@ -1,8 +1,10 @@
 """Pages of the evaluations app and its API. Thin: selectors read, services write."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,9 +12,10 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 
 from accounts.mixins import PermissionMixin, ScopedObjectMixin, ServiceFormMixin, history_visible
+from contracts import exports
 from contracts.selectors import history_of
 from contracts.views import RegisterListView
-from evaluations import selectors, services
+from evaluations import report, selectors, services
 from evaluations.filters import EvaluationFilter, OutputFilter
 from evaluations.forms import (
     EvaluationCreateForm,
@@ -548,3 +551,124 @@ class DashboardView(payment_views.DashboardView):
 
     def extra_panels(self, *, year, as_of):
         return {"overdue_rectifications": selectors.overdue_rectifications(user=self.request.user)}
+
+
+# --- the report and the Excel table ------------------------------------------------------------
+
+
+class EvaluationReportView(PermissionMixin, View):
+    """``GET /evaluations/<id>/report.docx``: the report, generated from the records now."""
+
+    permission_required = "evaluations.view_evaluation"
+
+    def get(self, request, pk):
+        evaluation = selectors.evaluation_get(user=request.user, pk=pk)
+        content = report.build(evaluation, user=request.user)
+        response = HttpResponse(
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        filename = quote(f"{evaluation.title}报告.docx")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+        return response
+
+
+class EvaluationExportView(PermissionMixin, View):
+    """The scored table as Excel, with subtotals, total, grade and the reconciliation."""
+
+    permission_required = "evaluations.view_evaluation"
+
+    def get(self, request, pk):
+        evaluation = selectors.evaluation_get(user=request.user, pk=pk)
+        table = selectors.evaluation_table(evaluation)
+        C = exports.Column
+        workbook = exports.Workbook()
+        rows = []
+        for group in table.groups:
+            rows += [
+                [
+                    r.level1,
+                    r.level2,
+                    r.level3,
+                    r.content,
+                    r.target_value,
+                    r.weight,
+                    r.actual_value,
+                    r.score,
+                    r.get_source_display(),
+                    r.evidence,
+                ]
+                for r in group.rows
+            ]
+            rows.append(
+                [
+                    _("%(name)s小计") % {"name": group.name},
+                    "",
+                    "",
+                    "",
+                    "",
+                    group.weight,
+                    "",
+                    group.score,
+                    "",
+                    "",
+                ]
+            )
+        rows.append(
+            [
+                _("合计"),
+                "",
+                "",
+                "",
+                "",
+                table.weight,
+                _("等级：%(grade)s") % {"grade": table.grade},
+                table.total,
+                "",
+                "",
+            ]
+        )
+        sheet = exports.add_sheet(
+            workbook,
+            str(_("评分表")),
+            [
+                C(_("一级指标"), 10),
+                C(_("二级指标"), 12),
+                C(_("三级指标"), 22),
+                C(_("指标内容"), 40),
+                C(_("指标值"), 18),
+                C(_("分值"), 8, "0.00"),
+                C(_("实际完成值"), 16),
+                C(_("评价得分"), 10, "0.00"),
+                C(_("数据来源"), 20),
+                C(_("评分依据"), 40),
+            ],
+            rows,
+            first=True,
+        )
+        for row in sheet.iter_rows(min_row=2):
+            if str(row[0].value).endswith(str(_("小计"))) or row[0].value == str(_("合计")):
+                for cell in row:
+                    cell.font = exports.Font(bold=True)
+        exports.add_sheet(
+            workbook,
+            str(_("数字核对")),
+            [
+                C(_("数字"), 20),
+                C(_("陈述值"), 12, "0.00"),
+                C(_("记录计算值"), 14, "0.00"),
+                C(_("出处"), 50),
+                C(_("是否一致"), 10),
+            ],
+            (
+                [
+                    r.label,
+                    r.stated,
+                    r.computed,
+                    r.source,
+                    str(_("不一致")) if r.differs else str(_("一致")),
+                ]
+                for r in table.reconciliations
+            ),
+        )
+        return exports.workbook_response(workbook, evaluation.title)

@@ -8,6 +8,12 @@ urlpatterns = [
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("installments/", views.InstallmentListView.as_view(), name="installment-list"),
     path(
+        "installments/export/",
+        views.InstallmentLedgerExportView.as_view(),
+        name="installment-export",
+    ),
+    path("execution/export/", views.ExecutionExportView.as_view(), name="execution-export"),
+    path(
         "installments/<int:pk>/", views.InstallmentDetailView.as_view(), name="installment-detail"
     ),
     path(

@@ -21,11 +21,12 @@ from accounts.mixins import (
     add_service_errors,
     history_visible,
 )
+from contracts import exports
 from contracts import selectors as contract_selectors
 from contracts import views as contract_views
 from contracts.money import to_wan, to_yuan
 from contracts.selectors import history_of
-from contracts.views import RegisterListView
+from contracts.views import RegisterExportView, RegisterListView
 from payments import reminders, selectors, services
 from payments.filters import AuditFilter, BudgetFilter, InstallmentFilter, PaymentFilter
 from payments.forms import (
@@ -194,7 +195,7 @@ class InstallmentListView(RegisterListView):
     table_class = InstallmentTable
     filterset_class = InstallmentFilter
     title = _("分期款")
-    export_url = ""
+    export_url = "payments:installment-export"
 
     def get_queryset(self):
         return selectors.installment_list(user=self.request.user).order_by("due_date", "pk")
@@ -849,3 +850,191 @@ class ReminderSettingsView(ServiceFormMixin, PermissionMixin, FormView):
 
     def get_success_url_for(self, obj):
         return reverse("payments:reminder-settings")
+
+
+# --- Excel exports ---------------------------------------------------------------------------
+
+
+class InstallmentLedgerExportView(RegisterExportView):
+    """The installments of the list page, with their payments and deductions.
+
+    Installments follow the page's filters (the year is the due date's); payments and
+    deductions are those of the filtered projects dated in the chosen year, so their totals
+    are the dashboard's paid and deducted for that year.
+    """
+
+    permission_required = "payments.view_installment"
+    filterset_class = InstallmentFilter
+    filename = _("分期款与支付台账")
+
+    def get_queryset(self):
+        return selectors.installment_list(user=self.request.user).order_by("due_date", "pk")
+
+    def build(self, queryset, filters):
+        workbook = exports.Workbook()
+        C = exports.Column
+        exports.add_sheet(
+            workbook,
+            str(_("分期款")),
+            [
+                C(_("合同编号"), 20),
+                C(_("合同名称"), 20),
+                C(_("服务项目"), 30),
+                C(_("服务机构"), 30),
+                C(_("期次"), 8),
+                C(_("应付日期"), 12, exports.DATE_FORMAT),
+                C(_("计划金额（元）"), 16, exports.YUAN_FORMAT),
+                C(_("扣减（元）"), 14, exports.YUAN_FORMAT),
+                C(_("应付净额（元）"), 16, exports.YUAN_FORMAT),
+                C(_("已支付（元）"), 16, exports.YUAN_FORMAT),
+                C(_("未支付（元）"), 16, exports.YUAN_FORMAT),
+                C(_("状态"), 10),
+                C(_("延迟原因"), 30),
+            ],
+            (
+                [
+                    i.contract.number,
+                    i.contract.title,
+                    i.contract.award.project.name,
+                    i.contract.award.provider.name,
+                    i.label,
+                    i.due_date,
+                    i.planned_amount,
+                    to_yuan(i.deducted),
+                    to_yuan(i.net_payable),
+                    to_yuan(i.paid),
+                    to_yuan(i.outstanding),
+                    i.get_status_display(),
+                    i.delay_reason,
+                ]
+                for i in queryset
+            ),
+            first=True,
+        )
+        payments = selectors.payment_list(user=self.request.user).order_by("paid_on", "pk")
+        deductions = selectors.deduction_list(user=self.request.user).order_by("decided_on", "pk")
+        if filters.get("project"):
+            payments = payments.filter(installment__contract__award__project=filters["project"])
+            deductions = deductions.filter(installment__contract__award__project=filters["project"])
+        year = filters.get("year")
+        if year:
+            payments = payments.filter(paid_on__year=int(year))
+            deductions = deductions.filter(decided_on__year=int(year))
+        exports.add_sheet(
+            workbook,
+            str(_("支付")),
+            [
+                C(_("支付日期"), 12, exports.DATE_FORMAT),
+                C(_("凭证号"), 20),
+                C(_("类型"), 8),
+                C(_("合同编号"), 20),
+                C(_("服务项目"), 30),
+                C(_("期次"), 8),
+                C(_("金额（元）"), 16, exports.YUAN_FORMAT),
+                C(_("登记人"), 10),
+                C(_("说明"), 30),
+            ],
+            (
+                [
+                    p.paid_on,
+                    p.voucher_number,
+                    p.get_kind_display(),
+                    p.installment.contract.number,
+                    p.installment.contract.award.project.name,
+                    p.installment.label,
+                    p.amount,
+                    str(p.posted_by),
+                    p.reason,
+                ]
+                for p in payments
+            ),
+        )
+        exports.add_sheet(
+            workbook,
+            str(_("扣减")),
+            [
+                C(_("扣减日期"), 12, exports.DATE_FORMAT),
+                C(_("合同编号"), 20),
+                C(_("服务项目"), 30),
+                C(_("期次"), 8),
+                C(_("依据报告"), 30),
+                C(_("报告编号"), 24),
+                C(_("金额（元）"), 14, exports.YUAN_FORMAT),
+                C(_("原因"), 30),
+                C(_("撤销日期"), 12, exports.DATE_FORMAT),
+            ],
+            (
+                [
+                    d.decided_on,
+                    d.installment.contract.number,
+                    d.installment.contract.award.project.name,
+                    d.installment.label,
+                    str(d.audit),
+                    d.audit.report_number,
+                    d.amount,
+                    d.reason,
+                    d.withdrawn_on,
+                ]
+                for d in deductions
+            ),
+        )
+        return workbook
+
+
+class ExecutionExportView(PermissionMixin, View):
+    """Execution by project (or by bureau) for the dashboard's year and as-of date."""
+
+    permission_required = "payments.view_dashboard"
+
+    def get(self, request):
+        year, as_of, _form = _execution_params(request)
+        report = selectors.execution(user=request.user, year=year, as_of=as_of)
+        C = exports.Column
+        workbook = exports.Workbook()
+        name = _("单位") if report.grouped_by == "bureau" else _("服务项目")
+        rows = [*report.rows, report.total]
+        sheet = exports.add_sheet(
+            workbook,
+            str(_("%(year)s年预算执行") % {"year": year}),
+            [
+                C(name, 30),
+                C(_("年初预算（元）"), 16, exports.YUAN_FORMAT),
+                C(_("全年预算（元）"), 16, exports.YUAN_FORMAT),
+                C(_("实际下达预算（元）"), 18, exports.YUAN_FORMAT),
+                C(_("已支付（元）"), 16, exports.YUAN_FORMAT),
+                C(_("扣减（元）"), 14, exports.YUAN_FORMAT),
+                C(_("预算执行率"), 12, exports.PERCENT_FORMAT),
+                C(_("逾期未付（元）"), 16, exports.YUAN_FORMAT),
+                C(_("年内计划且未逾期（元）"), 18, exports.YUAN_FORMAT),
+                C(_("预计年末执行率"), 14, exports.PERCENT_FORMAT),
+            ],
+            (
+                [
+                    str(r.name),
+                    r.initial,
+                    r.full_year,
+                    r.issued,
+                    r.paid,
+                    r.deducted,
+                    _fraction(r.rate),
+                    r.late,
+                    r.scheduled,
+                    _fraction(r.projected_rate),
+                ]
+                for r in rows
+            ),
+            first=True,
+        )
+        for cell in sheet[sheet.max_row]:
+            cell.font = exports.Font(bold=True)
+        note = _("截至 %(as_of)s；执行率 = 已支付 ÷ 实际下达预算；时间进度目标 %(target)s%%。") % {
+            "as_of": as_of.isoformat(),
+            "target": report.target.percent,
+        }
+        sheet.cell(row=sheet.max_row + 2, column=1, value=str(note))
+        return exports.workbook_response(workbook, str(_("预算执行")) + f"-{year}")
+
+
+def _fraction(rate):
+    """A percentage (93.20) as the fraction Excel formats as a percentage (0.932)."""
+    return None if rate is None else rate / 100
