@@ -12,6 +12,23 @@ class BureauAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "division_code"]
     list_filter = ["is_city_wide"]
 
+    def get_queryset(self, request):
+        from accounts.selectors import visible_bureaus
+
+        queryset = super().get_queryset(request)
+        return (
+            queryset
+            if request.user.is_superuser
+            else queryset.filter(pk__in=visible_bureaus(user=request.user))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who sees whose records follows from these two fields: only a superuser sets them.
+        return [] if request.user.is_superuser else ["division_code", "is_city_wide"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
@@ -27,3 +44,77 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("单位与联系方式"), {"fields": ["bureau", "full_name", "phone", "groups"]}),
     ]
+
+    def get_queryset(self, request):
+        from accounts.selectors import bureau_scope
+
+        queryset = super().get_queryset(request)
+        return (
+            queryset
+            if request.user.is_superuser
+            else queryset.filter(bureau_scope(user=request.user))
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # An administrator of a bureau manages its people and their roles, nothing more:
+        # no superuser flag and no permissions outside the roles.
+        hidden = {"is_superuser", "user_permissions"}
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in fieldsets
+        ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "bureau" and not request.user.is_superuser:
+            from accounts.selectors import visible_bureaus
+
+            kwargs["queryset"] = visible_bureaus(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            from django.contrib.auth.models import Group
+
+            from accounts.roles import Role
+
+            kwargs["queryset"] = Group.objects.filter(name__in=[str(r) for r in Role])
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class BureauScopedAdmin(admin.ModelAdmin):
+    """An admin page that shows a non-superuser only their bureau's records.
+
+    ``bureau_field`` is the path from the model to its Bureau. Records of the product
+    change through its pages, where the rules live; the admin only reads them, except
+    where a subclass says otherwise.
+    """
+
+    bureau_field = "bureau"
+    read_only = True
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        from accounts.selectors import bureau_scope
+
+        return queryset.filter(bureau_scope(user=request.user, field=self.bureau_field))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "bureau" and not request.user.is_superuser:
+            from accounts.selectors import visible_bureaus
+
+            kwargs["queryset"] = visible_bureaus(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request, obj=None):
+        return not self.read_only and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return not self.read_only and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self.read_only and super().has_delete_permission(request, obj)

@@ -85,3 +85,19 @@ def add_service_errors(form, exc) -> None:
     else:
         for message in exc.messages:
             form.add_error(None, message)
+
+
+class BureauRequiredMixin:
+    """Pages that record something for the user's own bureau need the user to have one."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.bureau is None:
+            from django.contrib import messages
+            from django.shortcuts import redirect
+            from django.utils.translation import gettext as _
+
+            messages.error(
+                request, _("您的账户未分配单位，不能在此登记；请由系统管理员为账户指定单位。")
+            )
+            return redirect("home")
+        return super().dispatch(request, *args, **kwargs)

@@ -39,7 +39,6 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
-    "django_tables2",
     "simple_history",
     "axes",
     "django_celery_beat",
@@ -154,7 +153,6 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
 # Mail: the console in the embedded default, SMTP from the environment in production.
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")

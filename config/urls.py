@@ -25,4 +25,6 @@ urlpatterns = [
     path("api/v1/execution/", payment_views.ExecutionApiView.as_view(), name="api-execution"),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("api/v1/whoami/", views.whoami, name="api-whoami"),
 ]

@@ -1,5 +1,7 @@
 """Project-level views: the home page each role lands on."""
 
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
@@ -21,3 +23,23 @@ class HomeView(TemplateView):
         if target and request.GET.get("stay") is None:
             return redirect(target)
         return super().get(request, *args, **kwargs)
+
+
+@login_not_required
+def healthz(request):
+    """Liveness for load balancers: answers without touching the database."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def whoami(request):
+    """``GET /api/v1/whoami/``: the logged-in user, their role and bureau (for API clients)."""
+    user = request.user
+    return JsonResponse(
+        {
+            "username": user.username,
+            "name": str(user),
+            "role": user.role,
+            "bureau": user.bureau.name if user.bureau else None,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -11,6 +11,17 @@ from contracts.selectors import contract_search, contracts_in_year
 SEARCH_WIDGET = forms.TextInput(attrs={"placeholder": _("搜索")})
 
 
+def scoped_choice(filterset, name: str, queryset, user) -> None:
+    """Offer the bureau's records as choices; a view across many bureaus (tens of
+    thousands of projects) drops the select box and relies on the search box."""
+    from accounts.selectors import is_multi_bureau
+
+    if is_multi_bureau(user=user):
+        del filterset.filters[name]
+    else:
+        filterset.filters[name].queryset = queryset
+
+
 class YearFilter(django_filters.NumberFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label", _("年度"))
@@ -40,7 +51,7 @@ class ContractFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["provider"].queryset = Provider.objects.filter(bureau_scope(user=user))
+        scoped_choice(self, "provider", Provider.objects.filter(bureau_scope(user=user)), user)
 
     def search(self, queryset, name, value):
         return contract_search(queryset, value)
@@ -102,7 +113,7 @@ class AwardFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["provider"].queryset = Provider.objects.filter(bureau_scope(user=user))
+        scoped_choice(self, "provider", Provider.objects.filter(bureau_scope(user=user)), user)
 
     def search(self, queryset, name, value):
         from django.db.models import Q

@@ -141,6 +141,9 @@ class ContractForm(forms.ModelForm):
         self.fields["award"].queryset = Award.objects.filter(
             bureau_scope(user=user, field="project__bureau")
         ).select_related("project", "provider")
+        if self.instance.pk:
+            self.fields["award"].disabled = True
+            self.fields["award"].help_text = _("合同签订后不能更换中标。")
         self.fields["owner"].queryset = bureau_users(user)
 
     def validate_unique(self):

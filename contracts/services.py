@@ -137,6 +137,16 @@ def award_create(*, actor: User, project: Project, provider: Provider, **data) -
 
 @transaction.atomic
 def award_update(*, actor: User, award: Award, **data) -> Award:
+    has_contracts = award.contracts.exists()
+    for name in ("project", "provider"):
+        if name in data and getattr(award, f"{name}_id") != data[name].pk and has_contracts:
+            raise ValidationError(
+                {
+                    name: _(
+                        "该中标下已签合同，不能更换项目或中标机构；如有错误请终止合同后重新登记。"
+                    )
+                }
+            )
     _apply(award, data)
     _check_award(award)
     outside = [
@@ -178,6 +188,12 @@ def contract_create(*, actor: User, award: Award, **data) -> Contract:
 @transaction.atomic
 def contract_update(*, actor: User, contract: Contract, **data) -> Contract:
     data.pop("bureau", None)
+    award = data.pop("award", None)
+    if award is not None and award.pk != contract.award_id:
+        # Installments, payments and evaluations hang on the contract's project and bureau.
+        raise ValidationError(
+            {"award": _("合同签订后不能更换中标；如有错误请终止合同后重新登记。")}
+        )
     _apply(contract, data)
     contract.bureau_id = contract.award.project.bureau_id
     contract_validate(contract)

@@ -1,22 +1,16 @@
-"""Sortable tables of the contracts register (django-tables2)."""
+"""The columns of the contracts register's lists (see contracts.listing)."""
 
-import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Award, Contract, Project, Provider
+from contracts.listing import Column, link
+from contracts.models import Contract
 from contracts.money import to_wan
 
 
-class WanColumn(tables.Column):
+def wan(value) -> str:
     """An amount stored in yuan, shown in 万元 with two decimals."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "money"}, "th": {"class": "money"}})
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return f"{to_wan(value):,.2f}"
+    return "—" if value is None else f"{to_wan(value):,.2f}"
 
 
 STATUS_BADGES = {
@@ -27,92 +21,82 @@ STATUS_BADGES = {
 }
 
 
-class ContractTable(tables.Table):
-    number = tables.Column(verbose_name=_("合同编号"), linkify=True)
-    title = tables.Column(verbose_name=_("合同名称"), linkify=True)
-    project = tables.Column(
-        verbose_name=_("服务项目"), accessor="award__project__name", order_by="award__project__name"
+def contract_status(record) -> str:
+    return format_html(
+        '<span class="badge bg-{}">{}</span>', STATUS_BADGES[record.status], record.status_label
     )
-    provider = tables.Column(
-        verbose_name=_("服务机构"),
-        accessor="award__provider__name",
-        order_by="award__provider__name",
-    )
-    period = tables.Column(verbose_name=_("服务期"), accessor="start", order_by=("start", "end"))
-    amount = WanColumn(verbose_name=_("合同金额（万元）"))
-    status = tables.Column(verbose_name=_("状态"))
-
-    class Meta:
-        model = Contract
-        fields = []
-        sequence = ["number", "title", "project", "provider", "period", "amount", "status"]
-        attrs = {"class": "table table-sm table-hover align-middle", "id": "contract-table"}
-        empty_text = _("没有符合条件的合同。")
-        order_by = ("-period",)
-
-    def render_period(self, record):
-        return f"{record.start:%Y-%m-%d} ~ {record.end:%Y-%m-%d}"
-
-    def render_status(self, value):
-        label = Contract.Status(value).label
-        return format_html('<span class="badge bg-{}">{}</span>', STATUS_BADGES[value], label)
 
 
-class ProviderTable(tables.Table):
-    name = tables.Column(verbose_name=_("机构名称"), linkify=True)
-    credit_code = tables.Column(verbose_name=_("统一社会信用代码"))
-    contact_person = tables.Column(verbose_name=_("联系人"))
-    phone = tables.Column(verbose_name=_("联系电话"))
-    rating = tables.Column(verbose_name=_("评估等级"))
-    award_count = tables.Column(verbose_name=_("中标数"), attrs={"td": {"class": "money"}})
-
-    class Meta:
-        model = Provider
-        fields = []
-        sequence = ["name", "credit_code", "contact_person", "phone", "rating", "award_count"]
-        attrs = {"class": "table table-sm table-hover align-middle", "id": "provider-table"}
-        empty_text = _("尚未登记服务机构。")
-
-
-class ProjectTable(tables.Table):
-    name = tables.Column(verbose_name=_("项目名称"), linkify=True)
-    service_field = tables.Column(verbose_name=_("服务领域"))
-    department = tables.Column(verbose_name=_("服务科室"))
-    owner = tables.Column(verbose_name=_("项目负责人"), order_by="owner__username")
-    award_count = tables.Column(verbose_name=_("中标数"), attrs={"td": {"class": "money"}})
-
-    class Meta:
-        model = Project
-        fields = []
-        sequence = ["name", "service_field", "department", "owner", "award_count"]
-        attrs = {"class": "table table-sm table-hover align-middle", "id": "project-table"}
-        empty_text = _("尚未登记服务项目。")
+def contract_columns() -> list[Column]:
+    return [
+        Column(
+            "number", _("合同编号"), lambda c: link(c.get_absolute_url(), c.number), ("number",)
+        ),
+        Column("title", _("合同名称"), lambda c: link(c.get_absolute_url(), c.title), ("title",)),
+        Column("project", _("服务项目"), lambda c: c.award.project.name, ("award__project__name",)),
+        Column(
+            "provider", _("服务机构"), lambda c: c.award.provider.name, ("award__provider__name",)
+        ),
+        Column(
+            "period",
+            _("服务期"),
+            lambda c: f"{c.start:%Y-%m-%d} ~ {c.end:%Y-%m-%d}",
+            ("start", "end"),
+        ),
+        Column("amount", _("合同金额（万元）"), lambda c: wan(c.amount), ("amount",), "money"),
+        Column("status", _("状态"), contract_status, ("status",)),
+    ]
 
 
-class AwardTable(tables.Table):
-    project = tables.Column(
-        verbose_name=_("服务项目"),
-        linkify=lambda record: record.get_absolute_url(),
-        order_by="project__name",
-    )
-    provider = tables.Column(verbose_name=_("中标机构"), order_by="provider__name")
-    procurement_method = tables.Column(verbose_name=_("采购方式"))
-    award_date = tables.DateColumn(verbose_name=_("中标日期"), format="Y-m-d")
-    term_months = tables.Column(verbose_name=_("中标期（月）"), attrs={"td": {"class": "money"}})
-    annual_amount = WanColumn(verbose_name=_("中标金额（万元/年）"))
-    contract_count = tables.Column(verbose_name=_("合同数"), attrs={"td": {"class": "money"}})
+def provider_columns() -> list[Column]:
+    return [
+        Column("name", _("机构名称"), lambda p: link(p.get_absolute_url(), p.name), ("name",)),
+        Column("credit_code", _("统一社会信用代码"), lambda p: p.credit_code, ("credit_code",)),
+        Column("contact", _("联系人"), lambda p: p.contact_person or "—", ("contact_person",)),
+        Column("phone", _("联系电话"), lambda p: p.phone or "—"),
+        Column("rating", _("评估等级"), lambda p: p.get_rating_display() or "—", ("rating",)),
+        Column("awards", _("中标数"), lambda p: p.award_count, ("award_count",), "money"),
+    ]
 
-    class Meta:
-        model = Award
-        fields = []
-        sequence = [
+
+def project_columns() -> list[Column]:
+    return [
+        Column("name", _("项目名称"), lambda p: link(p.get_absolute_url(), p.name), ("name",)),
+        Column("field", _("服务领域"), lambda p: p.get_service_field_display(), ("service_field",)),
+        Column("department", _("服务科室"), lambda p: p.department or "—", ("department",)),
+        Column(
+            "owner",
+            _("项目负责人"),
+            lambda p: str(p.owner) if p.owner else "—",
+            ("owner__username",),
+        ),
+        Column("awards", _("中标数"), lambda p: p.award_count, ("award_count",), "money"),
+    ]
+
+
+def award_columns() -> list[Column]:
+    return [
+        Column(
             "project",
-            "provider",
-            "procurement_method",
-            "award_date",
-            "term_months",
-            "annual_amount",
-            "contract_count",
-        ]
-        attrs = {"class": "table table-sm table-hover align-middle", "id": "award-table"}
-        empty_text = _("尚未登记中标信息。")
+            _("服务项目"),
+            lambda a: link(a.get_absolute_url(), a.project.name),
+            ("project__name",),
+        ),
+        Column("provider", _("中标机构"), lambda a: a.provider.name, ("provider__name",)),
+        Column(
+            "method",
+            _("采购方式"),
+            lambda a: a.get_procurement_method_display(),
+            ("procurement_method",),
+        ),
+        Column("award_date", _("中标日期"), lambda a: f"{a.award_date:%Y-%m-%d}", ("award_date",)),
+        Column("term", _("中标期（月）"), lambda a: a.term_months, ("term_months",), "money"),
+        Column(
+            "amount",
+            _("中标金额（万元/年）"),
+            lambda a: wan(a.annual_amount),
+            ("annual_amount",),
+            "money",
+        ),
+        Column("contracts", _("合同数"), lambda a: a.contract_count, ("contract_count",), "money"),
+    ]

@@ -6,10 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from accounts.mixins import PermissionMixin, ScopedObjectMixin, ServiceFormMixin, history_visible
-from contracts import exports, selectors, services
+from contracts import exports, listing, selectors, services
 from contracts.filters import AwardFilter, ContractFilter, ProjectFilter, ProviderFilter
 from contracts.forms import (
     AnnualGoalForm,
@@ -20,32 +19,72 @@ from contracts.forms import (
     ProviderForm,
     TerminateForm,
 )
-from contracts.tables import AwardTable, ContractTable, ProjectTable, ProviderTable
+from contracts.tables import award_columns, contract_columns, project_columns, provider_columns
 
 PAGE_SIZE = 25
 
 
-class RegisterListView(PermissionMixin, SingleTableMixin, FilterView):
-    """A filtered, sorted, paginated list of one kind of record."""
+class RegisterListView(PermissionMixin, FilterView):
+    """A filtered, sorted, paginated list of one kind of record (see contracts.listing)."""
 
     template_name = "contracts/list.html"
-    table_pagination = {"per_page": PAGE_SIZE}
+    per_page = PAGE_SIZE
     title = ""
     create_url = ""
     create_permission = ""
     export_url = ""
+    table_id = ""
+    empty_text = _("没有符合条件的记录。")
+    default_sort = ""
+
+    def get_columns(self) -> list[listing.Column]:  # pragma: no cover - every list defines it
+        raise NotImplementedError
+
+    def decorate(self, records: list) -> list:
+        """Add what the page's rows need beyond the list query (one query, page rows only)."""
+        return records
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["user"] = self.request.user
         return kwargs
 
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        for field in filterset.form.fields.values():
+            widget = field.widget
+            css = (
+                "form-select form-select-sm"
+                if widget.input_type == "select"
+                else "form-control form-control-sm"
+            )
+            widget.attrs["class"] = css
+        return filterset
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["title"] = self.title
-        context["create_url"] = self.create_url
-        context["can_create"] = self.request.user.has_perm(self.create_permission)
-        context["export_url"] = self.export_url
+        columns = self.get_columns()
+        sort, order_by = listing.ordering(columns, self.request.GET.get("sort"), self.default_sort)
+        page = listing.page_of(
+            self.object_list.order_by(*order_by),
+            number=self.request.GET.get("page"),
+            per_page=self.per_page,
+        )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            title=self.title,
+            create_url=self.create_url,
+            can_create=bool(self.create_permission)
+            and self.request.user.has_perm(self.create_permission),
+            export_url=self.export_url,
+            headers=listing.headers(columns, sort, self.request.GET.copy()),
+            rows=listing.rows(columns, self.decorate(list(page.object_list))),
+            page_obj=page,
+            query=query.urlencode(),
+            table_id=self.table_id,
+            empty_text=self.empty_text,
+        )
         return context
 
 
@@ -65,7 +104,7 @@ class RegisterFormView(ServiceFormMixin, PermissionMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["title"] = self.title
-        context["cancel_url"] = self.request.GET.get("back") or ""
+        context["cancel_url"] = ""
         return context
 
 
@@ -91,14 +130,19 @@ class RegisterEditView(ServiceFormMixin, ScopedObjectMixin, FormView):
 
 class ProviderListView(RegisterListView):
     permission_required = "contracts.view_provider"
-    table_class = ProviderTable
     filterset_class = ProviderFilter
     title = _("服务机构")
     create_url = "contracts:provider-create"
     create_permission = "contracts.add_provider"
+    table_id = "provider-table"
+    empty_text = _("尚未登记服务机构。")
+    default_sort = "name"
 
     def get_queryset(self):
-        return selectors.provider_list(user=self.request.user).order_by("name")
+        return selectors.provider_list(user=self.request.user)
+
+    def get_columns(self):
+        return provider_columns()
 
 
 class ProviderDetailView(RegisterDetailView):
@@ -153,14 +197,19 @@ class ProviderUpdateView(RegisterEditView):
 
 class ProjectListView(RegisterListView):
     permission_required = "contracts.view_project"
-    table_class = ProjectTable
     filterset_class = ProjectFilter
     title = _("服务项目")
     create_url = "contracts:project-create"
     create_permission = "contracts.add_project"
+    table_id = "project-table"
+    empty_text = _("尚未登记服务项目。")
+    default_sort = "name"
 
     def get_queryset(self):
-        return selectors.project_list(user=self.request.user).order_by("name")
+        return selectors.project_list(user=self.request.user)
+
+    def get_columns(self):
+        return project_columns()
 
 
 class ProjectDetailView(RegisterDetailView):
@@ -238,14 +287,19 @@ class AnnualGoalSetView(ServiceFormMixin, ScopedObjectMixin, FormView):
 
 class AwardListView(RegisterListView):
     permission_required = "contracts.view_award"
-    table_class = AwardTable
     filterset_class = AwardFilter
     title = _("中标信息")
     create_url = "contracts:award-create"
     create_permission = "contracts.add_award"
+    table_id = "award-table"
+    empty_text = _("尚未登记中标信息。")
+    default_sort = "-award_date"
 
     def get_queryset(self):
-        return selectors.award_list(user=self.request.user).order_by("-award_date")
+        return selectors.award_list(user=self.request.user)
+
+    def get_columns(self):
+        return award_columns()
 
 
 class AwardDetailView(RegisterDetailView):
@@ -294,15 +348,20 @@ class AwardUpdateView(RegisterEditView):
 
 class ContractListView(RegisterListView):
     permission_required = "contracts.view_contract"
-    table_class = ContractTable
     filterset_class = ContractFilter
     title = _("合同")
     create_url = "contracts:contract-create"
     create_permission = "contracts.add_contract"
     export_url = "contracts:contract-export"
+    table_id = "contract-table"
+    empty_text = _("没有符合条件的合同。")
+    default_sort = "-period"
 
     def get_queryset(self):
         return selectors.contract_list(user=self.request.user)
+
+    def get_columns(self):
+        return contract_columns()
 
 
 class ContractDetailView(RegisterDetailView):

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin import BureauScopedAdmin
 from evaluations import services
 from evaluations.models import (
     Evaluation,
@@ -37,8 +38,21 @@ class TemplateRowInline(admin.TabularInline):
     extra = 0
 
 
+class SharedDataAdmin(admin.ModelAdmin):
+    """Templates and grade scales are shared by every bureau: only a superuser changes them."""
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
 @admin.register(IndicatorTemplate)
-class IndicatorTemplateAdmin(SimpleHistoryAdmin):
+class IndicatorTemplateAdmin(SimpleHistoryAdmin, SharedDataAdmin):
     list_display = ["name", "is_active"]
     inlines = [TemplateRowInline]
 
@@ -49,35 +63,24 @@ class GradeBandInline(admin.TabularInline):
 
 
 @admin.register(GradeScale)
-class GradeScaleAdmin(admin.ModelAdmin):
+class GradeScaleAdmin(SharedDataAdmin):
     inlines = [GradeBandInline]
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Evaluations change only through their pages, where the rules live."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Evaluation)
-class EvaluationAdmin(SimpleHistoryAdmin, ReadOnly):
+class EvaluationAdmin(SimpleHistoryAdmin, BureauScopedAdmin):
     list_display = ["title", "year", "kind", "status", "bureau"]
     list_filter = ["year", "kind", "status"]
 
 
 @admin.register(EvaluationRow)
-class EvaluationRowAdmin(SimpleHistoryAdmin, ReadOnly):
+class EvaluationRowAdmin(SimpleHistoryAdmin, BureauScopedAdmin):
+    bureau_field = "evaluation__bureau"
     list_display = ["evaluation", "order", "level1", "level3", "weight", "score"]
 
 
 @admin.register(OutputIndicator)
-class OutputIndicatorAdmin(SimpleHistoryAdmin, ReadOnly):
+class OutputIndicatorAdmin(SimpleHistoryAdmin, BureauScopedAdmin):
+    bureau_field = "project__bureau"
     list_display = ["project", "year", "name", "target", "actual", "unit"]
     list_select_related = ["project"]

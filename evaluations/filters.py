@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import bureau_scope
-from contracts.filters import SEARCH_WIDGET, YearFilter
+from contracts.filters import SEARCH_WIDGET, YearFilter, scoped_choice
 from contracts.models import Project
 from evaluations.models import Evaluation, OutputIndicator
 
@@ -35,4 +35,4 @@ class OutputFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["project"].queryset = Project.objects.filter(bureau_scope(user=user))
+        scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)

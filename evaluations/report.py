@@ -264,12 +264,16 @@ def _installment_name(installment) -> str:
     return f"{contract.award.project.name}{contract.title}{installment.label}"
 
 
+def _rate(value) -> str:
+    return "—" if value is None else f"{value:.2f}%"
+
+
 def budget_paragraph(records: Records) -> str:
     t, year = records.total, records.evaluation.year
     text = (
         f"{year}年度项目年初预算{wan(t.initial)}万元，全年预算{wan(t.full_year)}万元，"
         f"实际下达预算{wan(t.issued)}万元，全年实际支出{wan(t.paid)}万元，"
-        f"预算执行率{t.rate:.2f}%（全年实际支出 ÷ 实际下达预算）。"
+        f"预算执行率{_rate(t.rate)}（全年实际支出 ÷ 实际下达预算）。"
     )
     if records.late:
         reasons = "；".join(
@@ -383,8 +387,31 @@ def assessment_lines(records: Records) -> list[str]:
     return lines
 
 
+FROZEN_FIGURES = [
+    ("issued", "实际下达预算", "元"),
+    ("paid", "全年实际支出", "元"),
+    ("execution_rate", "预算执行率", "%"),
+]
+
+
 def reconciliation_lines(records: Records) -> list[str]:
     lines = []
+    frozen = records.evaluation.computed_figures or {}
+    if not records.evaluation.is_editable:
+        # The scores were given on the figures of the day they were computed; say so when
+        # the records have moved since.
+        live = {
+            "issued": records.total.issued,
+            "paid": records.total.paid,
+            "execution_rate": records.total.rate,
+        }
+        for key, label, unit in FROZEN_FIGURES:
+            then, now = frozen.get(key), live[key]
+            if then is not None and now is not None and Decimal(then) != now:
+                lines.append(
+                    f"{label}：评分时按记录计算为{then}{unit}，生成本报告时记录为{now:.2f}{unit}"
+                    "（评价审定后记录有变化，本报告正文采用生成时的记录）。"
+                )
     for r in records.table.flags:
         if r.computed is None:
             lines.append(

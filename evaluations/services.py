@@ -435,6 +435,16 @@ def rectification_save(
     if rectification is None:
         # New recommendations belong to the report; their follow-up goes on after it.
         _locked_draft(finding.evaluation)
+    elif not finding.evaluation.is_editable:
+        frozen = [
+            name
+            for name in ("recommendation", "order")
+            if name in data and data[name] != getattr(rectification, name)
+        ]
+        if frozen:
+            raise ValidationError(
+                {frozen[0]: _("评价已提交，建议内容不能再改；可以更新整改状态、完成日期和佐证。")}
+            )
     rectification = rectification or Rectification(finding=finding)
     for name, value in data.items():
         setattr(rectification, name, value)

@@ -11,7 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView
 
-from accounts.mixins import PermissionMixin, ScopedObjectMixin, ServiceFormMixin, history_visible
+from accounts.mixins import (
+    BureauRequiredMixin,
+    PermissionMixin,
+    ScopedObjectMixin,
+    ServiceFormMixin,
+    history_visible,
+)
 from contracts import exports
 from contracts.selectors import history_of
 from contracts.views import RegisterListView
@@ -29,7 +35,7 @@ from evaluations.forms import (
     TransitionForm,
 )
 from evaluations.models import Evaluation
-from evaluations.tables import EvaluationTable, OutputTable
+from evaluations.tables import evaluation_columns, output_columns
 from payments import views as payment_views
 
 E = Evaluation.Status
@@ -40,17 +46,22 @@ E = Evaluation.Status
 
 class EvaluationListView(RegisterListView):
     permission_required = "evaluations.view_evaluation"
-    table_class = EvaluationTable
     filterset_class = EvaluationFilter
     title = _("绩效评价")
     create_url = "evaluations:evaluation-create"
     create_permission = "evaluations.add_evaluation"
+    table_id = "evaluation-table"
+    empty_text = _("尚无绩效评价。")
+    default_sort = "-year"
 
     def get_queryset(self):
-        return selectors.evaluation_list(user=self.request.user).order_by("-year", "title")
+        return selectors.evaluation_list(user=self.request.user)
+
+    def get_columns(self):
+        return evaluation_columns()
 
 
-class EvaluationCreateView(ServiceFormMixin, PermissionMixin, FormView):
+class EvaluationCreateView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
     permission_required = "evaluations.add_evaluation"
     form_class = EvaluationCreateForm
     template_name = "contracts/form.html"
@@ -369,16 +380,19 @@ class RectificationUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
 
 class OutputListView(RegisterListView):
     permission_required = "evaluations.view_outputindicator"
-    table_class = OutputTable
     filterset_class = OutputFilter
     title = _("产出指标")
     create_url = "evaluations:output-create"
     create_permission = "evaluations.add_outputindicator"
+    table_id = "output-table"
+    empty_text = _("尚未登记产出指标。")
+    default_sort = "-year"
 
     def get_queryset(self):
-        return selectors.output_list(user=self.request.user).order_by(
-            "-year", "project__name", "order", "pk"
-        )
+        return selectors.output_list(user=self.request.user)
+
+    def get_columns(self):
+        return output_columns()
 
 
 class OutputCreateView(ServiceFormMixin, PermissionMixin, FormView):

@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import bureau_scope
-from contracts.filters import SEARCH_WIDGET, YearFilter
+from contracts.filters import SEARCH_WIDGET, YearFilter, scoped_choice
 from contracts.models import Project
 from payments.models import Audit, Budget, Installment, Payment
-from payments.selectors import late_filter
+from payments.selectors import late_filter, with_amounts
 
 
 class InstallmentFilter(django_filters.FilterSet):
@@ -31,7 +31,7 @@ class InstallmentFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["project"].queryset = Project.objects.filter(bureau_scope(user=user))
+        scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
 
     def search(self, queryset, name, value):
         return queryset.filter(
@@ -43,7 +43,7 @@ class InstallmentFilter(django_filters.FilterSet):
 
     def only_late(self, queryset, name, value):
         if value:
-            return queryset.filter(late_filter(timezone.localdate()))
+            return with_amounts(queryset).filter(late_filter(timezone.localdate()))
         return queryset
 
 
@@ -63,7 +63,7 @@ class PaymentFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["project"].queryset = Project.objects.filter(bureau_scope(user=user))
+        scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
 
     def in_year(self, queryset, name, value):
         year = int(value)
@@ -91,7 +91,7 @@ class BudgetFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["project"].queryset = Project.objects.filter(bureau_scope(user=user))
+        scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
 
 
 class AuditFilter(django_filters.FilterSet):

@@ -1,6 +1,7 @@
 """Forms of the payments app. They collect input; the services decide."""
 
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -107,7 +108,11 @@ class ScheduleRowForm(forms.Form):
         label=_("比例（%）"), required=False, min_value=0, max_value=100, decimal_places=2
     )
     planned_amount = forms.DecimalField(
-        label=_("计划金额（元）"), required=False, min_value=0.01, decimal_places=2, max_digits=14
+        label=_("计划金额（元）"),
+        required=False,
+        min_value=Decimal("0.01"),
+        decimal_places=2,
+        max_digits=14,
     )
     due_date = forms.DateField(label=_("应付日期"), widget=DateInput())
     documents_due = forms.DateField(label=_("资料提交期限"), required=False, widget=DateInput())
@@ -178,7 +183,7 @@ class DeductionForm(forms.Form):
 
     audit = forms.ModelChoiceField(label=_("依据报告"), queryset=Audit.objects.none())
     amount = forms.DecimalField(
-        label=_("扣减金额（元）"), min_value=0.01, decimal_places=2, max_digits=14
+        label=_("扣减金额（元）"), min_value=Decimal("0.01"), decimal_places=2, max_digits=14
     )
     decided_on = forms.DateField(label=_("扣减日期"), widget=DateInput())
     reason = forms.CharField(label=_("扣减原因"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -203,7 +208,7 @@ class PaymentForm(forms.Form):
 
     paid_on = forms.DateField(label=_("支付日期"), widget=DateInput())
     amount = forms.DecimalField(
-        label=_("支付金额（元）"), min_value=0.01, decimal_places=2, max_digits=14
+        label=_("支付金额（元）"), min_value=Decimal("0.01"), decimal_places=2, max_digits=14
     )
     voucher_number = forms.CharField(label=_("凭证号"), max_length=40)
     request_key = forms.UUIDField(widget=forms.HiddenInput)

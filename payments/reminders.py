@@ -78,6 +78,7 @@ class Outcome:
 
     created: list[Notice] = field(default_factory=list)
     resolved: list[Notice] = field(default_factory=list)
+    reopened: list[Notice] = field(default_factory=list)
     delivered: list[Notice] = field(default_factory=list)
     notifications: int = 0
     emails: int = 0
@@ -164,16 +165,22 @@ def _rules_for(installment: Installment, conf: ReminderSettings, as_of) -> list[
     found = []
     days_to_due = (installment.due_date - as_of).days
 
-    if days_to_due > 0:
+    if days_to_due >= 0:
         # Only the nearest threshold: a scan that starts late sends one notice, not three.
+        # On the due date itself the last (smallest) threshold's notice stays in force.
         thresholds = sorted(d for d in (conf.due_soon_days or []) if d >= days_to_due)
         if thresholds:
             threshold = thresholds[0]
+            title = (
+                _("%(name)s 今天到期") % {"name": name}
+                if days_to_due == 0
+                else _("%(name)s %(days)s 天后到期") % {"name": name, "days": days_to_due}
+            )
             found.append(
                 Candidate(
                     key=f"due_soon:{installment.pk}:{threshold}",
                     rule=R.DUE_SOON,
-                    title=_("%(name)s %(days)s 天后到期") % {"name": name, "days": days_to_due},
+                    title=title,
                     body=_("应付日期 %(due)s，尚未支付 %(amount)s 万元，请做好付款准备。")
                     % {"due": installment.due_date, "amount": amount},
                     level=1,
@@ -248,7 +255,11 @@ def _rules_for(installment: Installment, conf: ReminderSettings, as_of) -> list[
             )
         )
 
-    if installment.approved_on and installment.approved_on <= as_of:
+    if (
+        installment.status == Installment.Status.APPROVED
+        and installment.approved_on
+        and installment.approved_on <= as_of
+    ):
         waited = (as_of - installment.approved_on).days
         if waited > conf.payment_deadline_days:
             found.append(
@@ -435,8 +446,11 @@ def run(
     outcome = Outcome(candidates=candidates)
     recipients = _recipients(candidates)
     keys = {c.key for c in candidates}
-    existing = set(Notice.objects.filter(key__in=keys).values_list("key", flat=True))
+    existing = dict(Notice.objects.filter(key__in=keys).values_list("key", "resolved_at"))
     new = [(i, c) for i, c in enumerate(candidates) if c.key not in existing]
+    # A cause that came back (a payment reversed, a document found missing again) reopens
+    # its notice: it shows again as unread; e-mail and robot are not sent a second time.
+    reopen = [key for key, resolved_at in existing.items() if resolved_at is not None]
     open_notices = Notice.objects.filter(resolved_at__isnull=True)
     if bureau_ids is not None:
         open_notices = open_notices.filter(bureau_id__in=bureau_ids)
@@ -446,6 +460,7 @@ def run(
     if dry_run:
         outcome.created = to_create
         outcome.resolved = stale
+        outcome.reopened = list(Notice.objects.filter(key__in=reopen))
         outcome.recipients = (
             dict(
                 User.objects.filter(pk__in=set().union(*recipients.values())).values_list(
@@ -471,6 +486,10 @@ def run(
                 resolved_at=now, resolution=resolution
             )
         outcome.resolved = stale
+        if reopen:
+            outcome.reopened = list(Notice.objects.filter(key__in=reopen))
+            Notice.objects.filter(key__in=reopen).update(resolved_at=None, resolution="")
+            Notification.objects.filter(notice__key__in=reopen).update(read_at=None)
 
     if settings.REMINDER_DELIVERY_PAUSE:  # lets a test kill a worker between finding and sending
         time.sleep(settings.REMINDER_DELIVERY_PAUSE)
@@ -482,6 +501,8 @@ def _resolution(notice: Notice, current_keys: set[str]) -> str:
     prefix = notice.key.rsplit(":", 1)[0]
     if any(key.startswith(prefix + ":") for key in current_keys):
         return _("已升级或进入新周期")
+    if notice.rule == R.DUE_SOON and f"late:{notice.installment_id}:L1" in current_keys:
+        return _("已到期未付，转为逾期提醒")
     if notice.rule in (R.DUE_SOON, R.LATE, R.APPROVED_UNPAID):
         return _("已付清或已取消")
     if notice.rule == R.DOCUMENTS_LATE:

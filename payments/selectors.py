@@ -117,6 +117,28 @@ def installment_list(*, user: User, as_of: datetime.date | None = None) -> Query
     )
 
 
+def installment_rows(*, user: User) -> QuerySet[Installment]:
+    """The user's installments with their contract, project and provider (no amounts)."""
+    return Installment.objects.filter(bureau_scope(user=user)).select_related(
+        "contract", "contract__award__project", "contract__award__provider", "bureau"
+    )
+
+
+def with_amounts_of(installments: list[Installment]) -> list[Installment]:
+    """Set deducted, paid, net payable and outstanding on a page of installments (one query)."""
+    amounts = {
+        row["pk"]: row
+        for row in with_amounts(
+            Installment.objects.filter(pk__in=[i.pk for i in installments])
+        ).values("pk", "deducted", "paid", "net_payable", "outstanding")
+    }
+    for installment in installments:
+        row = amounts.get(installment.pk, {})
+        for name in ("deducted", "paid", "net_payable", "outstanding"):
+            setattr(installment, name, row.get(name))
+    return installments
+
+
 def installment_get(*, user: User, pk: int) -> Installment:
     return get_object_or_404(installment_list(user=user), pk=pk)
 
@@ -248,6 +270,8 @@ def time_progress_target(
     """
     if checkpoints is None:
         checkpoints = checkpoints_of(bureau=bureau, year=year)
+    if as_of < datetime.date(year, 1, 1):
+        return ProgressTarget(Decimal("0.00"), _("年度尚未开始"))
     if as_of > datetime.date(year, 12, 31):
         as_of = datetime.date(year, 12, 31)
     if as_of == datetime.date(year, 12, 31):
@@ -512,7 +536,7 @@ def _execution_rows(
     cumulative, running = [], ZERO
     for month in range(1, 13):
         running += paid_by_month[month]
-        cumulative.append(running if month <= until.month else None)
+        cumulative.append(running if until >= jan1 and month <= until.month else None)
     return sorted(rows.values(), key=lambda r: r.name), cumulative
 
 

@@ -202,7 +202,7 @@ def parse_template(text: str) -> list[Decimal]:
         ]
     except ArithmeticError as exc:
         raise ValidationError({"template": _("分期比例格式应为“30/40/30”。")}) from exc
-    if not parts or any(p <= 0 for p in parts):
+    if not parts or any(not p.is_finite() or p <= 0 for p in parts):
         raise ValidationError({"template": _("分期比例格式应为“30/40/30”，每期大于 0。")})
     if sum(parts) != Decimal("100"):
         raise ValidationError(
@@ -317,6 +317,10 @@ def schedule_save(*, actor: User, contract: Contract, rows: list[ScheduleRow]) -
                 "diff": f"{contract.amount - total:,.2f}",
             }
         )
+    missing = set(existing) - {row.pk for row in rows if row.pk is not None}
+    if missing:
+        # Another tab or person changed the schedule since this form was opened.
+        raise ValidationError(_("分期计划已被修改，请刷新页面后重新编辑。"))
     for row in rows:
         if row.pk is None:
             continue
@@ -333,17 +337,23 @@ def schedule_save(*, actor: User, contract: Contract, rows: list[ScheduleRow]) -
                 _("%(label)s 已%(status)s，不能修改或删除。")
                 % {"label": installment.label, "status": installment.get_status_display()}
             )
-        if row.delete and (installment.payments.exists() or installment.deductions.exists()):
+        if row.delete and (
+            installment.status != S.PLANNED
+            or installment.transitions.exists()
+            or installment.payments.exists()
+            or installment.deductions.exists()
+        ):
             errors.append(
-                _("%(label)s 已有支付或扣减记录，不能删除。") % {"label": installment.label}
+                _("%(label)s 已开始办理，不能删除；如不再支付请取消该期。")
+                % {"label": installment.label}
             )
     if errors:
         raise ValidationError(errors)
 
     # Free the numbers first so that renumbering cannot trip the unique constraint.
-    for row in rows:
+    for index, row in enumerate(rows):
         if row.pk is not None:
-            Installment.objects.filter(pk=row.pk).update(number=10000 + row.pk % 10000)
+            Installment.objects.filter(pk=row.pk).update(number=30000 + index)
     saved = []
     for row in rows:
         installment = existing.get(row.pk) if row.pk is not None else None
@@ -450,7 +460,8 @@ def _move(installment: Installment, *, to_status: str, actor: User, reason: str)
     installment.status = to_status
     installment.status_changed_at = timezone.now()
     fields = ["status", "status_changed_at"]
-    if to_status == S.APPROVED and installment.approved_on is None:
+    if to_status == S.APPROVED:
+        # The payment deadline runs from the latest approval.
         installment.approved_on = timezone.localdate()
         fields.append("approved_on")
     installment._history_user = actor
@@ -489,8 +500,8 @@ def installment_transition(
                 _("须待以下审计/评估出具报告后才能审批：%(gates)s。")
                 % {"gates": "；".join(open_gates)}
             )
-    if to_status == S.CANCELLED and installment.payments.exists():
-        raise ValidationError(_("该分期款已有支付记录，不能取消；请先冲销。"))
+    if to_status == S.CANCELLED and _paid(installment) != ZERO:
+        raise ValidationError(_("该分期款已有支付，不能取消；请先冲销。"))
     return _move(installment, to_status=to_status, actor=actor, reason=reason)
 
 
@@ -549,7 +560,18 @@ def deduction_record(
         reason=reason.strip(),
         recorded_by=actor,
     )
-    return _save(deduction, actor=actor)
+    _save(deduction, actor=actor)
+    _settle(installment, actor=actor, reason=_("扣减后已付清"))
+    return deduction
+
+
+def _settle(installment: Installment, *, actor: User, reason: str) -> None:
+    """An approved installment whose net payable is all paid becomes 已支付."""
+    if installment.status != S.APPROVED:
+        return
+    paid = _paid(installment)
+    if paid > ZERO and net_payable(installment) - paid == ZERO:
+        _move(installment, to_status=S.PAID, actor=actor, reason=reason)
 
 
 @transaction.atomic

@@ -1,11 +1,11 @@
-"""Sortable tables of the payments app (django-tables2)."""
+"""The columns of the payments app's lists (see contracts.listing)."""
 
-import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from contracts.tables import WanColumn
-from payments.models import Audit, Budget, Installment, Payment
+from contracts.listing import Column, link
+from contracts.tables import wan
+from payments.models import Installment
 from payments.selectors import days_late
 
 STATUS_BADGES = {
@@ -20,147 +20,130 @@ STATUS_BADGES = {
 }
 
 
-def status_badge(installment_status: str):
-    label = Installment.Status(installment_status).label
-    return format_html(
-        '<span class="badge bg-{}">{}</span>', STATUS_BADGES[installment_status], label
-    )
+def status_badge(status: str):
+    label = Installment.Status(status).label
+    return format_html('<span class="badge bg-{}">{}</span>', STATUS_BADGES[status], label)
 
 
-class InstallmentTable(tables.Table):
-    contract = tables.Column(
-        verbose_name=_("合同"), accessor="contract__number", order_by="contract__number"
-    )
-    project = tables.Column(
-        verbose_name=_("服务项目"),
-        accessor="contract__award__project__name",
-        order_by="contract__award__project__name",
-    )
-    label = tables.Column(
-        verbose_name=_("期次"), accessor="number", linkify=lambda record: record.get_absolute_url()
-    )
-    due_date = tables.DateColumn(verbose_name=_("应付日期"), format="Y-m-d")
-    planned_amount = WanColumn(verbose_name=_("计划（万元）"))
-    deducted = WanColumn(verbose_name=_("扣减（万元）"))
-    paid = WanColumn(verbose_name=_("已付（万元）"))
-    outstanding = WanColumn(verbose_name=_("未付（万元）"))
-    status = tables.Column(verbose_name=_("状态"))
-    late = tables.Column(
-        verbose_name=_("逾期天数"),
-        accessor="due_date",
-        orderable=False,
-        attrs={"td": {"class": "money"}},
-    )
+def _late(today):
+    def cell(record):
+        days = days_late(record, today)
+        return format_html('<span class="text-danger fw-semibold">{}</span>', days) if days else "—"
 
-    class Meta:
-        model = Installment
-        fields = []
-        sequence = [
-            "contract",
+    return cell
+
+
+def installment_columns(today) -> list[Column]:
+    return [
+        Column("contract", _("合同"), lambda i: i.contract.number, ("contract__number",)),
+        Column(
             "project",
-            "label",
-            "due_date",
-            "planned_amount",
-            "deducted",
-            "paid",
-            "outstanding",
-            "status",
-            "late",
-        ]
-        attrs = {"class": "table table-sm table-hover align-middle", "id": "installment-table"}
-        empty_text = _("没有符合条件的分期款。")
-
-    def __init__(self, *args, today=None, **kwargs):
-        self.today = today
-        super().__init__(*args, **kwargs)
-
-    def render_label(self, record):
-        return record.label
-
-    def render_status(self, record):
-        return status_badge(record.status)
-
-    def render_late(self, record):
-        days = days_late(record, self.today)
-        if not days:
-            return "—"
-        return format_html('<span class="text-danger fw-semibold">{}</span>', days)
+            _("服务项目"),
+            lambda i: i.contract.award.project.name,
+            ("contract__award__project__name",),
+        ),
+        Column(
+            "number",
+            _("期次"),
+            lambda i: link(i.get_absolute_url(), i.label),
+            ("contract__number", "number"),
+        ),
+        Column("due_date", _("应付日期"), lambda i: f"{i.due_date:%Y-%m-%d}", ("due_date",)),
+        Column(
+            "planned",
+            _("计划（万元）"),
+            lambda i: wan(i.planned_amount),
+            ("planned_amount",),
+            "money",
+        ),
+        Column("deducted", _("扣减（万元）"), lambda i: wan(i.deducted), None, "money"),
+        Column("paid", _("已付（万元）"), lambda i: wan(i.paid), None, "money"),
+        Column("outstanding", _("未付（万元）"), lambda i: wan(i.outstanding), None, "money"),
+        Column("status", _("状态"), lambda i: status_badge(i.status), ("status",)),
+        Column("late", _("逾期天数"), _late(today), None, "money"),
+    ]
 
 
-class PaymentTable(tables.Table):
-    paid_on = tables.DateColumn(verbose_name=_("支付日期"), format="Y-m-d")
-    voucher_number = tables.Column(verbose_name=_("凭证号"))
-    contract = tables.Column(
-        verbose_name=_("合同"),
-        accessor="installment__contract__number",
-        order_by="installment__contract__number",
-    )
-    project = tables.Column(
-        verbose_name=_("服务项目"),
-        accessor="installment__contract__award__project__name",
-        order_by="installment__contract__award__project__name",
-    )
-    installment = tables.Column(
-        verbose_name=_("期次"),
-        accessor="installment__number",
-        linkify=lambda record: record.installment.get_absolute_url(),
-    )
-    kind = tables.Column(verbose_name=_("类型"))
-    amount = WanColumn(verbose_name=_("金额（万元）"))
-    posted_by = tables.Column(verbose_name=_("登记人"), order_by="posted_by__username")
-
-    class Meta:
-        model = Payment
-        fields = []
-        sequence = [
-            "paid_on",
-            "voucher_number",
+def payment_columns() -> list[Column]:
+    return [
+        Column("paid_on", _("支付日期"), lambda p: f"{p.paid_on:%Y-%m-%d}", ("paid_on",)),
+        Column("voucher", _("凭证号"), lambda p: p.voucher_number, ("voucher_number",)),
+        Column(
             "contract",
+            _("合同"),
+            lambda p: p.installment.contract.number,
+            ("installment__contract__number",),
+        ),
+        Column(
             "project",
+            _("服务项目"),
+            lambda p: p.installment.contract.award.project.name,
+            ("installment__contract__award__project__name",),
+        ),
+        Column(
             "installment",
-            "kind",
-            "amount",
-            "posted_by",
-        ]
-        attrs = {"class": "table table-sm table-hover align-middle", "id": "payment-table"}
-        empty_text = _("没有符合条件的支付记录。")
-
-    def render_installment(self, record):
-        return record.installment.label
+            _("期次"),
+            lambda p: link(p.installment.get_absolute_url(), p.installment.label),
+        ),
+        Column("kind", _("类型"), lambda p: p.get_kind_display(), ("kind",)),
+        Column("amount", _("金额（万元）"), lambda p: wan(p.amount), ("amount",), "money"),
+        Column("posted_by", _("登记人"), lambda p: str(p.posted_by), ("posted_by__username",)),
+    ]
 
 
-class BudgetTable(tables.Table):
-    year = tables.Column(verbose_name=_("年度"))
-    project = tables.Column(
-        verbose_name=_("服务项目"),
-        order_by="project__name",
-        linkify=lambda record: record.get_absolute_url(),
-    )
-    initial_amount = WanColumn(verbose_name=_("年初预算（万元）"))
-    adjusted = WanColumn(verbose_name=_("调整（万元）"))
-    full_year = WanColumn(verbose_name=_("全年预算（万元）"))
-    issued_amount = WanColumn(verbose_name=_("实际下达（万元）"))
+def budget_columns() -> list[Column]:
+    return [
+        Column("year", _("年度"), lambda b: b.year, ("year",)),
+        Column(
+            "project",
+            _("服务项目"),
+            lambda b: link(b.get_absolute_url(), b.project.name),
+            ("project__name",),
+        ),
+        Column(
+            "initial",
+            _("年初预算（万元）"),
+            lambda b: wan(b.initial_amount),
+            ("initial_amount",),
+            "money",
+        ),
+        Column("adjusted", _("调整（万元）"), lambda b: wan(b.adjusted), None, "money"),
+        Column("full_year", _("全年预算（万元）"), lambda b: wan(b.full_year), None, "money"),
+        Column(
+            "issued",
+            _("实际下达（万元）"),
+            lambda b: wan(b.issued_amount),
+            ("issued_amount",),
+            "money",
+        ),
+    ]
 
-    class Meta:
-        model = Budget
-        fields = []
-        sequence = ["year", "project", "initial_amount", "adjusted", "full_year", "issued_amount"]
-        attrs = {"class": "table table-sm table-hover align-middle", "id": "budget-table"}
-        empty_text = _("尚未登记预算。")
 
-
-class AuditTable(tables.Table):
-    kind = tables.Column(verbose_name=_("类型"), linkify=lambda record: record.get_absolute_url())
-    firm = tables.Column(verbose_name=_("实施机构"))
-    project = tables.Column(verbose_name=_("服务项目"), order_by="project__name", default="—")
-    year = tables.Column(verbose_name=_("年度"))
-    closed_on = tables.DateColumn(verbose_name=_("报告日期"), format="Y-m-d", default=_("未出报告"))
-    score = tables.Column(verbose_name=_("得分"), default="—")
-    grade = tables.Column(verbose_name=_("等级"), default="—")
-
-    class Meta:
-        model = Audit
-        fields = []
-        sequence = ["kind", "firm", "project", "year", "closed_on", "score", "grade"]
-        attrs = {"class": "table table-sm table-hover align-middle", "id": "audit-table"}
-        empty_text = _("尚未登记审计或评估。")
+def audit_columns() -> list[Column]:
+    return [
+        Column(
+            "kind", _("类型"), lambda a: link(a.get_absolute_url(), a.get_kind_display()), ("kind",)
+        ),
+        Column("firm", _("实施机构"), lambda a: a.firm, ("firm",)),
+        Column(
+            "project",
+            _("服务项目"),
+            lambda a: a.project.name if a.project else "—",
+            ("project__name",),
+        ),
+        Column("year", _("年度"), lambda a: a.year, ("year",)),
+        Column(
+            "closed_on",
+            _("报告日期"),
+            lambda a: f"{a.closed_on:%Y-%m-%d}" if a.closed_on else _("未出报告"),
+            ("closed_on",),
+        ),
+        Column(
+            "score",
+            _("得分"),
+            lambda a: "—" if a.score is None else f"{a.score.normalize():f}",
+            ("score",),
+            "money",
+        ),
+        Column("grade", _("等级"), lambda a: a.grade or "—", ("grade",)),
+    ]

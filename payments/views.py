@@ -15,6 +15,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from accounts.mixins import (
+    BureauRequiredMixin,
     PermissionMixin,
     ScopedObjectMixin,
     ServiceFormMixin,
@@ -54,7 +55,7 @@ from payments.models import (
     ReminderSettings,
     RequiredDocument,
 )
-from payments.tables import AuditTable, BudgetTable, InstallmentTable, PaymentTable
+from payments.tables import audit_columns, budget_columns, installment_columns, payment_columns
 
 # --- the dashboard and the API -------------------------------------------------------------
 
@@ -192,16 +193,22 @@ class ExecutionApiView(PermissionMixin, View):
 
 class InstallmentListView(RegisterListView):
     permission_required = "payments.view_installment"
-    table_class = InstallmentTable
     filterset_class = InstallmentFilter
     title = _("分期款")
     export_url = "payments:installment-export"
+    table_id = "installment-table"
+    empty_text = _("没有符合条件的分期款。")
+    default_sort = "due_date"
 
     def get_queryset(self):
-        return selectors.installment_list(user=self.request.user).order_by("due_date", "pk")
+        # Amounts are added for the page's rows only (decorate), not for counting.
+        return selectors.installment_rows(user=self.request.user)
 
-    def get_table_kwargs(self):
-        return {"today": timezone.localdate()}
+    def decorate(self, records):
+        return selectors.with_amounts_of(records)
+
+    def get_columns(self):
+        return installment_columns(timezone.localdate())
 
 
 class InstallmentDetailView(ScopedObjectMixin, DetailView):
@@ -436,12 +443,17 @@ class PaymentReverseView(ServiceFormMixin, ScopedObjectMixin, FormView):
 
 class PaymentLedgerView(RegisterListView):
     permission_required = "payments.view_payment"
-    table_class = PaymentTable
     filterset_class = PaymentFilter
     title = _("支付台账")
+    table_id = "payment-table"
+    empty_text = _("没有符合条件的支付记录。")
+    default_sort = "-paid_on"
 
     def get_queryset(self):
-        return selectors.payment_list(user=self.request.user).order_by("-paid_on", "-pk")
+        return selectors.payment_list(user=self.request.user)
+
+    def get_columns(self):
+        return payment_columns()
 
 
 # --- a contract's schedule ------------------------------------------------------------------
@@ -534,14 +546,19 @@ class ContractScheduleView(ScopedObjectMixin, TemplateView):
 
 class BudgetListView(RegisterListView):
     permission_required = "payments.view_budget"
-    table_class = BudgetTable
     filterset_class = BudgetFilter
     title = _("预算")
     create_url = "payments:budget-create"
     create_permission = "payments.add_budget"
+    table_id = "budget-table"
+    empty_text = _("尚未登记预算。")
+    default_sort = "-year"
 
     def get_queryset(self):
-        return selectors.budget_list(user=self.request.user).order_by("-year", "project__name")
+        return selectors.budget_list(user=self.request.user)
+
+    def get_columns(self):
+        return budget_columns()
 
 
 class BudgetDetailView(ScopedObjectMixin, DetailView):
@@ -621,7 +638,7 @@ class BudgetAdjustView(ServiceFormMixin, ScopedObjectMixin, FormView):
         return self.object
 
 
-class CheckpointView(ServiceFormMixin, PermissionMixin, FormView):
+class CheckpointView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
     """A bureau's time-progress checkpoints (序时进度) for a year."""
 
     permission_required = "payments.add_progresscheckpoint"
@@ -631,9 +648,12 @@ class CheckpointView(ServiceFormMixin, PermissionMixin, FormView):
 
     def year(self) -> int:
         try:
-            return int(self.request.GET.get("year") or self.request.POST.get("year"))
+            year = int(self.request.GET.get("year") or self.request.POST.get("year"))
         except (TypeError, ValueError):
+            year = None
+        if year is None or not 2000 <= year <= 2100:
             return selectors.default_year(user=self.request.user)
+        return year
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -666,7 +686,7 @@ class CheckpointView(ServiceFormMixin, PermissionMixin, FormView):
         return f"{reverse('payments:checkpoints')}?year={self.year()}"
 
 
-class CheckpointDeleteView(PermissionMixin, View):
+class CheckpointDeleteView(BureauRequiredMixin, PermissionMixin, View):
     permission_required = "payments.delete_progresscheckpoint"
 
     def post(self, request, pk):
@@ -681,14 +701,19 @@ class CheckpointDeleteView(PermissionMixin, View):
 
 class AuditListView(RegisterListView):
     permission_required = "payments.view_audit"
-    table_class = AuditTable
     filterset_class = AuditFilter
     title = _("审计与评估")
     create_url = "payments:audit-create"
     create_permission = "payments.add_audit"
+    table_id = "audit-table"
+    empty_text = _("尚未登记审计或评估。")
+    default_sort = "-year"
 
     def get_queryset(self):
-        return selectors.audit_list(user=self.request.user).order_by("-started_on")
+        return selectors.audit_list(user=self.request.user)
+
+    def get_columns(self):
+        return audit_columns()
 
 
 class AuditDetailView(ScopedObjectMixin, DetailView):
@@ -710,7 +735,7 @@ class AuditDetailView(ScopedObjectMixin, DetailView):
         return context
 
 
-class AuditCreateView(ServiceFormMixin, PermissionMixin, FormView):
+class AuditCreateView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
     permission_required = "payments.add_audit"
     form_class = AuditForm
     template_name = "contracts/form.html"
@@ -821,7 +846,7 @@ class NotificationsReadAllView(View):
         return redirect("payments:notifications")
 
 
-class ReminderSettingsView(ServiceFormMixin, PermissionMixin, FormView):
+class ReminderSettingsView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
     """The bureau's reminder thresholds, working hours and group robot (admin role)."""
 
     permission_required = "payments.change_remindersettings"

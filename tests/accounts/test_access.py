@@ -12,7 +12,7 @@ from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"/accounts/login/", "/i18n/setlang/"}
+PUBLIC = {"/accounts/login/", "/i18n/setlang/", "/healthz/"}  # healthz: for load balancers
 
 
 def _routes(patterns=None, prefix=""):
@@ -113,3 +113,19 @@ def test_logout_ends_the_session(client_for, staff_user):
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
     assert client.get("/").status_code == 302
+
+
+def test_healthz_answers_without_a_login_or_a_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz/")
+    assert (response.status_code, response.content) == (200, b"ok")
+
+
+def test_whoami_names_the_user_role_and_bureau(client_for, finance_user):
+    data = client_for(finance_user).get("/api/v1/whoami/").json()
+    assert data == {
+        "username": "finance",
+        "name": str(finance_user),
+        "role": "finance",
+        "bureau": "深圳市盐田区民政局",
+    }

@@ -52,6 +52,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  [{notice.get_rule_display()}]{urgent} {notice.title} → {people or '（无接收人）'}{extra}"
             )
+        if outcome.reopened:
+            self.stdout.write(f"重新出现 {len(outcome.reopened)} 条：")
+            for notice in outcome.reopened:
+                self.stdout.write(f"  [{notice.get_rule_display()}] {notice.title}")
         self.stdout.write(f"解除 {len(outcome.resolved)} 条：")
         for notice in outcome.resolved:
             self.stdout.write(
