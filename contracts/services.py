@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.cache import bureau_of, records_changed
 from accounts.models import Bureau, User
 from contracts.models import (
     AnnualGoal,
@@ -37,6 +38,7 @@ def _save(instance, *, actor: User, reason: str = ""):
     if reason:
         instance._change_reason = reason
     instance.save()
+    records_changed(bureau_of(instance))
     return instance
 
 

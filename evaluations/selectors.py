@@ -245,14 +245,23 @@ def finding_get(*, user: User, pk: int) -> Finding:
 def overdue_rectifications(
     *, user: User, today: datetime.date | None = None, limit: int = 20
 ) -> list[Rectification]:
-    """Rectifications past their deadline and not done (for the manager's dashboard)."""
+    """Rectifications past their deadline and not done (for the manager's dashboard, cached)."""
+    from payments.selectors import cached
+
     today = today or timezone.localdate()
-    return list(
-        Rectification.objects.filter(bureau_scope(user=user, field="finding__evaluation__bureau"))
-        .filter(due_date__lt=today)
-        .exclude(status=Rectification.Status.DONE)
-        .select_related("finding__evaluation")
-        .order_by("due_date", "pk")[:limit]
+    return cached(
+        user=user,
+        name="overdue_rectifications",
+        parts=(today, limit),
+        compute=lambda: list(
+            Rectification.objects.filter(
+                bureau_scope(user=user, field="finding__evaluation__bureau")
+            )
+            .filter(due_date__lt=today)
+            .exclude(status=Rectification.Status.DONE)
+            .select_related("finding__evaluation")
+            .order_by("due_date", "pk")[:limit]
+        ),
     )
 
 

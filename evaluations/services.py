@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.cache import bureau_of, records_changed
 from accounts.models import Bureau, User
 from contracts.models import Project
 from contracts.money import ZERO, percent
@@ -62,6 +63,7 @@ def _save(instance, *, actor: User, reason: str = ""):
     if reason:
         instance._change_reason = reason
     instance.save()
+    records_changed(bureau_of(instance))
     return instance
 
 
@@ -352,6 +354,7 @@ def evaluation_transition(
     evaluation._history_user = actor
     evaluation._change_reason = reason.strip() or str(E(to_status).label)
     evaluation.save(update_fields=["status", "status_changed_at"])
+    records_changed(evaluation.bureau_id)
     return evaluation
 
 

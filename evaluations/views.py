@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView
@@ -564,7 +565,12 @@ class DashboardView(payment_views.DashboardView):
     template_name = "evaluations/dashboard.html"
 
     def extra_panels(self, *, year, as_of):
-        return {"overdue_rectifications": selectors.overdue_rectifications(user=self.request.user)}
+        user = self.request.user
+        return {
+            "overdue_rectifications": SimpleLazyObject(
+                lambda: selectors.overdue_rectifications(user=user)
+            )
+        }
 
 
 # --- the report and the Excel table ------------------------------------------------------------

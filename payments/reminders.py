@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.cache import records_changed
 from accounts.models import User
 from accounts.roles import Role
 from contracts.money import to_wan
@@ -490,6 +491,10 @@ def run(
             outcome.reopened = list(Notice.objects.filter(key__in=reopen))
             Notice.objects.filter(key__in=reopen).update(resolved_at=None, resolution="")
             Notification.objects.filter(notice__key__in=reopen).update(read_at=None)
+        # Urgent notices show on the dashboards of their bureaus.
+        records_changed(
+            *{n.bureau_id for n in (*outcome.created, *stale, *outcome.reopened) if n.urgent}
+        )
 
     if settings.REMINDER_DELIVERY_PAUSE:  # lets a test kill a worker between finding and sending
         time.sleep(settings.REMINDER_DELIVERY_PAUSE)
@@ -653,10 +658,13 @@ def unread_count(user) -> int:
 
 
 def urgent_notices(*, user, limit: int = 20) -> list[Notice]:
+    """Open urgent notices of the user's bureau(s), for the top of the dashboard (cached)."""
     from accounts.selectors import bureau_scope
 
-    return list(
-        Notice.objects.filter(
+    def compute():
+        open_urgent = Notice.objects.filter(
             bureau_scope(user=user), urgent=True, resolved_at__isnull=True
-        ).order_by("created_at")[:limit]
-    )
+        )
+        return list(open_urgent.order_by("created_at")[:limit])
+
+    return selectors.cached(user=user, name="urgent", parts=(limit,), compute=compute)

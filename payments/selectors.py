@@ -17,6 +17,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -34,8 +35,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractMonth, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from accounts.cache import records_version
 from accounts.models import Bureau, User
 from accounts.selectors import bureau_scope, is_multi_bureau
 from contracts.money import ZERO, percent, to_yuan
@@ -67,6 +70,33 @@ def _sum(queryset: QuerySet, group: str, field_name: str = "amount", expression=
         ),
         _zero(),
     )
+
+
+# Dashboards are read far more often than the records change: their figures are cached,
+# keyed on the version of the records they read (accounts.cache), so a write is seen at
+# once and nothing is ever stale. The timeout only bounds the cache's size.
+CACHE_SECONDS = 600
+
+
+def scope_version(*, user: User) -> str:
+    """The user's scope and the current version of its records, as one cache-key part."""
+    bureau = user.bureau
+    if bureau is not None and not bureau.is_city_wide:
+        return f"b{bureau.pk}-{records_version(bureau_id=bureau.pk)}"
+    scope = f"c{bureau.scope_prefix}" if bureau is not None else "all"
+    return f"{scope}-{records_version(bureau_id=None)}"
+
+
+def cached(*, user: User, name: str, parts: tuple, compute):
+    """``compute()``, cached for the user's scope and the current version of its records."""
+    key = ":".join(
+        ["selectors", name, scope_version(user=user), get_language() or "", *map(str, parts)]
+    )
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
 
 
 def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
@@ -214,12 +244,15 @@ def budget_get(*, user: User, pk: int) -> Budget:
 
 
 def budget_years(*, user: User) -> list[int]:
-    return sorted(
-        set(
+    """The years the user's bureau(s) have budgets for, latest first (cached)."""
+
+    def compute():
+        years = (
             Budget.objects.filter(bureau_scope(user=user)).order_by().values_list("year", flat=True)
-        ),
-        reverse=True,
-    )
+        )
+        return sorted(set(years), reverse=True)
+
+    return cached(user=user, name="budget_years", parts=(), compute=compute)
 
 
 def default_year(
@@ -253,7 +286,20 @@ def elapsed_share(as_of: datetime.date) -> Decimal:
 def checkpoints_of(*, bureau: Bureau | None, year: int) -> list[ProgressCheckpoint]:
     if bureau is None:
         return []
-    return list(ProgressCheckpoint.objects.filter(bureau=bureau, year=year).order_by("month"))
+    key = ":".join(
+        [
+            "selectors",
+            "checkpoints",
+            str(bureau.pk),
+            records_version(bureau_id=bureau.pk),
+            str(year),
+        ]
+    )
+    value = cache.get(key)
+    if value is None:
+        value = list(ProgressCheckpoint.objects.filter(bureau=bureau, year=year).order_by("month"))
+        cache.set(key, value, CACHE_SECONDS)
+    return value
 
 
 def time_progress_target(
@@ -356,6 +402,27 @@ def execution(
     as_of: datetime.date | None = None,
     group_by: str | None = None,
     checkpoints: list[ProgressCheckpoint] | None = None,
+) -> Execution:
+    """Budget execution of the user's bureau(s) for a fiscal year as of a date (cached)."""
+    dec31 = year_bounds(year)[1]
+    as_of = as_of or min(timezone.localdate(), dec31)
+    return cached(
+        user=user,
+        name="execution",
+        parts=(year, as_of, group_by),
+        compute=lambda: _execution(
+            user=user, year=year, as_of=as_of, group_by=group_by, checkpoints=checkpoints
+        ),
+    )
+
+
+def _execution(
+    *,
+    user: User,
+    year: int,
+    as_of: datetime.date,
+    group_by: str | None,
+    checkpoints: list[ProgressCheckpoint] | None,
 ) -> Execution:
     """Budget execution of the user's bureau(s) for a fiscal year as of a date.
 
@@ -564,7 +631,18 @@ def progress_line(
 def late_installments(
     *, user: User, year: int, as_of: datetime.date, limit: int = 50
 ) -> list[Installment]:
-    """The year's late installments as of a date, most overdue first."""
+    """The year's late installments as of a date, most overdue first (cached)."""
+    return cached(
+        user=user,
+        name="late",
+        parts=(year, as_of, limit),
+        compute=lambda: _late_installments(user=user, year=year, as_of=as_of, limit=limit),
+    )
+
+
+def _late_installments(
+    *, user: User, year: int, as_of: datetime.date, limit: int
+) -> list[Installment]:
     jan1, dec31 = year_bounds(year)
     rows = list(
         installment_list(user=user, as_of=min(as_of, dec31))

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.cache import bureau_of, records_changed
 from accounts.models import Bureau, User
 from contracts.models import Contract, Project
 from contracts.money import ZERO, split, to_yuan
@@ -78,6 +79,7 @@ def _save(instance, *, actor: User, reason: str = ""):
     if reason:
         instance._change_reason = reason
     instance.save()
+    records_changed(bureau_of(instance))
     return instance
 
 
@@ -187,6 +189,7 @@ def checkpoint_delete(*, actor: User, checkpoint: ProgressCheckpoint) -> None:
     _require(actor, "payments.delete_progresscheckpoint")
     checkpoint._history_user = actor
     checkpoint.delete()
+    records_changed(checkpoint.bureau_id)
 
 
 # --- schedules -----------------------------------------------------------------------------
@@ -361,6 +364,7 @@ def schedule_save(*, actor: User, contract: Contract, rows: list[ScheduleRow]) -
             installment._history_user = actor
             installment.documents.all().delete()
             installment.delete()
+            records_changed(contract.bureau_id)
             continue
         if installment is None:
             installment = Installment(bureau_id=contract.bureau_id, contract=contract)
@@ -467,6 +471,7 @@ def _move(installment: Installment, *, to_status: str, actor: User, reason: str)
     installment._history_user = actor
     installment._change_reason = reason or str(S(to_status).label)
     installment.save(update_fields=fields)
+    records_changed(installment.bureau_id)
     return installment
 
 
@@ -599,6 +604,7 @@ def deduction_withdraw(
 
 def _insert_payment(payment: Payment) -> Payment:
     payment.full_clean(exclude=["request_key"])
+    records_changed(payment.bureau_id)
     try:
         with transaction.atomic():
             payment.save(force_insert=True)

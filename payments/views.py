@@ -10,6 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
@@ -75,7 +76,11 @@ def _execution_params(request, years=None):
 
 
 class DashboardView(PermissionMixin, TemplateView):
-    """The execution dashboard: the manager's home page, open to finance and auditors."""
+    """The execution dashboard: the manager's home page, open to finance and auditors.
+
+    Its body is rendered once per version of the records it shows and then served from the
+    cache; the figures are lazy, so a cached page computes none of them.
+    """
 
     permission_required = "payments.view_dashboard"
     template_name = "payments/dashboard.html"
@@ -83,42 +88,63 @@ class DashboardView(PermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        years = selectors.budget_years(user=user)
+        years = SimpleLazyObject(lambda: selectors.budget_years(user=user))
         year, as_of, form = _execution_params(self.request, years)
-        checkpoints = selectors.checkpoints_of(bureau=user.bureau, year=year)
-        report = selectors.execution(user=user, year=year, as_of=as_of, checkpoints=checkpoints)
-        cumulative = report.cumulative_paid
-        issued = report.total.issued
+
+        def checkpoints():
+            return selectors.checkpoints_of(bureau=user.bureau, year=year)
+
+        report = SimpleLazyObject(
+            lambda: selectors.execution(
+                user=user, year=year, as_of=as_of, checkpoints=checkpoints()
+            )
+        )
         context.update(
             form=form,
             year=year,
             as_of=as_of,
             years=years,
             report=report,
-            late=selectors.late_installments(user=user, year=year, as_of=as_of),
-            chart={
-                "labels": [str(_("%(m)s月") % {"m": m}) for m in range(1, 13)],
-                "paid_rate": [
-                    None if v is None or not issued else float(v * 100 / issued) for v in cumulative
-                ],
-                "paid_wan": [None if v is None else float(to_wan(v)) for v in cumulative],
-                "target": [
-                    float(v)
-                    for v in selectors.progress_line(
-                        bureau=user.bureau, year=year, checkpoints=checkpoints
-                    )
-                ],
-                "paid_label": str(_("累计执行率（%）")),
-                "target_label": str(_("序时进度（%）")),
-            },
+            late=SimpleLazyObject(
+                lambda: selectors.late_installments(user=user, year=year, as_of=as_of)
+            ),
+            # A callable (the template calls it): json_script needs the real dict.
+            chart=lambda: _chart(
+                report, selectors.progress_line(bureau=user.bureau, year=year, checkpoints=checkpoints())
+            ),
+            urgent=SimpleLazyObject(lambda: reminders.urgent_notices(user=user)),
+            # The rendered figures are cached with the version of the records they show.
+            fragment_key=":".join(
+                [
+                    selectors.scope_version(user=user),
+                    str(year),
+                    as_of.isoformat(),
+                    str(timezone.localdate()),
+                ]
+            ),
         )
-        context["urgent"] = reminders.urgent_notices(user=user)
         context.update(self.extra_panels(year=year, as_of=as_of))
         return context
 
     def extra_panels(self, *, year, as_of) -> dict:
         """Panels other apps add to the dashboard (overridden higher up the import chain)."""
         return {}
+
+
+def _chart(report, target_line) -> dict:
+    """The chart's series: cumulative execution rate by month against time progress."""
+    issued = report.total.issued
+    cumulative = report.cumulative_paid
+    return {
+        "labels": [str(_("%(m)s月") % {"m": m}) for m in range(1, 13)],
+        "paid_rate": [
+            None if v is None or not issued else float(v * 100 / issued) for v in cumulative
+        ],
+        "paid_wan": [None if v is None else float(to_wan(v)) for v in cumulative],
+        "target": [float(v) for v in target_line],
+        "paid_label": str(_("累计执行率（%）")),
+        "target_label": str(_("序时进度（%）")),
+    }
 
 
 def _money(value):

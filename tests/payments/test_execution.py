@@ -151,3 +151,39 @@ def test_dashboard_and_api_queries_do_not_grow_with_contracts(client, manager_us
     assert response.status_code == 200
     assert len(two_hundred) == len(five)
     assert len(five) <= 12
+
+
+def test_figures_are_cached_until_the_records_change(demo, django_assert_num_queries):
+    from payments import services
+    from payments.models import Installment
+
+    manager, finance = demo["manager"], demo["finance"]
+    first = selectors.execution(user=manager, year=2024, as_of=datetime.date(2024, 12, 31))
+    with django_assert_num_queries(0):
+        again = selectors.execution(user=manager, year=2024, as_of=datetime.date(2024, 12, 31))
+    assert again.total.paid == first.total.paid == Decimal("2177100.00")
+    late = Installment.objects.get(status="awaiting_documents")
+    for document in late.documents.all():
+        services.document_receive(
+            actor=demo["staff"], document=document, received_on=datetime.date(2024, 12, 30)
+        )
+    for status, actor in (
+        ("documents_submitted", demo["staff"]),
+        ("under_review", finance),
+        ("approved", manager),
+    ):
+        services.installment_transition(actor=actor, installment=late, to_status=status)
+    services.payment_post(
+        actor=finance,
+        installment=late,
+        paid_on=datetime.date(2024, 12, 31),
+        amount=Decimal("121600.00"),
+        voucher_number="记-补",
+    )
+    after = selectors.execution(user=manager, year=2024, as_of=datetime.date(2024, 12, 31))
+    assert after.total.paid == Decimal("2298700.00")
+    assert after.total.rate == Decimal("98.40")
+    assert (
+        selectors.late_installments(user=manager, year=2024, as_of=datetime.date(2024, 12, 31))
+        == []
+    )
