@@ -62,10 +62,10 @@ def _params(bureau_ids, year=YEAR, as_of=AS_OF):
 
 
 def run_all(args, env) -> dict:
+    from django.core.cache import cache
+
     from accounts.models import Bureau, User
     from payments.models import Installment, Payment
-
-    from django.core.cache import cache
 
     # The generator writes with COPY, past the services that move the cache's versions.
     cache.clear()

@@ -110,7 +110,8 @@ class DashboardView(PermissionMixin, TemplateView):
             ),
             # A callable (the template calls it): json_script needs the real dict.
             chart=lambda: _chart(
-                report, selectors.progress_line(bureau=user.bureau, year=year, checkpoints=checkpoints())
+                report,
+                selectors.progress_line(bureau=user.bureau, year=year, checkpoints=checkpoints()),
             ),
             urgent=SimpleLazyObject(lambda: reminders.urgent_notices(user=user)),
             # The rendered figures are cached with the version of the records they show.
