@@ -70,3 +70,18 @@ def records_version(*, bureau_id: int | None) -> str:
         cache.add(key, uuid.uuid4().hex, None)
         value = cache.get(key)
     return value
+
+
+def records_versions(bureau_ids) -> dict[int, str]:
+    """The versions of many bureaus at once (two cache round trips however many)."""
+    ids = list(bureau_ids)
+    found = cache.get_many([_key(b) for b in ids])
+    versions, missing = {}, {}
+    for bureau_id in ids:
+        token = found.get(_key(bureau_id))
+        if token is None:
+            token = missing[_key(bureau_id)] = uuid.uuid4().hex
+        versions[bureau_id] = token
+    if missing:
+        cache.set_many(missing, None)
+    return versions

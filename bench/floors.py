@@ -68,12 +68,22 @@ LEFT JOIN owed ON owed.k = keys.k
 """
 
 
+# The same columns the scan reads: what a notice says (contract, project, provider, owner).
 REMINDER_ROWS = f"""
-SELECT i.id, i.bureau_id, i.due_date, i.documents_due, i.approved_on, o.outstanding,
+SELECT i.id, i.bureau_id, i.number, i.status, i.due_date, i.documents_due, i.approved_on,
+       i.delay_reason, o.outstanding,
        EXISTS (SELECT 1 FROM payments_requireddocument r WHERE r.installment_id = i.id
-               AND (r.received_on IS NULL OR r.received_on > %(until)s)) AS missing_documents
+               AND (r.received_on IS NULL OR r.received_on > %(until)s)) AS missing_documents,
+       c.number, c.title, c.owner_id, p.owner_id, p.name, v.name, v.email
 FROM payments_installment i
+JOIN contracts_contract c ON c.id = i.contract_id
+JOIN contracts_award w ON w.id = c.award_id
+JOIN contracts_project p ON p.id = w.project_id
+JOIN contracts_provider v ON v.id = w.provider_id
 CROSS JOIN LATERAL (SELECT {OUTSTANDING} AS outstanding) o
-WHERE i.status <> 'cancelled' AND o.outstanding > 0
+WHERE i.status <> 'cancelled'
+  AND (i.status <> 'paid' OR EXISTS (SELECT 1 FROM payments_payment q
+                                     WHERE q.installment_id = i.id AND q.paid_on > %(as_of)s))
   AND (i.due_date <= %(horizon)s OR i.documents_due < %(as_of)s OR i.approved_on IS NOT NULL)
+  AND o.outstanding > 0
 """

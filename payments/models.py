@@ -26,6 +26,13 @@ from contracts.models import MONEY, Contract, Project, positive_amount
 CHINESE_ORDINALS = "一二三四五六七八九十"
 
 
+def installment_label(number: int) -> str:
+    """第一期, 第二期, ... (第11期 beyond ten)."""
+    if 1 <= number <= len(CHINESE_ORDINALS):
+        return f"第{CHINESE_ORDINALS[number - 1]}期"
+    return f"第{number}期"
+
+
 class Budget(models.Model):
     """A project's budget for one fiscal (calendar) year.
 
@@ -339,10 +346,7 @@ class Installment(models.Model):
 
     @property
     def label(self) -> str:
-        """第一期, 第二期, ... (第11期 beyond ten)."""
-        if 1 <= self.number <= len(CHINESE_ORDINALS):
-            return f"第{CHINESE_ORDINALS[self.number - 1]}期"
-        return f"第{self.number}期"
+        return installment_label(self.number)
 
     @property
     def is_open(self) -> bool:

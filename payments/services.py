@@ -771,8 +771,11 @@ def reminder_settings_save(*, actor: User, bureau: Bureau, **data):
 def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
     """Mark the user's notifications read (all unread ones when no ids are given)."""
     from payments.models import Notification
+    from payments.reminders import inbox_changed
 
     queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         queryset = queryset.filter(pk__in=notification_ids)
-    return queryset.update(read_at=timezone.now())
+    count = queryset.update(read_at=timezone.now())
+    inbox_changed(user.pk)
+    return count

@@ -1,0 +1,60 @@
+"""The benchmark works end to end on its small preset (PostgreSQL only: it fills the
+database with COPY). This is a smoke test, not a measurement: no timing is asserted."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the benchmark runs on PostgreSQL")
+def test_bench_run_small_preset(tmp_path):
+    db = connection.settings_dict
+    url = f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/socialwork_bench_ci"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--preset",
+            "small",
+            "--database-url",
+            url,
+            "--regenerate",
+            "--repeat",
+            "2",
+            "--duration",
+            "1",
+            "--clients",
+            "2",
+            "--results-dir",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    [path] = list(tmp_path.glob("*-small.json"))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["scale"] == {"bureaus": 3, "installments": 210, "payments": 197}
+    assert data["scan"]["second_run_sends"] == 0
+    assert data["dashboard"]["queries"] <= 12
+    assert (
+        data["throughput"]["dashboard"]["errors"] == 0
+        and data["throughput"]["dashboard"]["requests"] > 0
+    )
+    assert "dashboard, one bureau-year" in result.stdout
