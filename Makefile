@@ -25,6 +25,7 @@ run: $(VENV)/.installed-run
 	@HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) sh scripts/run-embedded.sh
 
 test: $(VENV)/.installed-dev
+	mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
