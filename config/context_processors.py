@@ -44,6 +44,25 @@ NAVIGATION = [
             ),
         ],
     ),
+    (
+        _("绩效评价"),
+        "clipboard-data",
+        [
+            (
+                _("绩效评价"),
+                "evaluations:evaluation-list",
+                "clipboard-data",
+                "evaluations.view_evaluation",
+            ),
+            (
+                _("产出指标"),
+                "evaluations:output-list",
+                "bar-chart",
+                "evaluations.view_outputindicator",
+            ),
+            (_("第三方评估"), "payments:audit-list", "patch-check", "payments.view_audit"),
+        ],
+    ),
 ]
 
 

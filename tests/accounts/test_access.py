@@ -129,3 +129,18 @@ def test_whoami_names_the_user_role_and_bureau(client_for, finance_user):
         "role": "finance",
         "bureau": "深圳市盐田区民政局",
     }
+
+
+def test_the_navigation_offers_each_role_its_menus(
+    client_for, staff_user, finance_user, manager_user
+):
+    for user, present, absent in (
+        (staff_user, ["合同管理", "资金支付", "绩效评价", "产出指标"], ["执行看板", "序时进度"]),
+        (finance_user, ["执行看板", "序时进度", "绩效评价"], []),
+        (manager_user, ["执行看板", "绩效评价", "第三方评估"], ["序时进度", "提醒设置"]),
+    ):
+        nav = client_for(user).get("/contracts/").content.decode().split("</nav>")[0]
+        for label in present:
+            assert label in nav, (user, label)
+        for label in absent:
+            assert label not in nav, (user, label)
