@@ -29,6 +29,29 @@ class BureauAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return request.user.is_superuser
 
+    def in_scope(self, request, obj) -> bool:
+        return (
+            obj is None
+            or request.user.is_superuser
+            or self.get_queryset(request).filter(pk=obj.pk).exists()
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return self.in_scope(request, obj) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.in_scope(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.in_scope(request, obj) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        from accounts.cache import records_changed
+
+        super().save_model(request, obj, form, change)
+        # A bureau's name and place appear on cached dashboards and reports.
+        records_changed(obj.pk)
+
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
@@ -49,11 +72,32 @@ class UserAdmin(BaseUserAdmin):
         from accounts.selectors import bureau_scope
 
         queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        # A bureau's administrator never sees, and so never edits, a superuser: the
+        # password form would otherwise let them take the account over.
+        return queryset.filter(bureau_scope(user=request.user), is_superuser=False)
+
+    def get_list_filter(self, request):
+        if request.user.is_superuser:
+            return self.list_filter
+        return [f for f in self.list_filter if f != "bureau"]
+
+    def in_scope(self, request, obj) -> bool:
         return (
-            queryset
-            if request.user.is_superuser
-            else queryset.filter(bureau_scope(user=request.user))
+            obj is None
+            or request.user.is_superuser
+            or self.get_queryset(request).filter(pk=obj.pk).exists()
         )
+
+    def has_view_permission(self, request, obj=None):
+        return self.in_scope(request, obj) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.in_scope(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.in_scope(request, obj) and super().has_delete_permission(request, obj)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -110,11 +154,53 @@ class BureauScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = visible_bureaus(user=request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def save_model(self, request, obj, form, change):
+        from accounts.cache import bureau_of, records_changed
+
+        before = form.initial.get("bureau") if change else None
+        super().save_model(request, obj, form, change)
+        # Cached dashboards and reminders read these records too.
+        records_changed(bureau_of(obj), before if isinstance(before, int) else None)
+
+    def delete_model(self, request, obj):
+        from accounts.cache import bureau_of, records_changed
+
+        bureau_id = bureau_of(obj)
+        super().delete_model(request, obj)
+        records_changed(bureau_id)
+
+    def delete_queryset(self, request, queryset):
+        from accounts.cache import bureau_of, records_changed
+
+        bureau_ids = {bureau_of(obj) for obj in queryset}
+        super().delete_queryset(request, queryset)
+        records_changed(*bureau_ids)
+
+    def in_scope(self, request, obj) -> bool:
+        """Whether an object (or none) is one the user may see: the history pages of
+        simple_history look objects up past ``get_queryset``, so every check asks."""
+        return (
+            obj is None
+            or request.user.is_superuser
+            or self.get_queryset(request).filter(pk=obj.pk).exists()
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return self.in_scope(request, obj) and super().has_view_permission(request, obj)
+
     def has_add_permission(self, request, obj=None):
         return not self.read_only and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):
-        return not self.read_only and super().has_change_permission(request, obj)
+        return (
+            not self.read_only
+            and self.in_scope(request, obj)
+            and super().has_change_permission(request, obj)
+        )
 
     def has_delete_permission(self, request, obj=None):
-        return not self.read_only and super().has_delete_permission(request, obj)
+        return (
+            not self.read_only
+            and self.in_scope(request, obj)
+            and super().has_delete_permission(request, obj)
+        )

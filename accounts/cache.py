@@ -37,7 +37,8 @@ def bureau_of(instance) -> int | None:
         if bureau_id is not None:
             return bureau_id
         parent = next(
-            (getattr(instance, name) for name in _PARENTS if hasattr(instance, name)), None
+            (found for name in _PARENTS if (found := getattr(instance, name, None)) is not None),
+            None,
         )
         if parent is None:
             return None

@@ -112,7 +112,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         DASHBOARD,
         "accounts.view_history",
     ],
-    # 系统管理员: users, bureaus, reminder schedules; reads the records.
+    # 系统管理员: users, bureaus, reminder settings; reads the records. Celery beat
+    # schedules name arbitrary tasks, so they stay with superusers.
     Role.ADMIN: [
         *_crud("accounts", "user", "bureau"),
         "accounts.delete_user",
@@ -123,7 +124,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         DASHBOARD,
         *_crud("payments", "progresscheckpoint", actions=("add", "change", "delete")),
         *_crud("payments", "remindersettings"),
-        *_crud("django_celery_beat", "periodictask", "crontabschedule", "intervalschedule"),
         *READ_EVALUATIONS,
         *_crud("evaluations", "indicatortemplate", "templaterow", "gradescale", "gradeband"),
     ],

@@ -54,6 +54,10 @@ WITH budgets AS (
     FROM payments_installment i {join_i}
     CROSS JOIN LATERAL (SELECT {OUTSTANDING} AS outstanding) o
     WHERE i.bureau_id = ANY(%(bureaus)s) AND i.due_date BETWEEN %(jan1)s AND %(dec31)s AND i.status <> 'cancelled'
+      -- the shortcut the product takes too: a paid installment owes nothing unless it
+      -- was paid after the as-of date
+      AND (i.status <> 'paid' OR EXISTS (SELECT 1 FROM payments_payment q
+                                         WHERE q.installment_id = i.id AND q.paid_on > %(until)s))
     GROUP BY 1
 ), keys AS (
     SELECT k FROM budgets UNION SELECT k FROM paid UNION SELECT k FROM deducted UNION SELECT k FROM owed

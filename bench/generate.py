@@ -666,6 +666,12 @@ def run(bureaus: int, per_bureau: int, *, seed: int = 2024, reset: bool = False)
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    name = connection.settings_dict["NAME"] or ""
+    if connection.vendor != "postgresql" or not name.startswith("socialwork_bench_"):
+        raise SystemExit(
+            f"refusing to generate into database {name!r}: the generator may empty the "
+            "product's tables, so it runs only on PostgreSQL databases named socialwork_bench_*"
+        )
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM accounts_bureau")

@@ -25,7 +25,9 @@ def _client(url: str, cookie: str, seconds: float, queue) -> None:
             response = connection.getresponse()
             response.read()
             if response.status != 200:
+                # A failed request is an error, not a fast answer: it adds no latency.
                 errors += 1
+                continue
         except (OSError, http.client.HTTPException):
             errors += 1
             connection.close()

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+BENCH_PREFIX = "socialwork_bench_"
 YEAR = 2025
 AS_OF = "2025-10-31"
 
@@ -70,6 +71,15 @@ def ensure_database(database_url: str) -> None:
     admin.close()
 
 
+def refuse_unless_bench_database(name: str) -> None:
+    """The benchmark empties the product's tables: never let it near a real database."""
+    if not name.startswith(BENCH_PREFIX):
+        raise SystemExit(
+            f"refusing to run on database {name!r}: the benchmark empties the product's "
+            f"tables, so its database name must start with {BENCH_PREFIX!r}"
+        )
+
+
 def median_seconds(action, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -99,6 +109,7 @@ def main(argv=None):
     database_url = (
         args.database_url or f"postgres://postgres@127.0.0.1:5432/socialwork_bench_{args.preset}"
     )
+    refuse_unless_bench_database(urlsplit(database_url).path.lstrip("/"))
     ensure_database(database_url)
     env = environment(database_url, args.redis_url)
     os.environ.update(env)
@@ -150,7 +161,8 @@ def report(results: dict) -> None:
         (
             "dashboard, one bureau-year",
             f"{r['dashboard']['ms']:.1f} ms vs SQL floor {r['dashboard']['floor_ms']:.1f} ms"
-            f" (first request, cold cache: {r['dashboard']['cold_ms']:.1f} ms, {r['dashboard']['cold_queries']} queries)",
+            f" (first request, cold cache: {r['dashboard']['cold_ms']:.1f} ms, {r['dashboard']['cold_queries']} queries;"
+            f" right after a write: {r['dashboard']['uncached_ms']:.1f} ms, {r['dashboard']['uncached_ratio']:.1f}× the floor)",
             f"{r['dashboard']['ratio']:.2f}×, {r['dashboard']['queries']} queries",
             _check(
                 r["dashboard"]["ratio"] <= TARGETS["dashboard_ratio"]

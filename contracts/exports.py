@@ -41,6 +41,11 @@ def add_sheet(workbook: Workbook, title: str, columns: list[Column], rows, *, fi
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for values in rows:
         sheet.append([_cell(v) for v in values])
+        for cell in sheet[sheet.max_row]:
+            # openpyxl stores a string starting with "=" as a formula; a provider or a
+            # note typed that way must stay text, never run in the reader's Excel.
+            if cell.data_type == "f":
+                cell.data_type = "s"
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = column.width

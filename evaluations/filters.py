@@ -1,6 +1,7 @@
 """List filters of the evaluations app (django-filter)."""
 
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import bureau_scope
@@ -23,9 +24,7 @@ class EvaluationFilter(django_filters.FilterSet):
 
 
 class OutputFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label=_("搜索"), field_name="name", lookup_expr="icontains", widget=SEARCH_WIDGET
-    )
+    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
     year = YearFilter(field_name="year")
     project = django_filters.ModelChoiceFilter(label=_("服务项目"), queryset=Project.objects.none())
 
@@ -36,3 +35,10 @@ class OutputFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(project__name__icontains=value)
+            | Q(project__bureau__name__icontains=value)
+        )

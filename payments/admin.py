@@ -59,6 +59,7 @@ class InstallmentAdmin(SimpleHistoryAdmin, BureauScopedAdmin):
     list_select_related = ["contract"]
     search_fields = ["contract__number", "contract__title"]
     date_hierarchy = "due_date"
+    list_per_page = 25  # the page size of the product's own list
 
 
 @admin.register(InstallmentTransition)

@@ -80,6 +80,7 @@ class PaymentFilter(django_filters.FilterSet):
 
 
 class BudgetFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
     year = YearFilter(field_name="year")
     project = django_filters.ModelChoiceFilter(
         label=_("服务项目"), field_name="project", queryset=Project.objects.none()
@@ -92,6 +93,10 @@ class BudgetFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
+
+    def search(self, queryset, name, value):
+        # Across many bureaus there is no project list to pick from: search instead.
+        return queryset.filter(Q(project__name__icontains=value) | Q(bureau__name__icontains=value))
 
 
 class AuditFilter(django_filters.FilterSet):

@@ -12,6 +12,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -163,6 +164,26 @@ class ProgressCheckpoint(models.Model):
 
     def __str__(self):
         return f"{self.year}-{self.month:02d} {self.target_percent}%"
+
+    def clean(self):
+        # Targets rise with the months, whichever page (or the admin) sets them.
+        if self.bureau_id is None or self.year is None or self.month is None:
+            return
+        if self.target_percent is None:
+            return
+        others = ProgressCheckpoint.objects.filter(bureau_id=self.bureau_id, year=self.year)
+        others = others.exclude(month=self.month).exclude(pk=self.pk)
+        clash = (
+            others.filter(month__lt=self.month, target_percent__gt=self.target_percent).first()
+            or others.filter(month__gt=self.month, target_percent__lt=self.target_percent).first()
+        )
+        if clash:
+            raise ValidationError(
+                {
+                    "target_percent": _("序时进度应随月份递增：%(month)s月底为 %(target)s%%。")
+                    % {"month": clash.month, "target": clash.target_percent}
+                }
+            )
 
     @property
     def date(self) -> datetime.date:

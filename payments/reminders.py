@@ -596,8 +596,24 @@ def run(
             )
         outcome.resolved = stale
         if reopen:
+            # A notice comes back with what is true now (amounts, days late), not with
+            # the text of the first time.
+            by_key = {c.key: c for c in candidates}
             outcome.reopened = list(Notice.objects.filter(key__in=reopen))
-            Notice.objects.filter(key__in=reopen).update(resolved_at=None, resolution="")
+            for notice in outcome.reopened:
+                candidate = by_key[notice.key].render()
+                notice.title, notice.body = candidate.title, candidate.body
+                notice.data = {
+                    **candidate.data,
+                    "recipients": notice.data.get("recipients", []),
+                    "provider_email": candidate.provider_email,
+                }
+                notice.resolved_at, notice.resolution = None, ""
+            Notice.objects.bulk_update(
+                outcome.reopened,
+                ["title", "body", "data", "resolved_at", "resolution"],
+                batch_size=BATCH,
+            )
             Notification.objects.filter(notice__key__in=reopen).update(read_at=None)
         touched = [n.pk for n in (*stale, *outcome.reopened)]
         if touched:
@@ -623,7 +639,9 @@ def _resolution(notice: Notice, current_keys: set[str]) -> str:
         return _("已升级或进入新周期")
     if notice.rule == R.DUE_SOON and f"late:{notice.installment_id}:L1" in current_keys:
         return _("已到期未付，转为逾期提醒")
-    if notice.rule in (R.DUE_SOON, R.LATE, R.APPROVED_UNPAID):
+    if notice.rule in (R.DUE_SOON, R.LATE):
+        return _("已付清、已取消或到期日已调整")
+    if notice.rule == R.APPROVED_UNPAID:
         return _("已付清或已取消")
     if notice.rule == R.DOCUMENTS_LATE:
         return _("资料已收齐")
@@ -776,7 +794,10 @@ def inbox_changed(*user_ids: int) -> None:
     """Someone's notifications were added, read, resolved or reopened: recount them."""
     from django.core.cache import cache
 
-    cache.delete_many([_inbox_key(u) for u in user_ids])
+    keys = [_inbox_key(u) for u in user_ids]
+    cache.delete_many(keys)
+    # Again after the commit: a count read in between saw the uncommitted state.
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def unread_count(user) -> int:

@@ -84,7 +84,14 @@ def scope_version(*, user: User) -> str:
     bureau = user.bureau
     if bureau is not None and not bureau.is_city_wide:
         return f"b{bureau.pk}-{records_version(bureau_id=bureau.pk)}"
-    scope = f"c{bureau.scope_prefix}" if bureau is not None else "all"
+    if bureau is not None:
+        scope = f"c{bureau.scope_prefix}"
+    elif user.is_superuser:
+        scope = "all"
+    else:
+        # An account without a bureau sees nothing; it must never share the key of a
+        # superuser's view of everything.
+        scope = f"none{user.pk}"
     return f"{scope}-{records_version(bureau_id=None)}"
 
 

@@ -7,6 +7,7 @@ move an installment to 已支付 and, on a reversal, back to 已审批).
 """
 
 import datetime
+import hashlib
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -167,17 +168,7 @@ def checkpoint_set(
 ) -> ProgressCheckpoint:
     """Set (or replace) a bureau's time-progress target at a month end."""
     _require(actor, "payments.add_progresscheckpoint")
-    others = ProgressCheckpoint.objects.filter(bureau=bureau, year=year).exclude(month=month)
-    earlier = others.filter(month__lt=month, target_percent__gt=target_percent).first()
-    later = others.filter(month__gt=month, target_percent__lt=target_percent).first()
-    if earlier or later:
-        clash = earlier or later
-        raise ValidationError(
-            {
-                "target_percent": _("序时进度应随月份递增：%(month)s月底为 %(target)s%%。")
-                % {"month": clash.month, "target": clash.target_percent}
-            }
-        )
+    # The rule that targets rise with the months is the model's clean(), run by _save.
     checkpoint = ProgressCheckpoint.objects.filter(bureau=bureau, year=year, month=month).first()
     checkpoint = checkpoint or ProgressCheckpoint(bureau=bureau, year=year, month=month)
     checkpoint.target_percent = target_percent
@@ -282,8 +273,20 @@ class ScheduleRow:
 EDITABLE = {S.PLANNED, S.AWAITING_DOCUMENTS, S.DOCUMENTS_SUBMITTED, S.UNDER_REVIEW, S.ON_HOLD}
 
 
+def schedule_token(installments) -> str:
+    """A fingerprint of a schedule as a form showed it, so a save made from a page opened
+    before someone else changed the schedule is refused instead of overwriting them."""
+    state = sorted(
+        (i.pk, i.number, str(i.planned_amount), str(i.due_date), str(i.documents_due), i.status)
+        for i in installments
+    )
+    return hashlib.sha1(repr(state).encode()).hexdigest()
+
+
 @transaction.atomic
-def schedule_save(*, actor: User, contract: Contract, rows: list[ScheduleRow]) -> list[Installment]:
+def schedule_save(
+    *, actor: User, contract: Contract, rows: list[ScheduleRow], token: str | None = None
+) -> list[Installment]:
     """Save a contract's whole schedule at once; its amounts must add up exactly.
 
     A row given as a percentage gets its amount from the contract amount; among such
@@ -293,6 +296,8 @@ def schedule_save(*, actor: User, contract: Contract, rows: list[ScheduleRow]) -
     _require(actor, "payments.add_installment")
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     existing = {i.pk: i for i in contract.installments.all()}
+    if token is not None and token != schedule_token(existing.values()):
+        raise ValidationError(_("分期计划已被修改，请刷新页面后重新编辑。"))
     errors = []
 
     kept = [row for row in rows if not row.delete]
@@ -454,9 +459,10 @@ def allowed_moves(installment: Installment, user: User) -> list[tuple[str, str]]
 
 def _move(installment: Installment, *, to_status: str, actor: User, reason: str) -> Installment:
     """Change the status of a locked installment and record the move."""
+    source = installment.status
     InstallmentTransition.objects.create(
         installment=installment,
-        from_status=installment.status,
+        from_status=source,
         to_status=to_status,
         actor=actor,
         reason=reason,
@@ -464,8 +470,9 @@ def _move(installment: Installment, *, to_status: str, actor: User, reason: str)
     installment.status = to_status
     installment.status_changed_at = timezone.now()
     fields = ["status", "status_changed_at"]
-    if to_status == S.APPROVED:
-        # The payment deadline runs from the latest approval.
+    if to_status == S.APPROVED and source != S.PAID:
+        # The payment deadline runs from the latest approval; a reversed payment reopens
+        # the installment under its old deadline, it does not start a new one.
         installment.approved_on = timezone.localdate()
         fields.append("approved_on")
     installment._history_user = actor
@@ -575,7 +582,9 @@ def _settle(installment: Installment, *, actor: User, reason: str) -> None:
     if installment.status != S.APPROVED:
         return
     paid = _paid(installment)
-    if paid > ZERO and net_payable(installment) - paid == ZERO:
+    if net_payable(installment) - paid == ZERO:
+        # Deducted in full, an installment owes nothing either: it is settled.
+        reason = reason if paid > ZERO else _("全额扣减，无须支付")
         _move(installment, to_status=S.PAID, actor=actor, reason=reason)
 
 

@@ -515,6 +515,7 @@ class ContractScheduleView(ScopedObjectMixin, TemplateView):
                 ]
             ),
         )
+        context.setdefault("schedule_token", services.schedule_token(installments))
         context.update(
             contract=self.object,
             installments=installments,
@@ -544,6 +545,7 @@ class ContractScheduleView(ScopedObjectMixin, TemplateView):
             return self.render_to_response(self.get_context_data(template_form=form))
 
         formset = ScheduleFormSet(request.POST)
+        token = request.POST.get("schedule_token") or None
         if formset.is_valid():
             rows = [
                 services.ScheduleRow(
@@ -559,13 +561,20 @@ class ContractScheduleView(ScopedObjectMixin, TemplateView):
                 if data
             ]
             try:
-                services.schedule_save(actor=request.user, contract=self.object, rows=rows)
+                services.schedule_save(
+                    actor=request.user,
+                    contract=self.object,
+                    rows=rows,
+                    token=token,
+                )
             except ValidationError as exc:
                 formset._non_form_errors = formset.error_class(exc.messages)
             else:
                 messages.success(request, _("分期计划已保存。"))
                 return redirect(self.object.get_absolute_url())
-        return self.render_to_response(self.get_context_data(formset=formset))
+        # The rows shown are the ones posted, so the fingerprint stays the one they were
+        # edited from.
+        return self.render_to_response(self.get_context_data(formset=formset, schedule_token=token))
 
 
 # --- budgets and time progress ---------------------------------------------------------------

@@ -1,9 +1,12 @@
 """Shared fixtures: bureaus, one user per role, logged-in clients, and the browser."""
 
+import atexit
 import os
 import shutil
+import tempfile
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 
 from accounts.roles import Role
@@ -12,6 +15,12 @@ from tests.factories import BureauFactory, UserFactory
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls made by
 # the test itself are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Without Redis the cache is a directory: the tests (and the workers they start) get their
+# own, never the one of a server running from the same checkout.
+os.environ.setdefault("DJANGO_CACHE_DIR", tempfile.mkdtemp(prefix="socialwork-test-cache-"))
+if django_settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    django_settings.CACHES["default"]["LOCATION"] = os.environ["DJANGO_CACHE_DIR"]
+    atexit.register(shutil.rmtree, os.environ["DJANGO_CACHE_DIR"], ignore_errors=True)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 

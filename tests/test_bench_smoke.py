@@ -13,8 +13,22 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the benchmark runs on PostgreSQL")
 def test_bench_run_small_preset(tmp_path):
+    if not _redis_reachable():
+        if os.environ.get("REQUIRE_REDIS"):
+            pytest.fail("REQUIRE_REDIS is set but Redis is not reachable on 127.0.0.1:6379")
+        pytest.skip("the benchmark caches in Redis, which is not running here")
     db = connection.settings_dict
     url = f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/socialwork_bench_ci"
     env = {
@@ -53,8 +67,29 @@ def test_bench_run_small_preset(tmp_path):
     assert data["scale"] == {"bureaus": 3, "installments": 210, "payments": 197}
     assert data["scan"]["second_run_sends"] == 0
     assert data["dashboard"]["queries"] <= 12
+    assert data["dashboard"]["cold_queries"] <= 12
+    assert data["dashboard"]["uncached_ms"] > 0
     assert (
         data["throughput"]["dashboard"]["errors"] == 0
         and data["throughput"]["dashboard"]["requests"] > 0
     )
     assert "dashboard, one bureau-year" in result.stdout
+
+
+@pytest.mark.parametrize("module", ["bench.run", "bench.generate"])
+def test_bench_refuses_a_database_not_named_for_it(module):
+    # The benchmark truncates the product's tables; pointed at the real database (by
+    # mistake or by DATABASE_URL) it must stop before touching anything.
+    args = [sys.executable, "-m", module, "--reset"]
+    env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/socialwork"}
+    if module == "bench.run":
+        args = [
+            sys.executable,
+            "-m",
+            module,
+            "--database-url",
+            "postgres://postgres@127.0.0.1:5432/socialwork",
+        ]
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "refusing to" in result.stderr and "'socialwork'" in result.stderr
