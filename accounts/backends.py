@@ -1,5 +1,7 @@
 """Authentication backend: Django's ModelBackend, reading a user's permissions and role
 names in one query instead of three (user permissions, group permissions, groups).
+Superusers get the permissions of their roles and direct grants, like everyone: what a
+superuser may do beyond them is decided in ``User.has_perm``.
 
 Every page checks permissions and shows the user's role, so this query runs on every
 request; the dashboards' query budgets count it.
@@ -15,8 +17,8 @@ class RoleModelBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            if user_obj.is_superuser:
-                return super().get_all_permissions(user_obj, obj)
+            # Superusers too: their permissions in the duty apps are their roles'
+            # (User.has_perm grants them everything else).
             by_role = (
                 Group.objects.filter(user=user_obj)
                 .order_by()

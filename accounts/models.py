@@ -1,13 +1,13 @@
 """Bureaus (购买单位) and the people who work in them."""
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, _user_has_perm
 from django.contrib.auth.models import UserManager as BaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.roles import ROLE_PRIORITY, Role
+from accounts.roles import DUTY_APPS, ROLE_PRIORITY, Role
 
 division_code_validator = RegexValidator(
     r"^\d{6}$", _("行政区划代码为 6 位数字，例如盐田区 440308。")
@@ -86,6 +86,21 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.username
+
+    def has_perm(self, perm, obj=None):
+        """Django's check, except that a superuser does the bureau's business only by role.
+
+        A superuser runs the platform (users, bureaus, schedules) and may read every
+        record, but recording, approving or paying is a duty of the bureau's roles: only
+        finance pays, only a manager approves (DESIGN.md). So for the apps of
+        :data:`~accounts.roles.DUTY_APPS`, anything but a ``view_`` permission comes from
+        the superuser's own roles, like anybody else's.
+        """
+        if self.is_active and self.is_superuser:
+            app_label, _dot, codename = perm.partition(".")
+            if app_label not in DUTY_APPS or codename.startswith("view_"):
+                return True
+        return _user_has_perm(self, perm, obj)
 
     @property
     def role_names(self) -> frozenset[str]:

@@ -19,6 +19,10 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("系统管理员")
 
 
+# The apps that hold a bureau's business. Acting on them (adding, changing, paying,
+# approving) takes a role even for a superuser; reading does not (User.has_perm).
+DUTY_APPS = frozenset({"contracts", "payments", "evaluations"})
+
 # When a person holds several roles, the first one here decides their home page.
 ROLE_PRIORITY = [Role.ADMIN, Role.MANAGER, Role.FINANCE, Role.STAFF, Role.AUDITOR]
 

@@ -144,3 +144,43 @@ def test_the_navigation_offers_each_role_its_menus(
             assert label in nav, (user, label)
         for label in absent:
             assert label not in nav, (user, label)
+
+
+def test_a_superuser_reads_everything_but_acts_on_the_bureaus_records_only_by_role(
+    admin_user, make_user, bureau
+):
+    from django.contrib.auth.models import Group
+
+    assert admin_user.is_superuser
+    # Running the platform: users, bureaus, schedules; reading every record.
+    for perm in (
+        "accounts.change_user",
+        "accounts.change_bureau",
+        "django_celery_beat.change_periodictask",
+        "contracts.view_contract",
+        "payments.view_payment",
+        "payments.view_dashboard",
+        "evaluations.view_evaluation",
+    ):
+        assert admin_user.has_perm(perm), perm
+    # The bureau's business is done by its roles, not by the superuser flag.
+    for perm in (
+        "contracts.change_contract",
+        "payments.add_payment",
+        "payments.approve_installment",
+        "payments.add_deduction",
+        "evaluations.approve_evaluation",
+    ):
+        assert not admin_user.has_perm(perm), perm
+    # What the administrator role itself grants still holds.
+    assert admin_user.has_perm("payments.change_remindersettings")
+
+    # A superuser who also holds the finance role pays, like any finance officer.
+    root = make_user("finance", bureau, "root-finance")
+    root.is_superuser = True
+    root.save()
+    root = type(root).objects.get(pk=root.pk)
+    assert root.groups.filter(name="finance").exists()
+    assert root.has_perm("payments.add_payment")
+    assert not root.has_perm("evaluations.approve_evaluation")
+    assert Group.objects.get(name="admin").user_set.filter(pk=admin_user.pk).exists()
