@@ -22,3 +22,23 @@ class AccountsConfig(AppConfig):
         # After every migrate (and every test flush): the roles exist with their
         # permissions, including those of models added since the data migration.
         post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")
+        _connect_access_cache()
+
+
+def _connect_access_cache():
+    """Any change to users, bureaus, roles or grants moves the access cache's version."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from accounts.cache import access_changed, user_changed
+    from accounts.models import Bureau, User
+
+    for signal in (post_save, post_delete):
+        signal.connect(user_changed, sender=User, dispatch_uid=f"access:{signal}:user")
+        for model in (Bureau, Group, Permission):
+            signal.connect(access_changed, sender=model, dispatch_uid=f"access:{signal}:{model}")
+    for through in (User.groups.through, User.user_permissions.through):
+        m2m_changed.connect(user_changed, sender=through, dispatch_uid=f"access:m2m:{through}")
+    m2m_changed.connect(
+        access_changed, sender=Group.permissions.through, dispatch_uid="access:m2m:group-perms"
+    )

@@ -13,6 +13,12 @@ from django.db.models import CharField, Value
 
 
 class RoleModelBackend(ModelBackend):
+    def get_user(self, user_id):
+        """The session's user, with bureau, roles and permissions, from the access cache."""
+        from accounts.cache import cached_user
+
+        return cached_user(user_id, lambda: super(RoleModelBackend, self).get_user(user_id))
+
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()

@@ -86,3 +86,79 @@ def records_versions(bureau_ids) -> dict[int, str]:
     if missing:
         cache.set_many(missing, None)
     return versions
+
+
+# Who a user is and what they may do, read on every request (the user, their bureau,
+# their roles and permissions), cached until something about it changes. Two versions
+# guard an entry: the user's own (moved when the user or their grants change) and the
+# version of all access (moved when a bureau, a role or a permission changes).
+# accounts.apps connects the signals: the admin writes these models directly, so the
+# save is the one place every change passes. An entry records the versions read *before*
+# the database was, so an entry read from a state an intervening change left behind
+# carries old versions and is never served.
+ACCESS = "access-version"
+ACCESS_TTL = 300  # seconds; bounds what a write past the signals (a bulk update) could leave
+
+
+def _user_key(user_id) -> str:
+    return f"access-user:{user_id}"
+
+
+def _user_version_key(user_id) -> str:
+    return f"access-user-version:{user_id}"
+
+
+def _bump(keys) -> None:
+    def bump():
+        token = uuid.uuid4().hex
+        cache.set_many(dict.fromkeys(keys, token), None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def access_changed(*, action=None, **_kwargs) -> None:
+    """Bureaus, roles or permissions change (in the current transaction, if any)."""
+    if action is None or action.startswith("post_"):
+        _bump([ACCESS])
+
+
+def user_changed(
+    *, sender=None, instance=None, action=None, reverse=False, pk_set=None, **_kwargs
+) -> None:
+    """A user, or the roles and grants of some users, change (a save or an m2m change)."""
+    if action is not None and not action.startswith("post_"):
+        return
+    if sender is not None and getattr(sender, "_meta", None) and sender._meta.auto_created:
+        if not reverse:
+            ids = [instance.pk]
+        elif pk_set is not None:
+            ids = list(pk_set)
+        else:  # a role's members cleared: who they were is not told
+            return access_changed()
+    else:
+        ids = [instance.pk]
+    _bump([_user_version_key(pk) for pk in ids])
+
+
+def cached_user(user_id, load):
+    """The user ``load()`` reads from the database, with permissions, from the cache when fresh."""
+    keys = [ACCESS, _user_version_key(user_id), _user_key(user_id)]
+    found = cache.get_many(keys)
+    versions = (found.get(keys[0]), found.get(keys[1]))
+    entry = found.get(keys[2])
+    if None not in versions and entry is not None and entry[0] == versions:
+        user = entry[1]
+        user.access_version = ":".join(versions)
+        return user
+    if None in versions:
+        for key, version in zip(keys[:2], versions, strict=True):
+            if version is None:
+                cache.add(key, uuid.uuid4().hex, None)
+        versions = tuple(cache.get_many(keys[:2]).get(key) for key in keys[:2])
+    user = load()
+    if user is not None:
+        user.get_all_permissions()  # fills the permission and role caches that travel with it
+        cache.set(keys[2], (versions, user), ACCESS_TTL)
+        user.access_version = ":".join(versions)
+    return user

@@ -250,7 +250,14 @@ def throughput(env, manager, url, args) -> dict:
     session[BACKEND_SESSION_KEY] = "accounts.backends.RoleModelBackend"
     session[HASH_SESSION_KEY] = manager.get_session_auth_hash()
     session.save()
-    cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    # The cookies a browser sends back after its first page: the session and the CSRF
+    # secret (pages carry tokens made from it, so a page is cached per browser).
+    from django.middleware.csrf import _get_new_csrf_string
+
+    cookie = (
+        f"{settings.SESSION_COOKIE_NAME}={session.session_key}; "
+        f"{settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}"
+    )
     port = free_port()
     server = start_gunicorn(env, port)
     try:

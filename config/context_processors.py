@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from payments import reminders
@@ -72,19 +73,34 @@ def _item(user, label, url_name, icon, perm):
     return None
 
 
+def _navigation_items(user) -> list[dict]:
+    items = []
+    for entry in NAVIGATION:
+        if len(entry) == 3:  # a group
+            label, icon, children = entry
+            links = [link for link in (_item(user, *child) for child in children) if link]
+            if links:
+                items.append({"label": label, "icon": icon, "children": links})
+        else:
+            link = _item(user, *entry)
+            if link:
+                items.append(link)
+    return items
+
+
 def navigation(request):
     user = getattr(request, "user", None)
-    items = []
-    if user is not None and user.is_authenticated:
-        for entry in NAVIGATION:
-            if len(entry) == 3:  # a group
-                label, icon, children = entry
-                links = [link for link in (_item(user, *child) for child in children) if link]
-                if links:
-                    items.append({"label": label, "icon": icon, "children": links})
-            else:
-                link = _item(user, *entry)
-                if link:
-                    items.append(link)
-    unread = reminders.unread_count(user) if user is not None and user.is_authenticated else 0
-    return {"nav_items": items, "app_version": settings.VERSION, "unread_notifications": unread}
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "app_version": settings.VERSION, "unread_notifications": 0}
+    unread = reminders.unread_count(user)
+    return {
+        # Built only when the navigation bar is rendered, not when it comes from the cache.
+        "nav_items": SimpleLazyObject(lambda: _navigation_items(user)),
+        "app_version": settings.VERSION,
+        "unread_notifications": unread,
+        # The rendered menu is cached (base.html) under everything it depends on: the user
+        # and the version of their roles and grants, and the page (the active item).
+        "nav_key": ":".join(
+            [str(user.pk), getattr(user, "access_version", "") or "uncached", request.path]
+        ),
+    }

@@ -1,15 +1,18 @@
 """Pages of the payments app and the execution API. Thin: selectors read, services write."""
 
 import datetime
+import hashlib
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import F
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -85,11 +88,63 @@ class DashboardView(PermissionMixin, TemplateView):
     permission_required = "payments.view_dashboard"
     template_name = "payments/dashboard.html"
 
+    def get(self, request, *args, **kwargs):
+        """Serve the whole page from the cache when nothing it shows has changed.
+
+        The login and the permission are checked first, on every request (dispatch). The
+        key holds everything the page shows: the user and the version of their roles, the
+        version of the records in their scope, the query, the day, the language, the unread
+        count and the browser's CSRF secret (the page's forms carry a token made from it).
+        A page with messages to show, or with errors in its query, is never cached.
+        """
+        key = self._page_key()
+        if key is not None and (content := cache.get(key)) is not None:
+            return HttpResponse(content)
+        response = super().get(request, *args, **kwargs)
+        if key is not None:
+            response.add_post_render_callback(
+                lambda rendered: cache.set(key, rendered.content, selectors.CACHE_SECONDS)
+            )
+        return response
+
+    def _page_key(self) -> str | None:
+        request, user = self.request, self.request.user
+        secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+        access = getattr(user, "access_version", None)
+        if not secret or not access or len(messages.get_messages(request)):
+            return None
+        self.params = _execution_params(request)
+        year, as_of, form = self.params
+        if form.errors:
+            return None
+        parts = [
+            "dashboard-page",
+            str(user.pk),
+            access,
+            hashlib.sha256(secret.encode()).hexdigest()[:16],
+            self.fragment_key(year, as_of),
+            request.get_full_path(),
+            translation.get_language() or "",
+            str(reminders.unread_count(user)),
+        ]
+        return hashlib.sha256(":".join(parts).encode()).hexdigest()
+
+    def fragment_key(self, year, as_of) -> str:
+        """The rendered figures are cached with the version of the records they show."""
+        return ":".join(
+            [
+                selectors.scope_version(user=self.request.user),
+                str(year),
+                as_of.isoformat(),
+                str(timezone.localdate()),
+            ]
+        )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         years = SimpleLazyObject(lambda: selectors.budget_years(user=user))
-        year, as_of, form = _execution_params(self.request, years)
+        year, as_of, form = getattr(self, "params", None) or _execution_params(self.request, years)
 
         def checkpoints():
             return selectors.checkpoints_of(bureau=user.bureau, year=year)
@@ -114,15 +169,7 @@ class DashboardView(PermissionMixin, TemplateView):
                 selectors.progress_line(bureau=user.bureau, year=year, checkpoints=checkpoints()),
             ),
             urgent=SimpleLazyObject(lambda: reminders.urgent_notices(user=user)),
-            # The rendered figures are cached with the version of the records they show.
-            fragment_key=":".join(
-                [
-                    selectors.scope_version(user=user),
-                    str(year),
-                    as_of.isoformat(),
-                    str(timezone.localdate()),
-                ]
-            ),
+            fragment_key=self.fragment_key(year, as_of),
         )
         context.update(self.extra_panels(year=year, as_of=as_of))
         return context
