@@ -90,7 +90,9 @@ class Provider(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["bureau", "credit_code"], name="provider_unique_code_per_bureau"
+                fields=["bureau", "credit_code"],
+                name="provider_unique_code_per_bureau",
+                violation_error_message=_("本单位已登记相同统一社会信用代码的服务机构。"),
             )
         ]
 
@@ -132,7 +134,9 @@ class Project(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["bureau", "name"], name="project_unique_name_per_bureau"
+                fields=["bureau", "name"],
+                name="project_unique_name_per_bureau",
+                violation_error_message=_("本单位已有同名服务项目。"),
             )
         ]
 
@@ -159,7 +163,11 @@ class AnnualGoal(models.Model):
         verbose_name_plural = _("年度目标")
         ordering = ["project", "-year"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "year"], name="annual_goal_unique_year")
+            models.UniqueConstraint(
+                fields=["project", "year"],
+                name="annual_goal_unique_year",
+                violation_error_message=_("该项目已有该年度的目标。"),
+            )
         ]
 
     def __str__(self):
@@ -214,9 +222,15 @@ class Award(models.Model):
         ordering = ["-award_date"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(annual_amount__gt=0), name="award_annual_amount_positive"
+                condition=Q(annual_amount__gt=0),
+                name="award_annual_amount_positive",
+                violation_error_message=_("中标金额必须大于 0。"),
             ),
-            models.CheckConstraint(condition=Q(term_months__gt=0), name="award_term_positive"),
+            models.CheckConstraint(
+                condition=Q(term_months__gt=0),
+                name="award_term_positive",
+                violation_error_message=_("中标期至少为 1 个月。"),
+            ),
         ]
 
     def __str__(self):
@@ -289,15 +303,24 @@ class Contract(models.Model):
         ordering = ["-start", "number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["bureau", "number"], name="contract_unique_number_per_bureau"
+                fields=["bureau", "number"],
+                name="contract_unique_number_per_bureau",
+                violation_error_message=_("本单位已有相同编号的合同。"),
             ),
             models.CheckConstraint(
-                condition=Q(start__lt=models.F("end")), name="contract_start_before_end"
+                condition=Q(start__lt=models.F("end")),
+                name="contract_start_before_end",
+                violation_error_message=_("服务期止必须晚于服务期起。"),
             ),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="contract_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="contract_amount_positive",
+                violation_error_message=_("合同金额必须大于 0。"),
+            ),
             models.CheckConstraint(
                 condition=Q(terminated_on__isnull=True) | ~Q(termination_reason=""),
                 name="contract_termination_has_reason",
+                violation_error_message=_("终止合同须填写终止原因。"),
             ),
         ]
         indexes = [models.Index(fields=["bureau", "start", "end"], name="contract_period_idx")]

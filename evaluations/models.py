@@ -60,7 +60,9 @@ class GradeBand(models.Model):
         ordering = ["scale", "-lower"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(upper__isnull=True) | Q(upper__gt=F("lower")), name="grade_band_order"
+                condition=Q(upper__isnull=True) | Q(upper__gt=F("lower")),
+                name="grade_band_order",
+                violation_error_message=_("上限必须大于下限。"),
             ),
         ]
 
@@ -120,8 +122,16 @@ class TemplateRow(models.Model):
         verbose_name_plural = _("指标模板行")
         ordering = ["template", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["template", "order"], name="template_row_unique_order"),
-            models.CheckConstraint(condition=Q(weight__gt=0), name="template_row_weight_positive"),
+            models.UniqueConstraint(
+                fields=["template", "order"],
+                name="template_row_unique_order",
+                violation_error_message=_("模板中已有相同序号的指标。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gt=0),
+                name="template_row_weight_positive",
+                violation_error_message=_("分值必须大于 0。"),
+            ),
         ]
 
     def __str__(self):
@@ -261,15 +271,19 @@ class EvaluationRow(models.Model):
         ordering = ["evaluation", "order"]
         constraints = [
             models.UniqueConstraint(
-                fields=["evaluation", "order"], name="evaluation_row_unique_order"
+                fields=["evaluation", "order"],
+                name="evaluation_row_unique_order",
+                violation_error_message=_("评价表中已有相同序号的指标。"),
             ),
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=F("weight"))),
                 name="evaluation_row_score_within_weight",
+                violation_error_message=_("评价得分必须在 0 与分值之间。"),
             ),
             models.CheckConstraint(
                 condition=Q(score_overridden=False) | ~Q(override_reason=""),
                 name="evaluation_row_override_has_reason",
+                violation_error_message=_("人工调整计算得分须填写调整理由。"),
             ),
         ]
 
@@ -308,7 +322,11 @@ class StatedFigure(models.Model):
         verbose_name = _("陈述数字")
         verbose_name_plural = _("陈述数字")
         constraints = [
-            models.UniqueConstraint(fields=["evaluation", "key"], name="stated_figure_unique_key"),
+            models.UniqueConstraint(
+                fields=["evaluation", "key"],
+                name="stated_figure_unique_key",
+                violation_error_message=_("该评价已填写这一陈述数字。"),
+            ),
         ]
 
     def __str__(self):
@@ -365,7 +383,11 @@ class OutputIndicator(models.Model):
         verbose_name_plural = _("产出指标")
         ordering = ["project", "year", "order", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "year", "name"], name="output_unique_name"),
+            models.UniqueConstraint(
+                fields=["project", "year", "name"],
+                name="output_unique_name",
+                violation_error_message=_("该项目该年度已有同名产出指标。"),
+            ),
         ]
 
     def __str__(self):
@@ -456,6 +478,7 @@ class Rectification(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="done") | (Q(completed_on__isnull=False) & ~Q(evidence="")),
                 name="rectification_done_has_evidence",
+                violation_error_message=_("整改完成须填写完成日期和完成情况及佐证。"),
             ),
         ]
 

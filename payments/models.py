@@ -69,12 +69,20 @@ class Budget(models.Model):
         verbose_name_plural = _("预算")
         ordering = ["-year", "project__name"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "year"], name="budget_unique_project_year"),
-            models.CheckConstraint(
-                condition=Q(initial_amount__gte=0), name="budget_initial_nonnegative"
+            models.UniqueConstraint(
+                fields=["project", "year"],
+                name="budget_unique_project_year",
+                violation_error_message=_("该项目该年度已有预算。"),
             ),
             models.CheckConstraint(
-                condition=Q(issued_amount__gte=0), name="budget_issued_nonnegative"
+                condition=Q(initial_amount__gte=0),
+                name="budget_initial_nonnegative",
+                violation_error_message=_("年初预算不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(issued_amount__gte=0),
+                name="budget_issued_nonnegative",
+                violation_error_message=_("实际下达预算不能为负数。"),
             ),
         ]
         indexes = [models.Index(fields=["bureau", "year"], name="budget_bureau_year_idx")]
@@ -112,7 +120,11 @@ class BudgetAdjustment(models.Model):
         verbose_name_plural = _("预算调整")
         ordering = ["adjusted_on", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_adjustment_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="budget_adjustment_positive",
+                violation_error_message=_("调整金额必须大于 0。"),
+            ),
         ]
 
     def __str__(self):
@@ -154,11 +166,14 @@ class ProgressCheckpoint(models.Model):
         ordering = ["bureau", "year", "month"]
         constraints = [
             models.UniqueConstraint(
-                fields=["bureau", "year", "month"], name="checkpoint_unique_month"
+                fields=["bureau", "year", "month"],
+                name="checkpoint_unique_month",
+                violation_error_message=_("该月已设序时进度目标。"),
             ),
             models.CheckConstraint(
                 condition=Q(target_percent__gte=0) & Q(target_percent__lte=100),
                 name="checkpoint_percent_range",
+                violation_error_message=_("序时进度目标必须在 0 到 100 之间。"),
             ),
         ]
 
@@ -250,6 +265,7 @@ class Audit(models.Model):
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("started_on")),
                 name="audit_closed_after_start",
+                violation_error_message=_("报告日期不能早于开始日期。"),
             ),
         ]
 
@@ -340,10 +356,14 @@ class Installment(models.Model):
         ordering = ["contract", "number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contract", "number"], name="installment_unique_number"
+                fields=["contract", "number"],
+                name="installment_unique_number",
+                violation_error_message=_("该合同已有相同期次的分期款。"),
             ),
             models.CheckConstraint(
-                condition=Q(planned_amount__gt=0), name="installment_amount_positive"
+                condition=Q(planned_amount__gt=0),
+                name="installment_amount_positive",
+                violation_error_message=_("计划金额必须大于 0。"),
             ),
         ]
         indexes = [
@@ -459,7 +479,11 @@ class Deduction(models.Model):
         verbose_name_plural = _("扣减")
         ordering = ["decided_on", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="deduction_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="deduction_amount_positive",
+                violation_error_message=_("扣减金额必须大于 0。"),
+            ),
         ]
 
     def __str__(self):
@@ -514,6 +538,7 @@ class Payment(models.Model):
                     Q(kind="reversal") & Q(amount__lt=0) & Q(reverses__isnull=False) & ~Q(reason="")
                 ),
                 name="payment_kind_consistent",
+                violation_error_message=_("支付金额必须大于 0；冲销金额为负数，并须写明原因。"),
             ),
         ]
         indexes = [
@@ -584,7 +609,9 @@ class ReminderSettings(models.Model):
         verbose_name_plural = _("提醒设置")
         constraints = [
             models.CheckConstraint(
-                condition=Q(work_start__lt=models.F("work_end")), name="reminder_hours_order"
+                condition=Q(work_start__lt=models.F("work_end")),
+                name="reminder_hours_order",
+                violation_error_message=_("工作时间止必须晚于工作时间起。"),
             ),
         ]
 
