@@ -17,7 +17,7 @@ def _ensure_filesystem_queue() -> None:
 
     queue_dir = getattr(settings, "CELERY_QUEUE_DIR", None)
     if queue_dir is not None:
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (queue_dir / sub).mkdir(parents=True, exist_ok=True)
 
 

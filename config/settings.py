@@ -182,6 +182,8 @@ else:
         "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
         "processed_folder": str(CELERY_QUEUE_DIR / "processed"),
         "store_processed": False,
+        # kombu's default is "control" in the working directory, i.e. the checkout.
+        "control_folder": str(CELERY_QUEUE_DIR / "control"),
     }
 
 # Seconds the reminder run waits between finding notices and sending them. Zero in use;

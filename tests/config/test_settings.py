@@ -42,3 +42,24 @@ def test_the_embedded_default_uses_sqlite_and_the_filesystem_broker(tmp_path):
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
+
+
+def test_the_filesystem_broker_keeps_every_folder_under_var(tmp_path):
+    # kombu's filesystem transport puts its control folder in the working directory unless
+    # told otherwise: `make run` wrote control/ into the checkout.
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["VAR_DIR"] = str(tmp_path)
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings');"
+        "django.setup(); from django.conf import settings as s;"
+        "o = s.CELERY_BROKER_TRANSPORT_OPTIONS;"
+        "print(o['data_folder_in']); print(o['processed_folder']); print(o['control_folder'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == [
+        str(tmp_path / "celery" / "queue"),
+        str(tmp_path / "celery" / "processed"),
+        str(tmp_path / "celery" / "control"),
+    ]
