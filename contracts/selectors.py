@@ -5,6 +5,7 @@ import datetime
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.selectors import bureau_scope
@@ -120,54 +121,106 @@ def attachment_get(*, user: User, pk: int) -> ContractAttachment:
 
 
 def history_of(obj, *, limit: int = 50) -> list[dict]:
-    """The change history of one record, newest first, each with its field changes.
+    """The change history of one record, newest first, each with its field changes."""
+    return history_entries(obj.history.all(), model=type(obj), limit=limit)
 
-    One query: the history rows with their users; changes are computed by comparing
-    consecutive rows in memory.
+
+def annual_goal_history(*, project: Project, limit: int = 50) -> list[dict]:
+    """The history of a project's annual goals (deleted ones included), newest first."""
+    return history_entries(
+        AnnualGoal.history.filter(project_id=project.pk),
+        model=AnnualGoal,
+        limit=limit,
+        label=lambda record: gettext("%(year)s 年度目标") % {"year": record.year},
+    )
+
+
+def attachment_history(*, contract: Contract, limit: int = 50) -> list[dict]:
+    """The history of a contract's attachments, newest first."""
+    return history_entries(
+        ContractAttachment.history.filter(contract_id=contract.pk),
+        model=ContractAttachment,
+        limit=limit,
+        label=lambda record: record.title,
+    )
+
+
+def history_entries(records, *, model, limit: int = 50, label=None) -> list[dict]:
+    """History rows (of one record or several of one model), newest first, with changes.
+
+    A change is found by comparing a row with the previous row of the same record, in
+    memory. Linked records are shown by name: their ids are resolved with one query per
+    linked model, whatever the number of rows. Queries: one for the rows and their users,
+    plus one per linked model that appears in a change.
+
+    ``label(record)`` names the record a row belongs to, for histories of several records.
     """
     records = list(
-        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
+        records.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
     )
-    model = type(obj)
     fields = {f.attname: f for f in model._meta.concrete_fields if f.attname not in {"id"}}
-    entries = []
-    for index, record in enumerate(records[:limit]):
-        previous = records[index + 1] if index + 1 < len(records) else None
+    # The previous row of each row, by record. One more row than shown is fetched, so the
+    # oldest row shown of a single record has its predecessor; in a history of several
+    # records the oldest rows shown may not, and then show no field changes.
+    previous_of, latest = {}, {}
+    for record in reversed(records):
+        previous_of[record.history_id] = latest.get(record.id)
+        latest[record.id] = record
+    rows = []
+    for record in records[:limit]:
+        previous = previous_of[record.history_id]
         changes = []
         if previous is not None and record.history_type == "~":
             for attname, field in fields.items():
                 old, new = getattr(previous, attname, None), getattr(record, attname, None)
                 if old != new:
-                    changes.append(
-                        {
-                            "field": field.verbose_name,
-                            "old": _display(field, old),
-                            "new": _display(field, new),
-                        }
-                    )
-        entries.append(
-            {
-                "date": record.history_date,
-                "user": record.history_user,
-                "type": record.get_history_type_display(),
-                "reason": record.history_change_reason or "",
-                "changes": changes,
-            }
-        )
-    return entries
+                    changes.append((field, old, new))
+        rows.append((record, changes))
+    names = _linked_names(change for _record, changes in rows for change in changes)
+    return [
+        {
+            "date": record.history_date,
+            "user": record.history_user,
+            "type": record.get_history_type_display(),
+            "reason": record.history_change_reason or "",
+            "object": label(record) if label else "",
+            "changes": [
+                {
+                    "field": field.verbose_name,
+                    "old": _display(field, old, names),
+                    "new": _display(field, new, names),
+                }
+                for field, old, new in changes
+            ],
+        }
+        for record, changes in rows
+    ]
 
 
-def _display(field, value):
+def _linked_names(changes) -> dict:
+    """``{model: {pk: name}}`` for the linked records named in ``changes``, one query each."""
+    wanted: dict = {}
+    for field, old, new in changes:
+        if field.is_relation:
+            ids = wanted.setdefault(field.related_model, set())
+            ids.update(value for value in (old, new) if value is not None)
+    names = {}
+    for related, ids in wanted.items():
+        # A name often reads a linked record of its own (an award is "project · provider").
+        forward = [f.name for f in related._meta.concrete_fields if f.is_relation]
+        queryset = related._base_manager.filter(pk__in=ids).select_related(*forward)
+        names[related] = {obj.pk: str(obj) for obj in queryset}
+    return names
+
+
+def _display(field, value, names=None):
     if value is None or value == "":
         return "—"
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if field.is_relation:
-        return f"#{value}"
+        # A record deleted since keeps its number.
+        return (names or {}).get(field.related_model, {}).get(value, f"#{value}")
     if isinstance(value, bool):
-        from django.utils.translation import gettext
-
         return gettext("是") if value else gettext("否")
     return value

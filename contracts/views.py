@@ -224,6 +224,8 @@ class ProjectDetailView(RegisterDetailView):
         context["goals"] = self.object.annual_goals.order_by("-year")
         context["awards"] = self.object.awards.select_related("provider").order_by("-award_date")
         context["goal_form"] = AnnualGoalForm()
+        if context["show_history"]:
+            context["goal_history"] = selectors.annual_goal_history(project=self.object)
         return context
 
 
@@ -377,6 +379,8 @@ class ContractDetailView(RegisterDetailView):
         context["terminate_form"] = TerminateForm()
         context["attachment_form"] = AttachmentForm()
         context["warnings"] = services.contract_warnings(self.object)
+        if context["show_history"]:
+            context["attachment_history"] = selectors.attachment_history(contract=self.object)
         return context
 
 
