@@ -10,7 +10,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -19,13 +19,22 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Bureau
-from contracts.validators import validate_credit_code
+from contracts.validators import date_range, validate_credit_code, year_range
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+MAX_SOCIAL_WORKERS = 999  # per grade
+MAX_SUPERVISION_HOURS = 100_000
+MAX_TERM_MONTHS = 120
 
 
 def positive_amount():
     return MinValueValidator(Decimal("0.01"), message=_("金额必须大于 0。"))
+
+
+def max_social_workers():
+    return MaxValueValidator(
+        MAX_SOCIAL_WORKERS, message=_("每个等级的社工人数不能超过 999 人，请核对。")
+    )
 
 
 class ServiceField(models.TextChoices):
@@ -153,7 +162,7 @@ class AnnualGoal(models.Model):
     project = models.ForeignKey(
         Project, verbose_name=_("服务项目"), on_delete=models.CASCADE, related_name="annual_goals"
     )
-    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
+    year = models.PositiveSmallIntegerField(_("年度"), validators=year_range())
     goals = models.TextField(_("年度目标"))
 
     history = HistoricalRecords()
@@ -202,12 +211,18 @@ class Award(models.Model):
         Provider, verbose_name=_("中标机构"), on_delete=models.PROTECT, related_name="awards"
     )
     procurement_method = models.CharField(_("采购方式"), max_length=20, choices=Method.choices)
-    award_date = models.DateField(_("中标日期"))
+    award_date = models.DateField(_("中标日期"), validators=date_range())
     term_start = models.DateField(
-        _("中标期起"), help_text=_("中标服务期的第一天；结束日期按中标期月数推算。")
+        _("中标期起"),
+        validators=date_range(),
+        help_text=_("中标服务期的第一天；结束日期按中标期月数推算。"),
     )
     term_months = models.PositiveSmallIntegerField(
-        _("中标期（月）"), validators=[MinValueValidator(1)]
+        _("中标期（月）"),
+        validators=[
+            MinValueValidator(1),
+            MaxValueValidator(MAX_TERM_MONTHS, message=_("中标期不能超过 120 个月。")),
+        ],
     )
     annual_amount = models.DecimalField(
         _("中标金额（元/年）"), **MONEY, validators=[positive_amount()]
@@ -270,19 +285,33 @@ class Contract(models.Model):
     title = models.CharField(
         _("合同名称"), max_length=100, help_text=_("例如“2023-2024年度合同”“2024年8-12月合同”。")
     )
-    signed_on = models.DateField(_("签订日期"))
-    start = models.DateField(_("服务期起"))
-    end = models.DateField(_("服务期止"))
+    signed_on = models.DateField(_("签订日期"), validators=date_range())
+    start = models.DateField(_("服务期起"), validators=date_range())
+    end = models.DateField(_("服务期止"), validators=date_range())
     amount = models.DecimalField(_("合同金额（元）"), **MONEY, validators=[positive_amount()])
     continuing_service = models.BooleanField(
         _("持续性服务"),
         default=False,
         help_text=_("政府采购法实施条例：合同期一般不超过 1 年，持续性服务不超过 3 年。"),
     )
-    social_workers_senior = models.PositiveSmallIntegerField(_("高级社工师（人）"), default=0)
-    social_workers_intermediate = models.PositiveSmallIntegerField(_("中级社工师（人）"), default=0)
-    social_workers_assistant = models.PositiveSmallIntegerField(_("助理社工师（人）"), default=0)
-    supervision_hours = models.PositiveIntegerField(_("督导时数（小时）"), default=0)
+    social_workers_senior = models.PositiveSmallIntegerField(
+        _("高级社工师（人）"), default=0, validators=[max_social_workers()]
+    )
+    social_workers_intermediate = models.PositiveSmallIntegerField(
+        _("中级社工师（人）"), default=0, validators=[max_social_workers()]
+    )
+    social_workers_assistant = models.PositiveSmallIntegerField(
+        _("助理社工师（人）"), default=0, validators=[max_social_workers()]
+    )
+    supervision_hours = models.PositiveIntegerField(
+        _("督导时数（小时）"),
+        default=0,
+        validators=[
+            MaxValueValidator(
+                MAX_SUPERVISION_HOURS, message=_("督导时数不能超过 100000 小时，请核对。")
+            )
+        ],
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("经办人"),

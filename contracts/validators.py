@@ -1,7 +1,32 @@
-"""The unified social credit code (统一社会信用代码, GB 32100-2015)."""
+"""Validators of the register: the unified social credit code (统一社会信用代码,
+GB 32100-2015) and the range of years and dates a record may carry."""
+
+import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def year_range() -> list:
+    """A year the register accepts: 2000 to 2100 (a typo such as 20244 is refused)."""
+    message = _("年度应在 2000 至 2100 之间。")
+    return [
+        MinValueValidator(FIRST_YEAR, message=message),
+        MaxValueValidator(LAST_YEAR, message=message),
+    ]
+
+
+def date_range() -> list:
+    """A date in the years of :func:`year_range`; dates far off also break term arithmetic."""
+    message = _("日期应在 2000 年至 2100 年之间。")
+    return [
+        MinValueValidator(datetime.date(FIRST_YEAR, 1, 1), message=message),
+        MaxValueValidator(datetime.date(LAST_YEAR, 12, 31), message=message),
+    ]
+
 
 # The 31 characters of the code, in the order that gives their values 0..30
 # (the letters I, O, S, V and Z are not used).

@@ -1,10 +1,12 @@
 """Fixes from the third review of the contracts register."""
 
+import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from contracts.models import Contract
-from tests.factories import AwardFactory, ContractFactory, ProjectFactory
+from contracts.models import AnnualGoal, Award, Contract
+from tests.factories import AwardFactory, ContractFactory, ProjectFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +132,76 @@ def test_a_changed_link_shows_names_in_a_bounded_number_of_queries(
         content = client.get(url).content.decode()
     assert "经办人：同事4 → 同事5" in content
     assert len(six_changes) == len(one_change)
+
+
+# --- 4. upper bounds ------------------------------------------------------------------------
+
+
+def test_a_goal_year_outside_2000_to_2100_is_refused(client_for, staff_user, bureau):
+    project = ProjectFactory(bureau=bureau)
+    client = client_for(staff_user)
+    url = f"/contracts/projects/{project.pk}/goals/"
+    for year in ("99999", "2101", "1999"):
+        response = client.post(url, {"year": year, "goals": "开展个案 5 个"})
+        assert response.status_code == 200, year
+        assert "年度应在 2000 至 2100 之间。" in response.content.decode(), year
+    assert not AnnualGoal.objects.exists()
+    assert client.post(url, {"year": "2100", "goals": "开展个案 5 个"}).status_code == 302
+    assert list(AnnualGoal.objects.values_list("year", flat=True)) == [2100]
+
+
+def test_staffing_and_supervision_hours_have_upper_bounds(client_for, staff_user, bureau):
+    award = AwardFactory(
+        project__bureau=bureau, term_start=datetime.date(2024, 1, 1), term_months=36
+    )
+    client = client_for(staff_user)
+    response = client.post(
+        "/contracts/new/",
+        _contract_post(
+            award,
+            social_workers_senior="99999",
+            social_workers_intermediate="1000",
+            supervision_hours="99999999999",
+        ),
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count("每个等级的社工人数不能超过 999 人，请核对。") == 2
+    assert "督导时数不能超过 100000 小时，请核对。" in content
+    assert not Contract.objects.exists()
+
+    response = client.post(
+        "/contracts/new/",
+        _contract_post(
+            award,
+            social_workers_senior="999",
+            social_workers_intermediate="999",
+            social_workers_assistant="999",
+            supervision_hours="100000",
+        ),
+    )
+    assert response.status_code == 302
+    contract = Contract.objects.get()
+    assert (contract.social_workers_total, contract.supervision_hours) == (2997, 100000)
+
+
+def test_award_dates_and_term_are_bounded(client_for, staff_user, bureau):
+    project = ProjectFactory(bureau=bureau)
+    provider = ProviderFactory(bureau=bureau)
+    response = client_for(staff_user).post(
+        "/contracts/awards/new/",
+        {
+            "project": project.pk,
+            "provider": provider.pk,
+            "procurement_method": "open_tender",
+            "award_date": "9999-05-01",
+            "term_start": "9999-06-01",
+            "term_months": "32000",
+            "annual_amount": "1322000.00",
+        },
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count("日期应在 2000 年至 2100 年之间。") == 2
+    assert "中标期不能超过 120 个月。" in content
+    assert not Award.objects.exists()
