@@ -1,7 +1,7 @@
 """Pages of the contracts register. Thin: selectors read, services write."""
 
 from django.contrib import messages
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponseBadRequest
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView
@@ -500,9 +500,25 @@ class RegisterExportView(PermissionMixin, View):
         filterset = self.filterset_class(
             request.GET, queryset=self.get_queryset(), user=request.user
         )
-        queryset = filterset.qs
-        filters = filterset.form.cleaned_data if filterset.is_valid() else {}
-        return exports.workbook_response(self.build(queryset, filters), str(self.filename))
+        if not filterset.is_valid():
+            # The list page shows no rows for an invalid filter; an export that ignored it
+            # would hand over every record instead.
+            return HttpResponseBadRequest(
+                filter_errors(filterset.form), content_type="text/plain; charset=utf-8"
+            )
+        return exports.workbook_response(
+            self.build(filterset.qs, filterset.form.cleaned_data), str(self.filename)
+        )
+
+
+def filter_errors(form) -> str:
+    """The errors of a filter form as one line: "筛选条件有误，未导出：年度：输入一个数字。"."""
+    parts = [
+        f"{form.fields[name].label}：{error}" if name in form.fields else str(error)
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+    return _("筛选条件有误，未导出：%(errors)s") % {"errors": "；".join(parts)}
 
 
 class ContractExportView(RegisterExportView):

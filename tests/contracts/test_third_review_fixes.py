@@ -205,3 +205,30 @@ def test_award_dates_and_term_are_bounded(client_for, staff_user, bureau):
     assert content.count("日期应在 2000 年至 2100 年之间。") == 2
     assert "中标期不能超过 120 个月。" in content
     assert not Award.objects.exists()
+
+
+# --- 5. exports honour invalid filters -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("list_url", "export_url"),
+    [
+        ("/contracts/", "/contracts/export/"),
+        ("/payments/installments/", "/payments/installments/export/"),
+    ],
+)
+def test_an_invalid_filter_exports_nothing(
+    client_for, staff_user, finance_user, bureau, list_url, export_url
+):
+    ContractFactory(award__project__bureau=bureau, number="HT-VISIBLE")
+    user = staff_user if list_url == "/contracts/" else finance_user
+    client = client_for(user)
+    content = client.get(list_url + "?year=abc").content.decode()
+    assert 'id="export-link"' not in content
+    response = client.get(export_url + "?year=abc")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == "筛选条件有误，未导出：年度：输入一个数字。"
+    response = client.get(export_url + "?year=2024")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
