@@ -43,7 +43,7 @@ def _save(instance, *, actor: User, reason: str = ""):
 
 
 def _check_unique(instance) -> None:
-    """Report a duplicate credit code or contract number beside its field."""
+    """Report a duplicate credit code, project name or contract number beside its field."""
     if isinstance(instance, Provider):
         clash = Provider.objects.filter(
             bureau_id=instance.bureau_id, credit_code=instance.credit_code
@@ -53,6 +53,10 @@ def _check_unique(instance) -> None:
             _("本单位已登记统一社会信用代码为 %(value)s 的服务机构：%(name)s。"),
         )
         value = instance.credit_code
+    elif isinstance(instance, Project):
+        clash = Project.objects.filter(bureau_id=instance.bureau_id, name=instance.name)
+        field, message = "name", _("本单位已有同名服务项目。")
+        value = instance.name
     elif isinstance(instance, Contract):
         clash = Contract.objects.filter(bureau_id=instance.bureau_id, number=instance.number)
         field, message = "number", _("本单位已有编号为 %(value)s 的合同：%(name)s。")

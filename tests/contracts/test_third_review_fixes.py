@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from contracts.models import AnnualGoal, Award, Contract
+from contracts.models import AnnualGoal, Award, Contract, Project
 from tests.factories import AwardFactory, ContractFactory, ProjectFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +232,22 @@ def test_an_invalid_filter_exports_nothing(
     response = client.get(export_url + "?year=2024")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+# --- 6. a duplicate project name is reported on the name field ------------------------------
+
+
+def test_a_duplicate_project_name_is_reported_beside_the_name(client_for, staff_user, bureau):
+    ProjectFactory(bureau=bureau, name="助残社工服务项目")
+    other = ProjectFactory(bureau=bureau, name="社区建设社工服务项目")
+    client = client_for(staff_user)
+    data = {"name": "助残社工服务项目", "service_field": "disability"}
+    for url in ("/contracts/projects/new/", f"/contracts/projects/{other.pk}/edit/"):
+        response = client.post(url, data)
+        assert response.status_code == 200, url
+        form = response.context["form"]
+        assert form.errors == {"name": ["本单位已有同名服务项目。"]}, url
+    assert sorted(Project.objects.values_list("name", flat=True)) == [
+        "助残社工服务项目",
+        "社区建设社工服务项目",
+    ]
