@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.selectors import bureau_scope, is_multi_bureau, visible_bureaus
 from contracts.models import AnnualGoal, Award, Contract, Project, Provider
+from contracts.selectors import contract_owner_choices
 
 
 class DateInput(forms.DateInput):
@@ -144,7 +145,7 @@ class ContractForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["award"].disabled = True
             self.fields["award"].help_text = _("合同签订后不能更换中标。")
-        self.fields["owner"].queryset = bureau_users(user)
+        self.fields["owner"].queryset = contract_owner_choices(user=user, contract=self.instance)
 
     def validate_unique(self):
         # The bureau is derived from the award by the service; uniqueness of the number

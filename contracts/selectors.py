@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from accounts.roles import Role
 from accounts.selectors import bureau_scope
 from contracts.models import AnnualGoal, Award, Contract, ContractAttachment, Project, Provider
 
@@ -90,6 +91,21 @@ def contract_list(*, user: User, today: datetime.date | None = None) -> QuerySet
 
 def contract_get(*, user: User, pk: int) -> Contract:
     return get_object_or_404(contract_list(user=user), pk=pk)
+
+
+def contract_owner_choices(*, user: User, contract: Contract | None = None) -> QuerySet[User]:
+    """Who may be a contract's 经办人: active staff (业务科室) users of the contract's bureau
+    (of the user's bureaus for a new contract), plus its current owner even if they have
+    lost the role since."""
+    if contract is not None and contract.pk:
+        scope = Q(bureau_id=contract.bureau_id)
+    else:
+        scope = bureau_scope(user=user)
+    staff = User.objects.filter(scope, is_active=True, groups__name=Role.STAFF).values("pk")
+    eligible = Q(pk__in=staff)
+    if contract is not None and contract.owner_id:
+        eligible |= Q(pk=contract.owner_id)
+    return User.objects.filter(eligible).order_by("username")
 
 
 def contracts_in_year(queryset: QuerySet[Contract], year: int) -> QuerySet[Contract]:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.cache import bureau_of, records_changed
 from accounts.models import Bureau, User
+from accounts.roles import Role
 from contracts.models import (
     AnnualGoal,
     Award,
@@ -187,6 +188,7 @@ def _check_award(award: Award) -> None:
 @transaction.atomic
 def contract_create(*, actor: User, award: Award, **data) -> Contract:
     contract = Contract(award=award, bureau_id=award.project.bureau_id, **data)
+    _check_contract_owner(contract.owner, previous_owner_id=None)
     contract_validate(contract)
     return _save(contract, actor=actor)
 
@@ -200,10 +202,20 @@ def contract_update(*, actor: User, contract: Contract, **data) -> Contract:
         raise ValidationError(
             {"award": _("合同签订后不能更换中标；如有错误请终止合同后重新登记。")}
         )
+    previous_owner_id = contract.owner_id
     _apply(contract, data)
     contract.bureau_id = contract.award.project.bureau_id
+    _check_contract_owner(contract.owner, previous_owner_id=previous_owner_id)
     contract_validate(contract)
     return _save(contract, actor=actor)
+
+
+def _check_contract_owner(owner: User | None, *, previous_owner_id: int | None) -> None:
+    """A new owner must hold the staff role; one who has lost it since may stay."""
+    if owner is None or owner.pk == previous_owner_id:
+        return
+    if not owner.groups.filter(name=Role.STAFF).exists():
+        raise ValidationError({"owner": _("经办人必须是业务科室的用户。")})
 
 
 def contract_validate(contract: Contract) -> None:

@@ -251,3 +251,59 @@ def test_a_duplicate_project_name_is_reported_beside_the_name(client_for, staff_
         "助残社工服务项目",
         "社区建设社工服务项目",
     ]
+
+
+# --- 7. the contract owner is one of the bureau's staff -------------------------------------
+
+
+def test_the_owner_choices_are_the_staff_of_the_contracts_bureau(
+    client_for,
+    staff_user,
+    finance_user,
+    manager_user,
+    auditor_user,
+    other_staff_user,
+    make_user,
+    bureau,
+):
+    from django.contrib.auth.models import Group
+
+    colleague = make_user("staff", bureau, "colleague")
+    award = AwardFactory(
+        project__bureau=bureau, term_start=datetime.date(2024, 1, 1), term_months=36
+    )
+    client = client_for(staff_user)
+    choices = list(client.get("/contracts/new/").context["form"].fields["owner"].queryset)
+    assert choices == [colleague, staff_user]
+
+    response = client.post("/contracts/new/", _contract_post(award, owner=finance_user.pk))
+    assert list(response.context["form"].errors) == ["owner"]
+    assert not Contract.objects.exists()
+
+    assert (
+        client.post("/contracts/new/", _contract_post(award, owner=colleague.pk)).status_code == 302
+    )
+    contract = Contract.objects.get()
+    # The owner moves to finance: they stay on their contracts until someone is chosen.
+    colleague.groups.remove(Group.objects.get(name="staff"))
+    form = client.get(f"/contracts/{contract.pk}/edit/").context["form"]
+    assert list(form.fields["owner"].queryset) == [colleague, staff_user]
+    response = client.post(
+        f"/contracts/{contract.pk}/edit/", _contract_post(award, owner=colleague.pk, title="改名")
+    )
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert (contract.title, contract.owner) == ("改名", colleague)
+
+
+def test_the_service_refuses_a_new_owner_without_the_staff_role(staff_user, finance_user, bureau):
+    from django.core.exceptions import ValidationError
+
+    from contracts import services
+
+    contract = ContractFactory(award__project__bureau=bureau, owner=staff_user)
+    with pytest.raises(ValidationError) as refused:
+        services.contract_update(actor=staff_user, contract=contract, owner=finance_user)
+    assert refused.value.message_dict == {"owner": ["经办人必须是业务科室的用户。"]}
+    contract.refresh_from_db()
+    assert contract.owner == staff_user
