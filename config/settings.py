@@ -6,7 +6,9 @@ Production differs only by environment variables: ``DATABASE_URL``, ``REDIS_URL`
 ``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS`` and ``DJANGO_DEBUG=0``.
 """
 
+import tomllib
 from datetime import timedelta
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import environ
@@ -17,7 +19,21 @@ VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-VERSION = "0.1.0"
+
+
+def _version() -> str:
+    """The version is written once, in pyproject.toml; installing records it as metadata."""
+    try:
+        return version("socialwork-contracts")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        try:
+            with open(BASE_DIR / "pyproject.toml", "rb") as file:
+                return tomllib.load(file)["project"]["version"]
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "unknown"
+
+
+VERSION = _version()
 
 # An embedded deployment gets a stable, obviously unsafe key; production must set one.
 SECRET_KEY = env.str(

@@ -63,3 +63,30 @@ def test_the_filesystem_broker_keeps_every_folder_under_var(tmp_path):
         str(tmp_path / "celery" / "processed"),
         str(tmp_path / "celery" / "control"),
     ]
+
+
+def test_every_environment_variable_the_settings_read_is_in_the_readme():
+    import re
+
+    settings_source = (ROOT / "config" / "settings.py").read_text(encoding="utf-8")
+    read = set(
+        re.findall(r'\.(?:str|bool|int|float|list|db|email)\(\s*"([A-Z_]+)"', settings_source)
+    )
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Environment") : readme.index("## Production")]
+    documented = set(re.findall(r"`([A-Z][A-Z_]+)`", table))
+    assert "CELERY_TASK_ALWAYS_EAGER" in read and "DJANGO_SECRET_KEY" in read
+    assert sorted(read - documented) == []
+
+
+def test_the_version_is_written_once_in_pyproject():
+    import tomllib
+    from importlib.metadata import version
+
+    from django.conf import settings
+
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        declared = tomllib.load(file)["project"]["version"]
+    assert settings.VERSION == version("socialwork-contracts") == declared
+    settings_source = (ROOT / "config" / "settings.py").read_text(encoding="utf-8")
+    assert declared not in settings_source
