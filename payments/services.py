@@ -295,7 +295,11 @@ def schedule_save(
     """
     _require(actor, "payments.add_installment")
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    existing = {i.pk: i for i in contract.installments.all()}
+    # The installments are locked too: a payment or deduction posted meanwhile (they lock
+    # the installment, not the contract) cannot slip under a lowered amount.
+    existing = {
+        i.pk: i for i in contract.installments.select_for_update(of=("self",)).order_by("number")
+    }
     if token is not None and token != schedule_token(existing.values()):
         raise ValidationError(_("分期计划已被修改，请刷新页面后重新编辑。"))
     errors = []
@@ -325,6 +329,7 @@ def schedule_save(
                 "diff": f"{contract.amount - total:,.2f}",
             }
         )
+    used = _used(existing)
     missing = set(existing) - {row.pk for row in rows if row.pk is not None}
     if missing:
         # Another tab or person changed the schedule since this form was opened.
@@ -344,6 +349,20 @@ def schedule_save(
             errors.append(
                 _("%(label)s 已%(status)s，不能修改或删除。")
                 % {"label": installment.label, "status": installment.get_status_display()}
+            )
+        elif not row.delete and to_yuan(row.planned_amount) < sum(used[row.pk]):
+            paid, deducted = used[row.pk]
+            errors.append(
+                _(
+                    "%(label)s 已支付 %(paid)s 元、已扣减 %(deducted)s 元，"
+                    "计划金额不能低于 %(minimum)s 元。"
+                )
+                % {
+                    "label": installment.label,
+                    "paid": f"{paid:,.2f}",
+                    "deducted": f"{deducted:,.2f}",
+                    "minimum": f"{paid + deducted:,.2f}",
+                }
             )
         if row.delete and (
             installment.status != S.PLANNED
@@ -389,6 +408,26 @@ def schedule_save(
                 _save(RequiredDocument(installment=installment, kind=kind), actor=actor)
         saved.append(installment)
     return saved
+
+
+def _used(installment_ids) -> dict[int, tuple[Decimal, Decimal]]:
+    """For each installment: paid (net of reversals) and the deductions in force. Its
+    planned amount cannot go below their sum. Two grouped queries."""
+    ids = list(installment_ids)
+    paid = (
+        Payment.objects.filter(installment_id__in=ids)
+        .order_by()
+        .values_list("installment_id")
+        .annotate(total=Sum("amount"))
+    )
+    deducted = (
+        Deduction.objects.filter(installment_id__in=ids, withdrawn_on__isnull=True)
+        .order_by()
+        .values_list("installment_id")
+        .annotate(total=Sum("amount"))
+    )
+    paid_by, deducted_by = dict(paid), dict(deducted)
+    return {pk: (paid_by.get(pk, ZERO), deducted_by.get(pk, ZERO)) for pk in ids}
 
 
 @transaction.atomic

@@ -1,0 +1,124 @@
+"""Regressions found by the third review of the payments app: schedules below what was
+paid, deletable payments, the time-progress target before the first checkpoint, as-of
+figures moved by later deductions, absurd dates, approvals of fully deducted installments."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from payments import services
+from payments.models import Installment, Payment
+from tests.factories import AuditFactory
+
+pytestmark = pytest.mark.django_db
+S = Installment.Status
+
+
+def _pay(installment, amount, *, by, on=datetime.date(2024, 3, 20), voucher="记-1"):
+    return services.payment_post(
+        actor=by,
+        installment=installment,
+        paid_on=on,
+        amount=Decimal(amount),
+        voucher_number=voucher,
+    )
+
+
+# --- a schedule cannot go below what was paid and deducted -----------------------------------
+
+
+def _schedule_post(schedule, amounts):
+    data = {"form-TOTAL_FORMS": str(len(schedule)), "form-INITIAL_FORMS": str(len(schedule))}
+    for index, (installment, amount) in enumerate(zip(schedule, amounts, strict=True)):
+        data |= {
+            f"form-{index}-pk": str(installment.pk),
+            f"form-{index}-number": str(installment.number),
+            f"form-{index}-planned_amount": amount,
+            f"form-{index}-due_date": installment.due_date.isoformat(),
+        }
+    return data
+
+
+def test_an_installment_on_hold_cannot_be_lowered_below_what_was_paid(
+    client_for, schedule, approved, contract, finance_user
+):
+    _pay(approved, "400000.00", by=finance_user)
+    services.installment_transition(
+        actor=finance_user, installment=approved, to_status=S.ON_HOLD, reason="审计未完成"
+    )
+    before = list(Installment.objects.order_by("number").values_list("planned_amount", "status"))
+    # The contract total still adds up: only the paid amount stands in the way.
+    response = client_for(finance_user).post(
+        f"/payments/contracts/{contract.pk}/schedule/",
+        _schedule_post(schedule, ["304200.00", "100000.00", "609800.00"]),
+    )
+    assert response.status_code == 200
+    assert (
+        "第二期 已支付 400,000.00 元、已扣减 0.00 元，计划金额不能低于 400,000.00 元。"
+        in response.content.decode()
+    )
+    after = list(Installment.objects.order_by("number").values_list("planned_amount", "status"))
+    assert (
+        after
+        == before
+        == [
+            (Decimal("304200.00"), S.PLANNED),
+            (Decimal("405600.00"), S.ON_HOLD),
+            (Decimal("304200.00"), S.PLANNED),
+        ]
+    )
+
+
+def test_a_schedule_counts_deductions_in_force_and_payments_net_of_reversals(
+    schedule, approved, contract, finance_user, bureau
+):
+    payment = _pay(approved, "400000.00", by=finance_user)
+    services.payment_reverse(
+        actor=finance_user,
+        payment=payment,
+        reversed_on=datetime.date(2024, 3, 21),
+        voucher_number="记-2",
+        reason="错付",
+    )
+    _pay(approved, "300000.00", by=finance_user, voucher="记-3")
+    services.deduction_record(
+        actor=finance_user,
+        installment=approved,
+        audit=AuditFactory(bureau=bureau),
+        amount=Decimal("5600.00"),
+        decided_on=datetime.date(2024, 8, 10),
+        reason="审计扣减",
+    )
+    services.installment_transition(
+        actor=finance_user, installment=approved, to_status=S.ON_HOLD, reason="审计未完成"
+    )
+
+    def rows(second):
+        first, _second, third = schedule
+        return [
+            services.ScheduleRow(
+                pk=first.pk, number=1, planned_amount=first.planned_amount, due_date=first.due_date
+            ),
+            services.ScheduleRow(
+                pk=approved.pk, number=2, planned_amount=second, due_date=approved.due_date
+            ),
+            services.ScheduleRow(
+                pk=third.pk,
+                number=3,
+                planned_amount=contract.amount - first.planned_amount - second,
+                due_date=third.due_date,
+            ),
+        ]
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.schedule_save(
+            actor=finance_user, contract=contract, rows=rows(Decimal("305599.99"))
+        )
+    assert excinfo.value.messages == [
+        "第二期 已支付 300,000.00 元、已扣减 5,600.00 元，计划金额不能低于 305,600.00 元。"
+    ]
+    services.schedule_save(actor=finance_user, contract=contract, rows=rows(Decimal("305600.00")))
+    assert Installment.objects.get(pk=approved.pk).planned_amount == Decimal("305600.00")
+    assert Payment.objects.count() == 3
