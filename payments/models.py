@@ -490,11 +490,33 @@ class Deduction(models.Model):
         return f"{self.installment} −{self.amount}"
 
 
+class PostedPaymentError(ValidationError):
+    """An attempt to change or delete a posted payment."""
+
+    def __init__(self):
+        super().__init__(_("已过账的支付不能修改或删除，请登记冲销。"), code="posted_payment")
+
+
+class PaymentQuerySet(models.QuerySet):
+    """Payments in bulk can be read and added, never updated or deleted."""
+
+    def update(self, **kwargs):
+        raise PostedPaymentError()
+
+    def delete(self):
+        raise PostedPaymentError()
+
+    delete.queryset_only = True  # as Django's own: Payment.objects.delete() does not exist
+
+
 class Payment(models.Model):
     """Money actually paid against one installment, or a reversal of such a payment.
 
-    Posted payments are immutable (the database refuses UPDATE, and on PostgreSQL
-    DELETE). A reversal is a payment of the opposite amount that names the original.
+    Posted payments are immutable. Saving a payment again, deleting it, or updating or
+    deleting payments in bulk raises :class:`PostedPaymentError` with a message people
+    can read; beneath that, the database refuses UPDATE and DELETE (migrations 0002 and
+    0005), whatever the code. A reversal is a payment of the opposite amount that names
+    the original.
     """
 
     class Kind(models.TextChoices):
@@ -527,6 +549,8 @@ class Payment(models.Model):
     # One per submitted form: a double click or a resubmission cannot post twice.
     request_key = models.UUIDField(_("提交标识"), default=uuid.uuid4, unique=True, editable=False)
 
+    objects = PaymentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("支付")
         verbose_name_plural = _("支付")
@@ -547,6 +571,16 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.voucher_number} {self.amount}"
+
+    def save(self, *args, force_insert=False, **kwargs):
+        # Not a business rule but the ledger's integrity: the clear message for what the
+        # database triggers would refuse anyway.
+        if not self._state.adding or (self.pk is not None and not force_insert):
+            raise PostedPaymentError()
+        super().save(*args, force_insert=force_insert, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PostedPaymentError()
 
 
 def default_due_soon_days():

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from payments import services
-from payments.models import Installment, InstallmentTransition, Payment
+from payments.models import Installment, InstallmentTransition, Payment, PostedPaymentError
 from tests.factories import AuditFactory, ContractFactory
 from tests.payments.conftest import approve
 
@@ -250,11 +250,14 @@ def test_a_posted_payment_cannot_be_edited_even_behind_the_services_back(approve
         amount=Decimal("405600.00"),
         voucher_number="记-18",
     )
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(PostedPaymentError):
         Payment.objects.filter(pk=payment.pk).update(amount=Decimal("1.00"))
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(PostedPaymentError):
         payment.voucher_number = "记-99"
         payment.save()
+    # Beneath the model, the database refuses too.
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE payments_payment SET amount = 1 WHERE id = %s", [payment.pk])
     payment.refresh_from_db()
     assert (payment.amount, payment.voucher_number) == (Decimal("405600.00"), "记-18")
 

@@ -7,10 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
 
 from payments import services
-from payments.models import Installment, Payment
-from tests.factories import AuditFactory
+from payments.models import Installment, Payment, PostedPaymentError
+from tests.factories import AuditFactory, ContractFactory
+from tests.payments.conftest import approve
 
 pytestmark = pytest.mark.django_db
 S = Installment.Status
@@ -122,3 +125,65 @@ def test_a_schedule_counts_deductions_in_force_and_payments_net_of_reversals(
     services.schedule_save(actor=finance_user, contract=contract, rows=rows(Decimal("305600.00")))
     assert Installment.objects.get(pk=approved.pk).planned_amount == Decimal("305600.00")
     assert Payment.objects.count() == 3
+
+
+# --- posted payments cannot be deleted, on SQLite as on PostgreSQL ---------------------------
+
+
+def test_a_posted_payment_cannot_be_deleted_or_saved_again(approved, finance_user):
+    payment = _pay(approved, "405600.00", by=finance_user)
+    message = ["已过账的支付不能修改或删除，请登记冲销。"]
+    with pytest.raises(PostedPaymentError) as excinfo:
+        payment.delete()
+    assert excinfo.value.messages == message
+    with pytest.raises(PostedPaymentError):
+        Payment.objects.filter(pk=payment.pk).delete()
+    with pytest.raises(PostedPaymentError):
+        Payment.objects.update(voucher_number="记-99")
+    with pytest.raises(PostedPaymentError):
+        Payment.objects.get(pk=payment.pk).save(update_fields=["voucher_number"])
+    # A new object carrying a posted payment's id would be an UPDATE in disguise.
+    copy = Payment.objects.get(pk=payment.pk)
+    copy._state.adding = True
+    with pytest.raises(PostedPaymentError):
+        copy.save()
+    assert list(Payment.objects.values_list("pk", "amount", "voucher_number")) == [
+        (payment.pk, Decimal("405600.00"), "记-1")
+    ]
+
+
+def test_the_database_refuses_to_delete_a_posted_payment(approved, finance_user):
+    payment = _pay(approved, "405600.00", by=finance_user)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM payments_payment WHERE id = %s", [payment.pk])
+    assert Payment.objects.filter(pk=payment.pk).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_holding_payments_can_still_be_flushed(bureau, staff_user, finance_user):
+    # Transactional tests end with a flush: on SQLite it must set the trigger aside (and
+    # put it back), as PostgreSQL's TRUNCATE passes over it.
+    contract = ContractFactory(award__project__bureau=bureau, amount=Decimal("1000.00"))
+    [installment] = services.schedule_generate(
+        actor=finance_user, contract=contract, percents=[Decimal(100)]
+    )
+    approve(installment, staff=staff_user, finance=finance_user)
+    _pay(installment, "1000.00", by=finance_user)
+    call_command("flush", interactive=False, verbosity=0)
+    assert Payment.objects.count() == 0
+    # The triggers are back.
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'payments_payment' ORDER BY name"
+            )
+        else:
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'payments_payment'::regclass "
+                "AND NOT tgisinternal ORDER BY tgname"
+            )
+        assert [name for (name,) in cursor.fetchall()] == [
+            "payments_payment_no_delete",
+            "payments_payment_no_update",
+        ]
