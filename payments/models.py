@@ -139,7 +139,8 @@ class ProgressCheckpoint(models.Model):
     """A bureau's own time-progress target (序时进度) at a month end, e.g. 9月底 ≥ 75%.
 
     Without checkpoints the target is the elapsed share of the year (month m ends at
-    m/12); with them, the target in force is the latest checkpoint reached.
+    m/12); with them, the target in force is the latest checkpoint reached, and before
+    the first one the elapsed share, capped at the first checkpoint's target.
     """
 
     bureau = models.ForeignKey(

@@ -351,8 +351,10 @@ def time_progress_target(
 ) -> ProgressTarget:
     """The time-progress target in force on ``as_of``.
 
-    By default the elapsed share of the year; a bureau's own checkpoints replace it
-    (the latest checkpoint reached), and the year's end always asks for 100%.
+    By default the elapsed share of the year. With a bureau's own checkpoints, from a
+    checkpoint's date on its target applies until the next; before the first one the
+    default applies, never above the first checkpoint's target. The year's end always
+    asks for 100%.
     """
     if checkpoints is None:
         checkpoints = checkpoints_of(bureau=bureau, year=year)
@@ -365,9 +367,17 @@ def time_progress_target(
     if not checkpoints:
         share = elapsed_share(as_of)
         return ProgressTarget(share, _("默认：按时间均衡（已过月份 ÷ 12）"))
+    checkpoints = sorted(checkpoints, key=lambda c: c.month)
     reached = [c for c in checkpoints if c.date <= as_of]
     if not reached:
-        return ProgressTarget(Decimal("0.00"), _("本单位节点：尚未到第一个节点"))
+        # The year is under way before the first checkpoint too: asking for nothing
+        # would hide months of falling behind.
+        first = checkpoints[0]
+        return ProgressTarget(
+            min(elapsed_share(as_of), first.target_percent),
+            _("默认：按时间均衡（已过月份 ÷ 12），不超过%(month)s月底节点 %(target)s%%")
+            % {"month": first.month, "target": first.target_percent},
+        )
     last = reached[-1]
     return ProgressTarget(
         last.target_percent,
