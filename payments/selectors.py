@@ -171,10 +171,14 @@ def with_outstanding(queryset: QuerySet[Installment], as_of: datetime.date) -> Q
 
 def owing(queryset: QuerySet[Installment], as_of: datetime.date) -> QuerySet[Installment]:
     """Leave out installments that cannot owe anything on ``as_of``: the cancelled, and those
-    paid in full unless a payment came after that date. Exact, and it spares the amounts'
+    settled (已支付) unless a payment or a deduction came after that date (a full deduction
+    settles an installment with no payment at all). Exact, and it spares the amounts'
     subqueries for the great majority of a year's installments."""
     paid_later = Payment.objects.filter(installment=OuterRef("pk"), paid_on__gt=as_of)
-    return queryset.exclude(status=S.CANCELLED).filter(~Q(status=S.PAID) | Exists(paid_later))
+    deducted_later = Deduction.objects.filter(installment=OuterRef("pk"), decided_on__gt=as_of)
+    return queryset.exclude(status=S.CANCELLED).filter(
+        ~Q(status=S.PAID) | Exists(paid_later) | Exists(deducted_later)
+    )
 
 
 def installment_list(*, user: User, as_of: datetime.date | None = None) -> QuerySet[Installment]:

@@ -284,3 +284,31 @@ def test_the_charts_target_line_follows_the_same_rule(bureau, checkpoints):
             "100.00",
         )
     ]
+
+
+# --- as-of figures do not move when a later deduction settles an installment ----------------
+
+
+def test_a_later_full_deduction_does_not_change_what_was_late_as_of_an_earlier_date(
+    manager_user, schedule, approved, staff_user, finance_user, bureau
+):
+    third = approve(schedule[2], staff=staff_user, finance=finance_user)  # due 2024-07-31
+    as_of = datetime.date(2024, 8, 15)
+
+    def late_total_and_list():
+        report = selectors.execution(user=manager_user, year=2024, as_of=as_of)
+        late = selectors.late_installments(user=manager_user, year=2024, as_of=as_of)
+        return report.total.late, sum(i.outstanding for i in late), [i.label for i in late]
+
+    before = late_total_and_list()
+    assert before == (Decimal("709800.00"), Decimal("709800.00"), ["第二期", "第三期"])
+    services.deduction_record(
+        actor=finance_user,
+        installment=third,
+        audit=AuditFactory(bureau=bureau),
+        amount=Decimal("304200.00"),
+        decided_on=datetime.date(2024, 9, 1),
+        reason="服务未按合同提供，全额扣减",
+    )
+    assert Installment.objects.get(pk=third.pk).status == S.PAID
+    assert late_total_and_list() == before
