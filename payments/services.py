@@ -594,6 +594,18 @@ def deduction_record(
         raise ValidationError({"audit": _("只能依据本单位的审计或评估报告扣减。")})
     if not reason.strip():
         raise ValidationError({"reason": _("请填写扣减原因。")})
+    # A deduction follows from its report: not before the report's date (or, while the
+    # audit is open, its start), and not in the future.
+    audit_date = audit.closed_on or audit.started_on
+    if decided_on < audit_date:
+        raise ValidationError(
+            {
+                "decided_on": _("扣减日期不能早于所依据审计/评估的日期（%(date)s）。")
+                % {"date": audit_date.isoformat()}
+            }
+        )
+    if decided_on > timezone.localdate():
+        raise ValidationError({"decided_on": _("扣减日期不能晚于今天。")})
     remaining = installment.planned_amount - _deducted(installment) - _paid(installment)
     if amount > remaining:
         raise ValidationError(
@@ -642,6 +654,10 @@ def deduction_withdraw(
         raise ValidationError(_("分期款已结束，扣减不能撤销。"))
     if not reason.strip():
         raise ValidationError({"reason": _("请填写撤销原因。")})
+    if withdrawn_on < deduction.decided_on:
+        raise ValidationError({"withdrawn_on": _("撤销日期不能早于扣减日期。")})
+    if withdrawn_on > timezone.localdate():
+        raise ValidationError({"withdrawn_on": _("撤销日期不能晚于今天。")})
     deduction.withdrawn_on = withdrawn_on
     deduction.withdrawal_reason = reason.strip()
     return _save(deduction, actor=actor, reason=_("撤销扣减"))
@@ -691,6 +707,17 @@ def payment_post(
         )
     if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": _("支付日期不能晚于今天。")})
+    # Not before the contract was signed. Not before the service start either would be
+    # wrong: advance payments are common (the seed paid a first installment in July for
+    # a service starting in August).
+    signed_on = installment.contract.signed_on
+    if paid_on < signed_on:
+        raise ValidationError(
+            {
+                "paid_on": _("支付日期不能早于合同签订日期（%(date)s）。")
+                % {"date": signed_on.isoformat()}
+            }
+        )
     if amount is None or amount <= 0:
         raise ValidationError({"amount": _("支付金额必须大于 0。")})
     outstanding = net_payable(installment) - _paid(installment)

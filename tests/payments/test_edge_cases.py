@@ -28,7 +28,7 @@ def test_a_deduction_that_settles_the_rest_marks_the_installment_paid(
     services.deduction_record(
         actor=finance_user,
         installment=approved,
-        audit=AuditFactory(bureau=bureau),
+        audit=AuditFactory(bureau=bureau, started_on=datetime.date(2024, 3, 1)),
         amount=Decimal("5600.00"),
         decided_on=datetime.date(2024, 3, 25),
         reason="审计扣减",

@@ -43,7 +43,11 @@ def test_an_installment_deducted_in_full_is_settled(schedule, staff_user, financ
     from tests.factories import AuditFactory
 
     installment = approve(schedule[2], staff=staff_user, finance=finance_user)
-    audit = AuditFactory(bureau=installment.bureau, project=installment.contract.award.project)
+    audit = AuditFactory(
+        bureau=installment.bureau,
+        project=installment.contract.award.project,
+        started_on=datetime.date(2024, 6, 1),
+    )
     services.deduction_record(
         actor=finance_user,
         installment=installment,

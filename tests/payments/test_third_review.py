@@ -9,9 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from payments import selectors, services
-from payments.models import Installment, Payment, PostedPaymentError, ProgressCheckpoint
+from payments.models import Deduction, Installment, Payment, PostedPaymentError, ProgressCheckpoint
 from tests.factories import AuditFactory, ContractFactory
 from tests.payments.conftest import approve
 
@@ -312,3 +313,129 @@ def test_a_later_full_deduction_does_not_change_what_was_late_as_of_an_earlier_d
     )
     assert Installment.objects.get(pk=third.pk).status == S.PAID
     assert late_total_and_list() == before
+
+
+# --- absurd dates ----------------------------------------------------------------------------
+
+
+def _payment_form(paid_on):
+    return {
+        "payment-paid_on": paid_on,
+        "payment-amount": "405600.00",
+        "payment-voucher_number": "记-1",
+        "payment-request_key": "7d1c6c2e-1d1f-4d6a-9b8e-1a2b3c4d5e6f",
+    }
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "message"),
+    [
+        ("0001-01-01", "支付日期不能早于合同签订日期（2023-07-25）。"),
+        ("1999-12-31", "支付日期不能早于合同签订日期（2023-07-25）。"),
+        ("2023-07-24", "支付日期不能早于合同签订日期（2023-07-25）。"),
+        ("tomorrow", "支付日期不能晚于今天。"),
+    ],
+    ids=["year-1", "1999", "day-before-signing", "tomorrow"],
+)
+def test_a_payment_dated_before_the_signing_or_after_today_is_refused_on_the_form(
+    client_for, approved, finance_user, paid_on, message
+):
+    if paid_on == "tomorrow":
+        paid_on = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    response = client_for(finance_user).post(
+        f"/payments/installments/{approved.pk}/pay/", _payment_form(paid_on)
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"paid_on": [message]}
+    assert Payment.objects.count() == 0
+    assert Installment.objects.get(pk=approved.pk).status == S.APPROVED
+
+
+def test_a_payment_on_the_signing_date_before_the_service_starts_is_accepted(
+    client_for, approved, finance_user
+):
+    # Advance payments happen: the seed paid a first installment before the service began.
+    assert approved.contract.signed_on < approved.contract.start
+    response = client_for(finance_user).post(
+        f"/payments/installments/{approved.pk}/pay/", _payment_form("2023-07-25")
+    )
+    assert response.status_code == 302
+    assert Payment.objects.get().paid_on == datetime.date(2023, 7, 25)
+
+
+@pytest.mark.parametrize(
+    ("decided_on", "message"),
+    [
+        ("0001-01-01", "扣减日期不能早于所依据审计/评估的日期（2024-08-01）。"),
+        ("2024-07-31", "扣减日期不能早于所依据审计/评估的日期（2024-08-01）。"),
+        ("tomorrow", "扣减日期不能晚于今天。"),
+    ],
+    ids=["year-1", "day-before-audit", "tomorrow"],
+)
+def test_a_deduction_dated_before_its_audit_or_after_today_is_refused_on_the_form(
+    client_for, approved, finance_user, bureau, decided_on, message
+):
+    audit = AuditFactory(bureau=bureau, started_on=datetime.date(2024, 8, 1))
+    if decided_on == "tomorrow":
+        decided_on = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    response = client_for(finance_user).post(
+        f"/payments/installments/{approved.pk}/deductions/",
+        {
+            "deduction-audit": audit.pk,
+            "deduction-amount": "5600.00",
+            "deduction-decided_on": decided_on,
+            "deduction-reason": "审计扣减",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"decided_on": [message]}
+    assert Deduction.objects.count() == 0
+
+
+def test_a_deduction_goes_by_the_reports_date_once_the_audit_has_one(
+    approved, finance_user, bureau
+):
+    audit = AuditFactory(
+        bureau=bureau, started_on=datetime.date(2024, 8, 5), closed_on=datetime.date(2024, 10, 31)
+    )
+
+    def deduct(day):
+        return services.deduction_record(
+            actor=finance_user,
+            installment=approved,
+            audit=audit,
+            amount=Decimal("5600.00"),
+            decided_on=day,
+            reason="审计扣减",
+        )
+
+    with pytest.raises(ValidationError) as excinfo:
+        deduct(datetime.date(2024, 10, 30))
+    assert excinfo.value.message_dict == {
+        "decided_on": ["扣减日期不能早于所依据审计/评估的日期（2024-10-31）。"]
+    }
+    assert deduct(datetime.date(2024, 10, 31)).decided_on == datetime.date(2024, 10, 31)
+
+
+def test_a_withdrawal_cannot_be_dated_before_its_deduction_or_after_today(
+    approved, finance_user, bureau
+):
+    deduction = services.deduction_record(
+        actor=finance_user,
+        installment=approved,
+        audit=AuditFactory(bureau=bureau),
+        amount=Decimal("5600.00"),
+        decided_on=datetime.date(2024, 8, 10),
+        reason="审计扣减",
+    )
+    for day, message in (
+        (datetime.date(2024, 8, 9), "撤销日期不能早于扣减日期。"),
+        (timezone.localdate() + datetime.timedelta(days=1), "撤销日期不能晚于今天。"),
+    ):
+        with pytest.raises(ValidationError) as excinfo:
+            services.deduction_withdraw(
+                actor=finance_user, deduction=deduction, withdrawn_on=day, reason="复核"
+            )
+        assert excinfo.value.message_dict == {"withdrawn_on": [message]}
+    deduction.refresh_from_db()
+    assert deduction.withdrawn_on is None
