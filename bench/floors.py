@@ -55,9 +55,12 @@ WITH budgets AS (
     CROSS JOIN LATERAL (SELECT {OUTSTANDING} AS outstanding) o
     WHERE i.bureau_id = ANY(%(bureaus)s) AND i.due_date BETWEEN %(jan1)s AND %(dec31)s AND i.status <> 'cancelled'
       -- the shortcut the product takes too: a paid installment owes nothing unless it
-      -- was paid after the as-of date
-      AND (i.status <> 'paid' OR EXISTS (SELECT 1 FROM payments_payment q
-                                         WHERE q.installment_id = i.id AND q.paid_on > %(until)s))
+      -- was paid or deducted after the as-of date
+      AND (i.status <> 'paid'
+           OR EXISTS (SELECT 1 FROM payments_payment q
+                      WHERE q.installment_id = i.id AND q.paid_on > %(until)s)
+           OR EXISTS (SELECT 1 FROM payments_deduction e
+                      WHERE e.installment_id = i.id AND e.decided_on > %(until)s))
     GROUP BY 1
 ), keys AS (
     SELECT k FROM budgets UNION SELECT k FROM paid UNION SELECT k FROM deducted UNION SELECT k FROM owed
@@ -86,8 +89,11 @@ JOIN contracts_project p ON p.id = w.project_id
 JOIN contracts_provider v ON v.id = w.provider_id
 CROSS JOIN LATERAL (SELECT {OUTSTANDING} AS outstanding) o
 WHERE i.status <> 'cancelled'
-  AND (i.status <> 'paid' OR EXISTS (SELECT 1 FROM payments_payment q
-                                     WHERE q.installment_id = i.id AND q.paid_on > %(as_of)s))
+  AND (i.status <> 'paid'
+       OR EXISTS (SELECT 1 FROM payments_payment q
+                  WHERE q.installment_id = i.id AND q.paid_on > %(as_of)s)
+       OR EXISTS (SELECT 1 FROM payments_deduction e
+                  WHERE e.installment_id = i.id AND e.decided_on > %(as_of)s))
   AND (i.due_date <= %(horizon)s OR i.documents_due < %(as_of)s OR i.approved_on IS NOT NULL)
   AND o.outstanding > 0
 """
