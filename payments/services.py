@@ -553,7 +553,12 @@ def installment_transition(
             )
     if to_status == S.CANCELLED and _paid(installment) != ZERO:
         raise ValidationError(_("该分期款已有支付，不能取消；请先冲销。"))
-    return _move(installment, to_status=to_status, actor=actor, reason=reason)
+    _move(installment, to_status=to_status, actor=actor, reason=reason)
+    if to_status == S.APPROVED:
+        # Deducted in full (or paid and deducted) before the approval: nothing is left to
+        # pay, and no payment will ever move it on.
+        _settle(installment, actor=actor, reason=_("扣减后已付清"))
+    return installment
 
 
 # --- deductions ----------------------------------------------------------------------------

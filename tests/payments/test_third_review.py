@@ -439,3 +439,67 @@ def test_a_withdrawal_cannot_be_dated_before_its_deduction_or_after_today(
         assert excinfo.value.message_dict == {"withdrawn_on": [message]}
     deduction.refresh_from_db()
     assert deduction.withdrawn_on is None
+
+
+# --- an installment deducted in full before its approval settles on approval ----------------
+
+
+def test_an_installment_deducted_in_full_under_review_is_settled_when_approved(
+    schedule, staff_user, finance_user, bureau
+):
+    installment = schedule[2]
+    services.installment_transition(
+        actor=staff_user, installment=installment, to_status=S.AWAITING_DOCUMENTS
+    )
+    for document in installment.documents.all():
+        services.document_receive(
+            actor=staff_user, document=document, received_on=datetime.date(2024, 8, 5)
+        )
+    services.installment_transition(
+        actor=staff_user, installment=installment, to_status=S.DOCUMENTS_SUBMITTED
+    )
+    services.installment_transition(
+        actor=finance_user, installment=installment, to_status=S.UNDER_REVIEW
+    )
+    services.deduction_record(
+        actor=finance_user,
+        installment=installment,
+        audit=AuditFactory(bureau=bureau),
+        amount=Decimal("304200.00"),
+        decided_on=datetime.date(2024, 8, 10),
+        reason="服务未实施，全额扣减",
+    )
+    assert Installment.objects.get(pk=installment.pk).status == S.UNDER_REVIEW
+    returned = services.installment_transition(
+        actor=finance_user, installment=installment, to_status=S.APPROVED
+    )
+    assert returned.status == S.PAID
+    assert Installment.objects.get(pk=installment.pk).status == S.PAID
+    assert [(t.from_status, t.to_status, t.reason) for t in installment.transitions.order_by("pk")][
+        -2:
+    ] == [(S.UNDER_REVIEW, S.APPROVED, ""), (S.APPROVED, S.PAID, "全额扣减，无须支付")]
+    assert Payment.objects.count() == 0
+
+
+def test_an_installment_paid_then_deducted_for_the_rest_on_hold_is_settled_when_approved_again(
+    approved, finance_user, bureau
+):
+    _pay(approved, "400000.00", by=finance_user)
+    services.installment_transition(
+        actor=finance_user, installment=approved, to_status=S.ON_HOLD, reason="审计未完成"
+    )
+    services.deduction_record(
+        actor=finance_user,
+        installment=approved,
+        audit=AuditFactory(bureau=bureau),
+        amount=Decimal("5600.00"),
+        decided_on=datetime.date(2024, 8, 10),
+        reason="审计扣减",
+    )
+    services.installment_transition(
+        actor=finance_user, installment=approved, to_status=S.UNDER_REVIEW
+    )
+    services.installment_transition(actor=finance_user, installment=approved, to_status=S.APPROVED)
+    settled = Installment.objects.get(pk=approved.pk)
+    assert settled.status == S.PAID
+    assert settled.transitions.latest("pk").reason == "扣减后已付清"
