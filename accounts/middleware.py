@@ -2,14 +2,29 @@
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+API_PREFIX = "/api/"
 
 
 class LoginRequiredEverywhereMiddleware(LoginRequiredMiddleware):
     """Every view needs a login unless it is marked ``login_not_required``.
 
-    Django's own middleware, named here so the rule has one home in this project.
+    Django's own middleware, named here so the rule has one home in this project. Pages
+    send an anonymous visitor to the login page; the API answers 401 with a JSON body,
+    which a program can read (a redirect to an HTML form it cannot).
     """
+
+    def handle_no_permission(self, request, view_func):
+        if request.path_info.startswith(API_PREFIX):
+            return JsonResponse(
+                {"detail": _("未登录或登录已过期，请先登录。")},
+                status=401,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        return super().handle_no_permission(request, view_func)
 
 
 class ChineseFirstLocaleMiddleware:
