@@ -239,4 +239,9 @@ def _display(field, value, names=None):
         return (names or {}).get(field.related_model, {}).get(value, f"#{value}")
     if isinstance(value, bool):
         return gettext("是") if value else gettext("否")
+    if isinstance(value, datetime.datetime):
+        # Stored in UTC to the microsecond; people read local time to the minute.
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M")
     return value

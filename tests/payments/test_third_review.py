@@ -3,6 +3,7 @@ paid, deletable payments, the time-progress target before the first checkpoint, 
 figures moved by later deductions, absurd dates, approvals of fully deducted installments."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -503,3 +504,36 @@ def test_an_installment_paid_then_deducted_for_the_rest_on_hold_is_settled_when_
     settled = Installment.objects.get(pk=approved.pk)
     assert settled.status == S.PAID
     assert settled.transitions.latest("pk").reason == "扣减后已付清"
+
+
+# --- the installment's change history reads in local time -----------------------------------
+
+
+def test_the_change_history_shows_local_times_to_the_minute(
+    client_for, monkeypatch, contract, finance_user, staff_user, manager_user
+):
+    def at(*moment):
+        # In UTC, with microseconds, as the database stores them.
+        instant = datetime.datetime(*moment, tzinfo=datetime.UTC)
+        monkeypatch.setattr(timezone, "now", lambda: instant)
+
+    at(2024, 12, 3, 1, 2, 3, 456789)  # 09:02:03 in Shanghai
+    [installment] = services.schedule_generate(
+        actor=finance_user, contract=contract, percents=[Decimal(100)]
+    )
+    at(2024, 12, 3, 6, 5, 0, 123456)  # 14:05 in Shanghai
+    services.installment_transition(
+        actor=staff_user, installment=installment, to_status=S.AWAITING_DOCUMENTS
+    )
+    monkeypatch.undo()
+    content = client_for(manager_user).get(f"/payments/installments/{installment.pk}/")
+    history = content.content.decode().split('id="history"')[1]
+    # (The first value is the model's default, the real now: only its format is known.)
+    assert re.search(
+        r"<div>状态变更时间：\d{4}-\d\d-\d\d \d\d:\d\d → 2024-12-03 14:05</div>", history
+    )
+    assert re.findall(r'<td class="text-nowrap">([^<]*)</td>', history) == [
+        "2024-12-03 14:05",
+        "2024-12-03 09:02",
+    ]
+    assert "+00:00" not in history and ".123456" not in history
