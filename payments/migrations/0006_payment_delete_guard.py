@@ -29,6 +29,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("payments", "0004_reminder_schedules")]
+    dependencies = [("payments", "0005_constraint_messages")]
 
     operations = [migrations.RunPython(forward, backward)]
