@@ -128,6 +128,7 @@ class ContractForm(forms.ModelForm):
             "end",
             "amount",
             "continuing_service",
+            "payment_term_days",
             "owner",
             "social_workers_senior",
             "social_workers_intermediate",

@@ -312,6 +312,16 @@ class Contract(models.Model):
             )
         ],
     )
+    payment_term_days = models.PositiveSmallIntegerField(
+        _("付款期限（天）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "验收（审批）后多少天内付款；留空按本单位提醒设置（默认 30 天）。"
+            "《保障中小企业款项支付条例》：合同另有约定的不超过 60 日。"
+        ),
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("经办人"),
