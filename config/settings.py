@@ -202,8 +202,8 @@ else:
         "control_folder": str(CELERY_QUEUE_DIR / "control"),
     }
 
-# Seconds the reminder run waits between finding notices and sending them. Zero in use;
-# the crash-safety test sets it to kill a worker at that point.
+# Seconds a reminder delivery waits between claiming a notice's e-mails and sending them.
+# Zero in use; the crash-safety test sets it to kill a worker at that point.
 REMINDER_DELIVERY_PAUSE = env.float("REMINDER_DELIVERY_PAUSE", default=0)
 
 CACHES = {

@@ -697,6 +697,12 @@ class Notice(models.Model):
         _("发送时间"), help_text=_("工作时间外发现的提醒，等到工作时间再发送。")
     )
     delivered_at = models.DateTimeField(_("已发送"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(
+        _("已外发"),
+        null=True,
+        blank=True,
+        help_text=_("邮件与群机器人消息已由发送任务认领（每条提醒只认领一次）。"),
+    )
     webhook_sent_at = models.DateTimeField(_("已推送群机器人"), null=True, blank=True)
     provider_emailed_at = models.DateTimeField(_("已邮件通知服务机构"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("已解除"), null=True, blank=True)

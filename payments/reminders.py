@@ -3,10 +3,13 @@
 The scan (:func:`find`) works out, for a date, every notice that should exist now, in a
 bounded number of queries over all bureaus. :func:`run` then creates the missing ones
 (each has a unique key: rule, object, level, period), resolves those whose cause is
-gone, and delivers what is due in working hours: an in-app notification per person,
-e-mail, and the bureau's group robot. Running it twice, a Celery retry or two beat ticks
-at once send nothing twice: notices and notifications are unique in the database, and
-every e-mail or robot message is claimed in the database before it is sent.
+gone, and delivers what is due in working hours as an in-app notification per person.
+The e-mails and the bureau's group robot are sent by :func:`dispatch`, one notice at a
+time, in the task ``deliver_notice`` the scan queues after its commit: a slow mail
+server or a dead robot holds up one notice's task, never the scan. Running it twice, a
+Celery retry or two beat ticks at once send nothing twice: notices and notifications are
+unique in the database, and each notice's messages are claimed in the database (a
+conditional UPDATE) before they are sent.
 
 Rules (thresholds per bureau, :class:`payments.models.ReminderSettings`):
 - due soon: an installment falls due within 15, 7 or 3 days → owner and finance;
@@ -14,13 +17,15 @@ Rules (thresholds per bureau, :class:`payments.models.ReminderSettings`):
   provider's contact by e-mail;
 - late: past due and unpaid; level 1 at once → owner and finance, level 2 after 15 days
   → also manager, level 3 after 30 days → urgent, top of the manager's dashboard;
-- approved but unpaid past the payment deadline (30 days) → finance and manager;
+- approved but unpaid past the payment deadline (the contract's term, else the bureau's
+  30 days) → finance and manager;
 - execution behind the time-progress target by more than the tolerance at the latest
   month end → finance and manager;
 - from October, projected year-end rate below the target (95%) → finance and manager.
 """
 
 import datetime
+import functools
 import gc
 import json
 import logging
@@ -55,6 +60,11 @@ from payments.models import (
 logger = logging.getLogger(__name__)
 R = Notice.Rule
 BATCH = 500
+# A robot that does not answer holds up one notice's delivery task for this long at most.
+ROBOT_TIMEOUT = 5
+# A delivered notice whose messages are still unclaimed this long after lost its task (a
+# broker restart, a worker killed before it claimed them): the next scan queues it again.
+REQUEUE_AFTER = datetime.timedelta(minutes=10)
 
 
 @dataclass
@@ -92,7 +102,11 @@ class Outcome:
     created: list[Notice] = field(default_factory=list)
     resolved: list[Notice] = field(default_factory=list)
     reopened: list[Notice] = field(default_factory=list)
+    # In-app delivery in this run: new notices, and earlier ones that waited for working
+    # hours (or, in a dry run, the earlier ones that would go out now).
     delivered: list[Notice] = field(default_factory=list)
+    # Notices whose e-mail and robot messages were queued (or sent, when sent inline).
+    dispatched: list[int] = field(default_factory=list)
     notifications: int = 0
     emails: int = 0
     webhooks: int = 0
@@ -140,6 +154,7 @@ class DueRow:
     due_date: datetime.date
     documents_due: datetime.date | None
     approved_on: datetime.date | None
+    payment_term_days: int | None
     delay_reason: str
     outstanding: object
     missing_documents: bool
@@ -163,6 +178,7 @@ DUE_ROW_FIELDS = {
     "due_date": "due_date",
     "documents_due": "documents_due",
     "approved_on": "approved_on",
+    "payment_term_days": "contract__payment_term_days",
     "delay_reason": "delay_reason",
     "outstanding": "outstanding",
     "missing_documents": "missing_documents",
@@ -177,7 +193,11 @@ DUE_ROW_FIELDS = {
 
 
 def due_rows(
-    as_of: datetime.date, *, horizon: int, bureau_ids: list[int] | None = None
+    as_of: datetime.date,
+    *,
+    horizon: int,
+    bureau_ids: list[int] | None = None,
+    installment_ids: list[int] | None = None,
 ) -> list[DueRow]:
     """Installments that may call for a notice on ``as_of``: something still owed, and due
     within the horizon, or documents overdue, or approved.
@@ -195,6 +215,8 @@ def due_rows(
     )
     if bureau_ids is not None:
         queryset = queryset.filter(bureau_id__in=bureau_ids)
+    if installment_ids is not None:
+        queryset = queryset.filter(pk__in=installment_ids)
     queryset = (
         selectors.with_outstanding(queryset, as_of)
         .annotate(missing_documents=Exists(missing_documents))
@@ -235,15 +257,59 @@ def _date(value):
     return datetime.date.fromisoformat(str(value)[:10])
 
 
-def _installment_candidates(as_of, bureau_ids) -> list[Candidate]:
+def _installment_candidates(as_of, bureau_ids, installment_ids=None) -> list[Candidate]:
     horizon = max([max(s.due_soon_days or [0]) for s in ReminderSettings.objects.all()] + [15])
-    rows = due_rows(as_of, horizon=horizon, bureau_ids=bureau_ids)
+    rows = due_rows(as_of, horizon=horizon, bureau_ids=bureau_ids, installment_ids=installment_ids)
     per_bureau = settings_for({r.bureau_id for r in rows})
     prefix = _site(reverse("payments:installment-detail", args=[0]).removesuffix("0/"))
     candidates = []
     for row in rows:
         candidates += _rules_for(row, per_bureau[row.bureau_id], as_of, f"{prefix}{row.pk}/")
     return candidates
+
+
+def title(rule: str, name: str, days: int) -> str:
+    """An installment notice's title: what is wrong with it, and for how many days."""
+    values = {"name": name, "days": days}
+    if rule == R.DUE_SOON:
+        return (
+            _("%(name)s 今天到期") % values
+            if days == 0
+            else _("%(name)s %(days)s 天后到期") % values
+        )
+    if rule == R.DOCUMENTS_LATE:
+        return _("%(name)s 付款资料逾期 %(days)s 天未交") % values
+    if rule == R.LATE:
+        return _("%(name)s 已逾期 %(days)s 天未付") % values
+    return _("%(name)s 审批后 %(days)s 天仍未付款") % values
+
+
+# The date each installment rule counts its days from, and which way (days to, days since).
+COUNTED_FROM = {
+    R.DUE_SOON: ("due_date", -1),
+    R.DOCUMENTS_LATE: ("documents_due", 1),
+    R.LATE: ("due_date", 1),
+    R.APPROVED_UNPAID: ("approved_on", 1),
+}
+
+
+def live_title(notice: Notice, today: datetime.date) -> str:
+    """An open notice's title with its days counted to ``today``.
+
+    The stored title keeps the day the notice was found ("逾期 20 天" stays 20 while the
+    notice stays open); the notification centre shows this one instead.
+    """
+    counted = COUNTED_FROM.get(notice.rule)
+    data = notice.data or {}
+    if notice.resolved_at or counted is None or not data.get("name"):
+        return notice.title
+    field_name, direction = counted
+    if not data.get(field_name):
+        return notice.title
+    days = direction * (today - datetime.date.fromisoformat(data[field_name])).days
+    if days < 0:  # the next scan has not caught up with the date yet
+        return notice.title
+    return title(notice.rule, data["name"], days)
 
 
 def _rules_for(installment: DueRow, conf: ReminderSettings, as_of, url: str) -> list[Candidate]:
@@ -261,6 +327,7 @@ def _rules_for(installment: DueRow, conf: ReminderSettings, as_of, url: str) -> 
             "outstanding": f"{installment.outstanding:.2f}",
             "outstanding_wan": f"{to_wan(installment.outstanding):.2f}",
             "url": url,
+            "name": name(),
             **extra,
         }
 
@@ -280,15 +347,14 @@ def _rules_for(installment: DueRow, conf: ReminderSettings, as_of, url: str) -> 
         if thresholds:
             found.append(
                 Candidate(
-                    key=f"due_soon:{installment.pk}:{thresholds[0]}",
+                    # The due date is part of the key: after the date moves, the
+                    # installment's notices start again.
+                    key=f"due_soon:{installment.pk}:{installment.due_date}:{thresholds[0]}",
                     rule=R.DUE_SOON,
                     owner_ids=owners,
                     roles=(Role.FINANCE,),
                     text=lambda: (
-                        _("%(name)s 今天到期") % {"name": name()}
-                        if days_to_due == 0
-                        else _("%(name)s %(days)s 天后到期")
-                        % {"name": name(), "days": days_to_due},
+                        title(R.DUE_SOON, name(), days_to_due),
                         _("应付日期 %(due)s，尚未支付 %(amount)s 万元，请做好付款准备。")
                         % {"due": installment.due_date, "amount": amount()},
                         data(days_to_due=days_to_due),
@@ -312,8 +378,7 @@ def _rules_for(installment: DueRow, conf: ReminderSettings, as_of, url: str) -> 
                 owner_ids=owners,
                 provider_email=installment.provider_email,
                 text=lambda: (
-                    _("%(name)s 付款资料逾期 %(days)s 天未交")
-                    % {"name": name(), "days": days_overdue},
+                    title(R.DOCUMENTS_LATE, name(), days_overdue),
                     _(
                         "资料提交期限 %(deadline)s，%(provider)s 尚未交齐付款资料；应付日期 %(due)s。"
                     )
@@ -341,14 +406,14 @@ def _rules_for(installment: DueRow, conf: ReminderSettings, as_of, url: str) -> 
         )
         found.append(
             Candidate(
-                key=f"late:{installment.pk}:L{level}",
+                key=f"late:{installment.pk}:{installment.due_date}:L{level}",
                 rule=R.LATE,
                 level=level,
                 urgent=level == 3,
                 owner_ids=owners,
                 roles=(Role.FINANCE,) if level == 1 else (Role.FINANCE, Role.MANAGER),
                 text=lambda: (
-                    _("%(name)s 已逾期 %(days)s 天未付") % {"name": name(), "days": days_late},
+                    title(R.LATE, name(), days_late),
                     _("应付日期 %(due)s，尚未支付 %(amount)s 万元，延迟原因：%(reason)s。")
                     % {
                         "due": installment.due_date,
@@ -367,20 +432,21 @@ def _rules_for(installment: DueRow, conf: ReminderSettings, as_of, url: str) -> 
         and installment.approved_on <= as_of
     ):
         waited = (as_of - installment.approved_on).days
-        if waited > conf.payment_deadline_days:
+        limit = installment.payment_term_days or conf.payment_deadline_days
+        if waited > limit:
             found.append(
                 Candidate(
                     key=f"approved_unpaid:{installment.pk}:{installment.approved_on.isoformat()}",
                     rule=R.APPROVED_UNPAID,
                     roles=(Role.FINANCE, Role.MANAGER),
                     text=lambda: (
-                        _("%(name)s 审批后 %(days)s 天仍未付款") % {"name": name(), "days": waited},
+                        title(R.APPROVED_UNPAID, name(), waited),
                         _(
                             "%(approved)s 审批通过，超过 %(limit)s 天付款期限，尚未支付 %(amount)s 万元。"
                         )
                         % {
                             "approved": installment.approved_on,
-                            "limit": conf.payment_deadline_days,
+                            "limit": limit,
                             "amount": amount(),
                         },
                         data(approved_on=installment.approved_on.isoformat(), days_waited=waited),
@@ -538,7 +604,13 @@ def deliver_after(now: datetime.datetime, conf: ReminderSettings) -> datetime.da
     return now
 
 
+def in_working_hours(now: datetime.datetime, conf: ReminderSettings) -> bool:
+    return deliver_after(now, conf) == now
+
+
 # --- the run ---------------------------------------------------------------------------------
+
+QUEUE, INLINE = "queue", "inline"
 
 
 def run(
@@ -547,8 +619,15 @@ def run(
     as_of: datetime.date | None = None,
     dry_run: bool = False,
     bureau_ids: list[int] | None = None,
+    send: str = QUEUE,
 ) -> Outcome:
-    """Scan, create what is new, resolve what is over, deliver what is due."""
+    """Scan, create what is new, resolve what is over, deliver what is due.
+
+    ``send`` says how the e-mails and robot messages of the delivered notices go out:
+    ``"queue"`` (the periodic task) queues a ``deliver_notice`` task per notice after the
+    commit; ``"inline"`` (``run_reminders`` by hand, which prints what it sent) sends
+    them here, one notice after another.
+    """
     now = now or timezone.now()
     as_of = as_of or timezone.localdate(now)
     candidates = find(as_of, bureau_ids=bureau_ids)
@@ -564,20 +643,22 @@ def run(
     if bureau_ids is not None:
         open_notices = open_notices.filter(bureau_id__in=bureau_ids)
     stale = [notice for notice in open_notices if notice.key not in keys]
+    _explain(stale, keys)
     conf = settings_for({c.bureau_id for _, c in new})
     to_create = [_notice(c, recipients[i], now, conf[c.bureau_id]) for i, c in new]
     if dry_run:
         outcome.created = to_create
         outcome.resolved = stale
         outcome.reopened = list(Notice.objects.filter(key__in=reopen))
+        # Earlier notices that waited for working hours and would go out now.
+        outcome.delivered = list(
+            _due_for_delivery(now).exclude(key__in=[n.key for n in stale]).order_by("pk")
+        )
+        people = set().union(
+            *recipients.values(), *(n.data.get("recipients", []) for n in outcome.delivered)
+        )
         outcome.recipients = (
-            dict(
-                User.objects.filter(pk__in=set().union(*recipients.values())).values_list(
-                    "pk", "username"
-                )
-            )
-            if recipients
-            else {}
+            dict(User.objects.filter(pk__in=people).values_list("pk", "username")) if people else {}
         )
         return outcome
 
@@ -586,14 +667,7 @@ def run(
         outcome.created = list(
             Notice.objects.filter(key__in=[n.key for n in to_create], created_at=now)
         )
-        by_resolution: dict[str, list[int]] = {}
-        for notice in stale:
-            notice.resolution = _resolution(notice, keys)
-            by_resolution.setdefault(notice.resolution, []).append(notice.pk)
-        for resolution, pks in by_resolution.items():
-            Notice.objects.filter(pk__in=pks, resolved_at__isnull=True).update(
-                resolved_at=now, resolution=resolution
-            )
+        _resolve(stale, now)
         outcome.resolved = stale
         if reopen:
             # A notice comes back with what is true now (amounts, days late), not with
@@ -615,36 +689,89 @@ def run(
                 batch_size=BATCH,
             )
             Notification.objects.filter(notice__key__in=reopen).update(read_at=None)
-        touched = [n.pk for n in (*stale, *outcome.reopened)]
-        if touched:
-            inbox_changed(
-                *Notification.objects.filter(notice_id__in=touched).values_list(
-                    "recipient_id", flat=True
-                )
-            )
+            _touched(outcome.reopened)
         # Urgent notices show on the dashboards of their bureaus.
-        records_changed(
-            *{n.bureau_id for n in (*outcome.created, *stale, *outcome.reopened) if n.urgent}
-        )
+        records_changed(*{n.bureau_id for n in outcome.created if n.urgent})
 
-    if settings.REMINDER_DELIVERY_PAUSE:  # lets a test kill a worker between finding and sending
-        time.sleep(settings.REMINDER_DELIVERY_PAUSE)
-    deliver(now=now, outcome=outcome)
+    deliver(now=now, outcome=outcome, send=send)
     return outcome
 
 
-def _resolution(notice: Notice, current_keys: set[str]) -> str:
-    prefix = notice.key.rsplit(":", 1)[0]
-    if any(key.startswith(prefix + ":") for key in current_keys):
-        return _("已升级或进入新周期")
-    if notice.rule == R.DUE_SOON and f"late:{notice.installment_id}:L1" in current_keys:
-        return _("已到期未付，转为逾期提醒")
-    if notice.rule in (R.DUE_SOON, R.LATE):
-        return _("已付清、已取消或到期日已调整")
-    if notice.rule == R.APPROVED_UNPAID:
-        return _("已付清或已取消")
+def _touched(notices: list[Notice]) -> None:
+    """These notices were resolved or reopened: recount their inboxes and dashboards."""
+    if not notices:
+        return
+    inbox_changed(
+        *Notification.objects.filter(notice_id__in=[n.pk for n in notices]).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    records_changed(*{n.bureau_id for n in notices if n.urgent})
+
+
+def _resolve(notices: list[Notice], now: datetime.datetime) -> None:
+    """Resolve these notices (their ``resolution`` set by :func:`_explain`), once."""
+    by_resolution: dict[str, list[int]] = {}
+    for notice in notices:
+        by_resolution.setdefault(notice.resolution, []).append(notice.pk)
+    for resolution, pks in by_resolution.items():
+        Notice.objects.filter(pk__in=pks, resolved_at__isnull=True).update(
+            resolved_at=now, resolution=resolution
+        )
+    for notice in notices:
+        notice.resolved_at = notice.resolved_at or now
+    _touched(notices)
+
+
+def _explain(stale: list[Notice], current_keys: set[str]) -> None:
+    """Set each stale notice's ``resolution``: why it no longer applies."""
+    installment_ids = {n.installment_id for n in stale if n.installment_id}
+    current = (
+        {
+            row[0]: row
+            for row in Installment.objects.filter(pk__in=installment_ids).values_list(
+                "pk", "status", "due_date", "documents_due", "approved_on"
+            )
+        }
+        if installment_ids
+        else {}
+    )
+    prefixes = {key.rsplit(":", 1)[0] for key in current_keys}
+    for notice in stale:
+        notice.resolution = _resolution(notice, current_keys, prefixes, current)
+
+
+def _resolution(notice: Notice, current_keys, prefixes, current) -> str:
+    """Why a notice no longer applies. A deadline that moved is told apart from a cause
+    that was fixed: the installment is not paid, nor are the documents in."""
+    S = Installment.Status
+    parts = notice.key.split(":")
+    row = current.get(notice.installment_id)
+    status, due_date, documents_due, approved_on = row[1:] if row else (None,) * 4
+    if status == S.CANCELLED:
+        return _("已取消")
+    if status == S.PAID:
+        return _("已付清")
+    if notice.rule in (R.DUE_SOON, R.LATE) and len(parts) == 4:
+        if due_date is not None and str(due_date) != parts[2]:
+            return _("付款期限已调整")
+        if notice.key.rsplit(":", 1)[0] in prefixes:
+            return _("已升级或进入新周期")
+        if notice.rule == R.DUE_SOON and f"late:{parts[1]}:{parts[2]}:L1" in current_keys:
+            return _("已到期未付，转为逾期提醒")
+        return _("已不再适用")
     if notice.rule == R.DOCUMENTS_LATE:
+        if documents_due is not None and str(documents_due) != parts[-1]:
+            return _("资料提交期限已调整")
         return _("资料已收齐")
+    if notice.rule == R.APPROVED_UNPAID:
+        if status != S.APPROVED:
+            return _("已不在已审批状态")
+        if approved_on is not None and str(approved_on) != parts[-1]:
+            return _("已重新审批")
+        return _("付款期限已调整")
+    if notice.key.rsplit(":", 1)[0] in prefixes:
+        return _("已升级或进入新周期")
     return _("已不再适用")
 
 
@@ -670,72 +797,274 @@ def _notice(candidate: Candidate, recipient_ids: set[int], now, conf) -> Notice:
     )
 
 
-def deliver(*, now: datetime.datetime, outcome: Outcome | None = None) -> Outcome:
-    """Send the notices that are due: in-app, e-mail and the group robot, each once.
+def resolve_for_installment(installment_id: int) -> list[Notice]:
+    """Resolve at once the installment's open notices whose cause is gone (a payment
+    posted, the documents received), instead of at the next hourly scan.
 
-    A batch of due notices is locked (others skip it), its notifications are created and
-    every e-mail and robot message is claimed (its "sent" time set) in the same
-    transaction; only after the commit are they sent. A crash can lose a message but
-    never send one twice.
+    Only what no longer applies at all is resolved here; a notice that moves to another
+    level or period is left to the scan, which creates its successor in the same step.
+    """
+    candidates = _installment_candidates(timezone.localdate(), None, [installment_id])
+    keys = {c.key for c in candidates}
+    # Due soon turns into late: while either applies, the scan hands over between them.
+    families = {R.DUE_SOON: R.LATE, R.LATE: R.DUE_SOON}
+    applies = {c.rule for c in candidates}
+    applies |= {families[r] for r in applies if r in families}
+    now = timezone.now()
+    with transaction.atomic():
+        notices = list(
+            Notice.objects.select_for_update()
+            .filter(installment_id=installment_id, resolved_at__isnull=True)
+            .exclude(rule__in=applies)
+            .order_by("pk")
+        )
+        _explain(notices, keys)
+        _resolve(notices, now)
+    return notices
+
+
+def resolve_after_commit(installment_id: int) -> None:
+    """After the current transaction commits, resolve the installment's notices whose
+    cause is gone (a task), when it has open ones.
+
+    A broker that cannot be reached is logged, not raised: the payment or the documents
+    stand, and the next hourly scan resolves the notice instead.
+    """
+    if not Notice.objects.filter(installment_id=installment_id, resolved_at__isnull=True).exists():
+        return
+    from payments.tasks import resolve_installment_notices
+
+    transaction.on_commit(
+        functools.partial(resolve_installment_notices.delay, installment_id), robust=True
+    )
+
+
+# --- delivery ------------------------------------------------------------------------------
+
+
+def _due_for_delivery(now: datetime.datetime):
+    return Notice.objects.filter(
+        delivered_at__isnull=True, resolved_at__isnull=True, deliver_after__lte=now
+    )
+
+
+def deliver(
+    *, now: datetime.datetime, outcome: Outcome | None = None, send: str = QUEUE
+) -> Outcome:
+    """Deliver the notices that are due: each person's in-app notification here, once;
+    the e-mail and robot messages by :func:`dispatch` (queued, or inline).
+
+    A batch of due notices is locked (a concurrent scan skips it), its notifications are
+    created and the notices marked delivered in one transaction; their messages are queued
+    after the commit. Delivered notices whose messages were never claimed (their task was
+    lost) are queued again after :data:`REQUEUE_AFTER`, in working hours.
     """
     outcome = outcome or Outcome()
     while True:
         with transaction.atomic():
             batch = list(
-                Notice.objects.select_for_update(skip_locked=True)
-                .filter(delivered_at__isnull=True, resolved_at__isnull=True, deliver_after__lte=now)
-                .order_by("pk")[:BATCH]
+                _due_for_delivery(now).select_for_update(skip_locked=True).order_by("pk")[:BATCH]
             )
             if not batch:
                 break
-            conf = settings_for({n.bureau_id for n in batch})
-            emails = dict(
-                User.objects.filter(
-                    pk__in={pk for n in batch for pk in n.data.get("recipients", [])}
-                ).values_list("pk", "email")
-            )
-            notifications, messages = [], []
-            for notice in batch:
-                mail_on = conf[notice.bureau_id].email_enabled
-                for user_id in notice.data.get("recipients", []):
-                    address = emails.get(user_id) if mail_on else ""
-                    notifications.append(
-                        Notification(
-                            notice=notice,
-                            recipient_id=user_id,
-                            created_at=now,
-                            emailed_at=now if address else None,
-                        )
-                    )
-                    if address:
-                        messages.append(_email(notice, [address]))
-                if mail_on and notice.data.get("provider_email"):
-                    notice.provider_emailed_at = now
-                    messages.append(_email(notice, [notice.data["provider_email"]]))
-                if conf[notice.bureau_id].webhook_url:
-                    notice.webhook_sent_at = now
-                notice.delivered_at = now
+            notifications = [
+                Notification(notice=notice, recipient_id=user_id, created_at=now)
+                for notice in batch
+                for user_id in notice.data.get("recipients", [])
+            ]
             Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=BATCH)
             inbox_changed(*{n.recipient_id for n in notifications})
-            for name in ("delivered_at", "provider_emailed_at", "webhook_sent_at"):
-                pks = [n.pk for n in batch if getattr(n, name) == now]
-                if pks:
-                    Notice.objects.filter(pk__in=pks).update(**{name: now})
+            Notice.objects.filter(pk__in=[n.pk for n in batch]).update(delivered_at=now)
+            ids = [n.pk for n in batch]
+            if send == QUEUE:
+                transaction.on_commit(functools.partial(_enqueue, ids), robust=True)
+        for notice in batch:
+            notice.delivered_at = now
         outcome.delivered += batch
         outcome.notifications += len(notifications)
-        if messages:
-            with get_connection() as connection:
-                connection.send_messages(messages)
-            outcome.emails += len(messages)
-        for notice in batch:
-            if notice.webhook_sent_at == now:
-                outcome.webhooks += _post_webhook(conf[notice.bureau_id].webhook_url, notice)
+        outcome.dispatched += ids
+
+    # Messages that lost their task; by hand, everything still unsent.
+    waiting = Notice.objects.filter(
+        delivered_at__isnull=False, dispatched_at__isnull=True, resolved_at__isnull=True
+    ).order_by("pk")
+    if send != INLINE:
+        waiting = waiting.filter(delivered_at__lte=now - REQUEUE_AFTER)[:BATCH]
+    waiting = list(waiting.values_list("pk", "bureau_id"))
+    conf = settings_for({bureau_id for _pk, bureau_id in waiting})
+    just = set(outcome.dispatched)
+    again = [
+        pk for pk, bureau_id in waiting if pk not in just and in_working_hours(now, conf[bureau_id])
+    ]
+    outcome.dispatched += again
+    if send == QUEUE and again:
+        transaction.on_commit(functools.partial(_enqueue, again), robust=True)
+    elif send == INLINE:
+        for notice_id in outcome.dispatched:
+            sent = dispatch(notice_id, now=now)
+            outcome.emails += sent.emails
+            outcome.webhooks += sent.webhooks
     return outcome
+
+
+def _enqueue(notice_ids: list[int]) -> None:
+    from payments.tasks import deliver_notice
+
+    for notice_id in notice_ids:
+        deliver_notice.delay(notice_id)
+
+
+@dataclass
+class Sent:
+    """What :func:`dispatch` sent for one notice."""
+
+    emails: int = 0
+    webhooks: int = 0
+
+
+def dispatch(notice_id: int, *, now: datetime.datetime | None = None) -> Sent:
+    """Send one delivered notice's e-mails and group-robot message, at most once.
+
+    The notice is claimed first: a conditional UPDATE sets its ``dispatched_at`` only where
+    it is still empty, in the transaction that marks each e-mail sent; the messages go out
+    after the commit. A redelivered task, a second worker or a re-queue by the next scan
+    find the claim and send nothing; a crash after the commit loses the messages rather
+    than sending them twice. Outside the bureau's working hours nothing is claimed: the
+    next scan in working hours queues the notice again.
+    """
+    now = now or timezone.now()
+    notice = Notice.objects.filter(
+        pk=notice_id,
+        delivered_at__isnull=False,
+        dispatched_at__isnull=True,
+        resolved_at__isnull=True,
+    ).first()
+    if notice is None:
+        return Sent()
+    conf = settings_for([notice.bureau_id])[notice.bureau_id]
+    if notice.deliver_after > now or not in_working_hours(now, conf):
+        return Sent()
+    provider = (
+        provider_message(notice, on=timezone.localdate(now))
+        if conf.email_enabled and notice.rule == R.DOCUMENTS_LATE
+        else None
+    )
+    with transaction.atomic():
+        claimed = Notice.objects.filter(
+            pk=notice.pk, dispatched_at__isnull=True, resolved_at__isnull=True
+        ).update(
+            dispatched_at=now,
+            provider_emailed_at=now if provider else None,
+            webhook_sent_at=now if conf.webhook_url else None,
+        )
+        if not claimed:
+            return Sent()
+        messages = []
+        if conf.email_enabled:
+            unsent = list(
+                Notification.objects.filter(notice=notice, emailed_at__isnull=True)
+                .exclude(recipient__email="")
+                .order_by("recipient_id")
+                .values_list("pk", "recipient__email")
+            )
+            Notification.objects.filter(pk__in=[pk for pk, _address in unsent]).update(
+                emailed_at=now
+            )
+            messages = [_email(notice, [address]) for _pk, address in unsent]
+        if provider:
+            messages.append(provider)
+    if settings.REMINDER_DELIVERY_PAUSE:  # lets a test kill a worker between claim and send
+        time.sleep(settings.REMINDER_DELIVERY_PAUSE)
+    sent = Sent()
+    if messages:
+        try:
+            with get_connection() as connection:
+                sent.emails = connection.send_messages(messages) or 0
+        except OSError as exc:  # smtplib's errors included
+            # At most once: these e-mails are lost; the in-app notifications stand.
+            logger.warning("e-mail for notice %s failed: %s", notice.pk, exc)
+    if conf.webhook_url:
+        sent.webhooks = _post_webhook(conf.webhook_url, notice)
+    return sent
 
 
 def _email(notice: Notice, to: list[str]) -> EmailMessage:
     body = f"{notice.body}\n\n{notice.url}\n"
     return EmailMessage(subject=f"[{_('社工服务项目管理')}] {notice.title}", body=body, to=to)
+
+
+def provider_message(notice: Notice, *, on: datetime.date) -> EmailMessage | None:
+    """The e-mail the provider's contact gets for late documents: which installment,
+    which documents are missing, whom to ask at the bureau. It has no link: the
+    provider cannot reach the bureau's intranet."""
+    installment = (
+        Installment.objects.select_related(
+            "bureau",
+            "contract__owner",
+            "contract__award__project__owner",
+            "contract__award__provider",
+        )
+        .filter(pk=notice.installment_id)
+        .first()
+    )
+    if installment is None:
+        return None
+    contract = installment.contract
+    provider = contract.award.provider
+    missing = [
+        document.title
+        for document in installment.documents.all()
+        if document.received_on is None or document.received_on > on
+    ]
+    if not provider.email or not missing:
+        return None
+    bureau = installment.bureau.name
+    owner = contract.owner or contract.award.project.owner
+    if owner is not None:
+        contact = [_("%(name)s（%(bureau)s）") % {"name": owner, "bureau": bureau}]
+        if owner.phone:
+            contact.append(_("电话 %(phone)s") % {"phone": owner.phone})
+        if owner.email:
+            contact.append(_("邮箱 %(email)s") % {"email": owner.email})
+        ask = _("如有疑问，请联系：%(contact)s。") % {"contact": "，".join(contact)}
+    else:
+        ask = _("如有疑问，请联系%(bureau)s。") % {"bureau": bureau}
+    greeting = (
+        f"{provider.name} {provider.contact_person}" if provider.contact_person else provider.name
+    )
+    lines = [
+        _("%(provider)s：") % {"provider": greeting},
+        "",
+        _(
+            "贵机构承接的%(project)s（%(contract)s，合同编号 %(number)s）%(installment)s"
+            "的付款资料应于 %(deadline)s 前提交，截至 %(today)s 尚未收到以下资料："
+        )
+        % {
+            "project": contract.award.project.name,
+            "contract": contract.title,
+            "number": contract.number,
+            "installment": installment.label,
+            "deadline": installment.documents_due,
+            "today": on,
+        },
+        *[f"  - {name}" for name in missing],
+        "",
+        _("本期款应付日期为 %(due)s，资料交齐并审核通过后方可付款，请尽快提交。")
+        % {"due": installment.due_date},
+        ask,
+        "",
+        bureau,
+    ]
+    return EmailMessage(
+        subject=_("【%(bureau)s】请尽快提交%(project)s%(installment)s付款资料")
+        % {
+            "bureau": bureau,
+            "project": contract.award.project.name,
+            "installment": installment.label,
+        },
+        body="\n".join(lines) + "\n",
+        to=[provider.email],
+    )
 
 
 def webhook_payload(notice: Notice) -> dict:
@@ -776,7 +1105,7 @@ def _post_webhook(url: str, notice: Notice) -> int:
         url, data=body, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - set by the admin
+        with urllib.request.urlopen(request, timeout=ROBOT_TIMEOUT) as response:  # noqa: S310 - set by the admin
             response.read()
     except OSError as exc:
         # At most once: a robot that is down misses this message; the in-app notification
@@ -825,3 +1154,11 @@ def urgent_notices(*, user, limit: int = 20) -> list[Notice]:
         return list(open_urgent.order_by("created_at")[:limit])
 
     return selectors.cached(user=user, name="urgent", parts=(limit,), compute=compute)
+
+
+def urgent_days(notices: list[Notice]) -> int:
+    """How late the urgent notices are at least: the bureaus' level-3 threshold (the
+    smallest, when the notices come from several bureaus)."""
+    conf = settings_for({n.bureau_id for n in notices})
+    default = ReminderSettings._meta.get_field("escalate_level3_days").default
+    return min((c.escalate_level3_days for c in conf.values()), default=default)

@@ -24,6 +24,7 @@ from accounts.cache import bureau_of, records_changed
 from accounts.models import Bureau, User
 from contracts.models import Contract, Project
 from contracts.money import ZERO, split, to_yuan
+from payments import reminders
 from payments.models import (
     Audit,
     Budget,
@@ -480,6 +481,7 @@ def document_receive(
     document.received_on = received_on
     if note:
         document.note = note.strip()
+    reminders.resolve_after_commit(document.installment_id)
     return _save(document, actor=actor)
 
 
@@ -754,6 +756,7 @@ def payment_post(
             actor=actor,
             reason=_("付清，凭证号 %(voucher)s") % {"voucher": payment.voucher_number},
         )
+    reminders.resolve_after_commit(installment.pk)
     return payment
 
 

@@ -169,6 +169,7 @@ class DashboardView(PermissionMixin, TemplateView):
                 selectors.progress_line(bureau=user.bureau, year=year, checkpoints=checkpoints()),
             ),
             urgent=SimpleLazyObject(lambda: reminders.urgent_notices(user=user)),
+            urgent_days=lambda: reminders.urgent_days(reminders.urgent_notices(user=user)),
             fragment_key=self.fragment_key(year, as_of),
         )
         context.update(self.extra_panels(year=year, as_of=as_of))
@@ -907,6 +908,9 @@ class NotificationListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["show_all"] = self.request.GET.get("show") == "all"
+        today = timezone.localdate()
+        for notification in context["notifications"]:
+            notification.title = reminders.live_title(notification.notice, today)
         return context
 
 

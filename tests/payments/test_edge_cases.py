@@ -165,7 +165,7 @@ def test_a_notice_comes_back_when_its_cause_does(approved, finance_user, staff_u
         voucher_number="记-1",
     )
     reminders.run(now=_at(datetime.date(2024, 4, 8)))
-    late = Notice.objects.get(key=f"late:{approved.pk}:L1")
+    late = Notice.objects.get(key=f"late:{approved.pk}:2024-03-31:L1")
     assert late.resolved_at is not None
     services.payment_reverse(
         actor=finance_user,

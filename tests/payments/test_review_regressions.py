@@ -105,7 +105,7 @@ def _at(day, hour=10):
 
 def test_a_reopened_notice_tells_what_is_true_now(approved, finance_user):
     reminders.run(now=_at(datetime.date(2024, 4, 5)))
-    late = Notice.objects.get(key=f"late:{approved.pk}:L1")
+    late = Notice.objects.get(key=f"late:{approved.pk}:2024-03-31:L1")
     first_body, first_title = late.body, late.title
     payment = services.payment_post(
         actor=finance_user,

@@ -62,7 +62,7 @@ def test_the_demo_dry_run_on_20_december_2024(demo):
 
 
 def test_running_for_real_twice_creates_each_notification_once(demo):
-    first = _run("--as-of", "2024-12-20")
+    first = _run("--as-of", "2024-12-20", "--force")
     assert "新提醒 4 条" in first
     notices = Notice.objects.count()
     notifications = sorted(Notification.objects.values_list("notice__rule", "recipient__username"))
@@ -77,7 +77,7 @@ def test_running_for_real_twice_creates_each_notification_once(demo):
         ("projection_low", "manager"),
     ]
     assert emails == 8  # seven people and the provider's contact
-    second = _run("--as-of", "2024-12-20")
+    second = _run("--as-of", "2024-12-20", "--force")
     assert "新提醒 0 条" in second
     assert Notice.objects.count() == notices
     assert (
@@ -146,11 +146,14 @@ def test_due_soon_sends_the_nearest_threshold_once(bureau, staff_user, finance_u
     keys = sorted(
         Notice.objects.filter(rule=Notice.Rule.DUE_SOON).values_list("key", "resolved_at")
     )
-    assert [k for k, _ in keys] == [f"due_soon:{installment.pk}:15", f"due_soon:{installment.pk}:7"]
+    assert [k for k, _ in keys] == [
+        f"due_soon:{installment.pk}:2024-03-31:15",
+        f"due_soon:{installment.pk}:2024-03-31:7",
+    ]
     assert set(
-        Notification.objects.filter(notice__key=f"due_soon:{installment.pk}:7").values_list(
-            "recipient__username", flat=True
-        )
+        Notification.objects.filter(
+            notice__key=f"due_soon:{installment.pk}:2024-03-31:7"
+        ).values_list("recipient__username", flat=True)
     ) == {"staff", "finance"}
 
 
@@ -266,8 +269,8 @@ def test_the_group_robot_receives_the_late_installment(demo, robot, settings):
     url, received = robot
     settings.SITE_URL = "https://mz.example.gov.cn"
     ReminderSettings.objects.create(bureau=demo["manager"].bureau, webhook_url=url)
-    reminders.run(now=at(datetime.date(2024, 12, 20)))
-    reminders.run(now=at(datetime.date(2024, 12, 20), 11))
+    reminders.run(now=at(datetime.date(2024, 12, 20)), send=reminders.INLINE)
+    reminders.run(now=at(datetime.date(2024, 12, 20), 11), send=reminders.INLINE)
     late = [body for _ctype, body in received if body["notice"]["rule"] == "late"]
     assert len(received) == 4 and len(late) == 1
     content_type, _body = received[0]

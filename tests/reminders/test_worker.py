@@ -1,8 +1,10 @@
-"""A real Celery worker with beat, fed through Redis, runs the scheduled reminder scan:
-each notification appears once, even when the worker is killed in the middle of a run
-and started again."""
+"""A real Celery worker with beat, fed through Redis, runs the scheduled reminder scan and
+the delivery tasks it queues: each notification appears once and no e-mail goes out twice,
+even when the worker is killed in the middle of a delivery and started again."""
 
 import datetime
+import email
+import email.policy
 import os
 import signal
 import subprocess
@@ -87,11 +89,18 @@ def _wait(predicate, timeout=60.0):
     return False
 
 
-def _emails(tmp_path) -> int:
+def _emails(tmp_path) -> list[tuple[str, str]]:
+    """(recipient, subject) of every e-mail the workers wrote (the file backend)."""
     folder = tmp_path / "mail"
     if not folder.exists():
-        return 0
-    return sum(f.read_text(encoding="utf-8").count("\nSubject: ") for f in folder.iterdir())
+        return []
+    sent = []
+    for path in folder.iterdir():
+        for raw in path.read_text(encoding="utf-8").split("-" * 79):
+            if raw.strip():
+                message = email.message_from_string(raw.lstrip(), policy=email.policy.default)
+                sent.append((str(message["To"]), str(message["Subject"])))
+    return sorted(sent)
 
 
 @pytest.fixture
@@ -104,7 +113,11 @@ def late_installment(bureau, staff_user, finance_user, manager_user):
     staff_user.save()
     finance_user.save()
     today = timezone.localdate()
-    contract = ContractFactory(award__project__bureau=bureau, owner=staff_user)
+    contract = ContractFactory(
+        award__project__bureau=bureau,
+        award__provider__email="provider@example.cn",
+        owner=staff_user,
+    )
     [installment] = services.schedule_generate(
         actor=finance_user,
         contract=contract,
@@ -131,33 +144,56 @@ def late_installment(bureau, staff_user, finance_user, manager_user):
 
 
 def test_the_scheduled_scan_notifies_once_across_a_killed_worker(late_installment, tmp_path):
-    # First worker: finds the notices, then pauses before sending; we kill it there.
+    # First worker: the scan finds the notices and notifies in-app, then queues a delivery
+    # task per notice; the first delivery claims its notice's e-mails and pauses before
+    # sending them. We kill the worker there.
     first, first_log = _start_worker(tmp_path, "first", pause=30)
     try:
-        assert _wait(lambda: Notice.objects.exists()), (tmp_path / "first.log").read_text()
-        assert not Notification.objects.exists()
+        assert _wait(lambda: Notice.objects.filter(dispatched_at__isnull=False).exists()), (
+            tmp_path / "first.log"
+        ).read_text()
     finally:
         _stop(first, first_log, signal.SIGKILL)
     notices = sorted(Notice.objects.values_list("key", flat=True))
+    due = late_installment.due_date.isoformat()
     assert notices == [
         f"documents_late:{late_installment.pk}:{late_installment.documents_due.isoformat()}",
-        f"late:{late_installment.pk}:L1",
+        f"late:{late_installment.pk}:{due}:L1",
     ]
-
-    # Second worker: the next beat ticks deliver what was found, once.
-    second, second_log = _start_worker(tmp_path, "second", pause=0)
-    try:
-        assert _wait(lambda: Notification.objects.count() >= 3), (
-            tmp_path / "second.log"
-        ).read_text()
-        time.sleep(6)  # three more beat ticks
-    finally:
-        _stop(second, second_log)
-    assert "payments.tasks.run_reminders" in (tmp_path / "second.log").read_text()
-    assert sorted(Notification.objects.values_list("notice__rule", "recipient__username")) == [
+    notifications = [
         ("documents_late", "staff"),
         ("late", "finance"),
         ("late", "staff"),
     ]
+    assert (
+        sorted(Notification.objects.values_list("notice__rule", "recipient__username"))
+        == notifications
+    )
+    [killed] = Notice.objects.filter(dispatched_at__isnull=False)
+    [survivor] = Notice.objects.filter(dispatched_at__isnull=True)
+    assert _emails(tmp_path) == []
+
+    # Second worker: the queued delivery of the other notice runs; the beat ticks scan
+    # again and find nothing new. The killed delivery's e-mails are lost, never doubled.
+    second, second_log = _start_worker(tmp_path, "second", pause=0)
+    addresses = {
+        "documents_late": ["provider@example.cn", "staff@example.cn"],
+        "late": ["finance@example.cn", "staff@example.cn"],
+    }
+    try:
+        assert _wait(lambda: len(_emails(tmp_path)) >= 2), (tmp_path / "second.log").read_text()
+        time.sleep(6)  # three more beat ticks
+    finally:
+        _stop(second, second_log)
+    log = (tmp_path / "second.log").read_text()
+    assert "payments.tasks.run_reminders" in log and "payments.tasks.deliver_notice" in log
+    assert (
+        sorted(Notification.objects.values_list("notice__rule", "recipient__username"))
+        == notifications
+    )
     assert sorted(Notice.objects.values_list("key", flat=True)) == notices
-    assert _emails(tmp_path) == 3
+    sent = _emails(tmp_path)
+    assert [to for to, _subject in sent] == addresses[survivor.rule]
+    assert killed.title not in "".join(subject for _to, subject in sent)
+    survivor.refresh_from_db()
+    assert survivor.dispatched_at is not None

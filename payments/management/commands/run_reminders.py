@@ -1,4 +1,9 @@
-"""Run the reminder scan on demand and print what it sends (or would send)."""
+"""Run the reminder scan on demand and print what it sends (or would send).
+
+Run by hand, the command sends the e-mails and robot messages itself, one notice after
+another, and prints how many went out; the periodic task leaves them to a
+``deliver_notice`` task per notice instead.
+"""
 
 import datetime
 
@@ -9,49 +14,69 @@ from payments import reminders
 
 
 class Command(BaseCommand):
-    help = "运行提醒扫描：列出新发现的提醒及接收人；--dry-run 只列出不发送。"
+    help = (
+        "运行提醒扫描并当场发送：列出新发现的提醒、此前推迟到工作时间而现在发送的提醒及接收人，"
+        "站内通知、邮件和群机器人由本命令直接发出（定时任务则把邮件和群机器人交给发送任务）。"
+        "--dry-run 只列出不写入、不发送。"
+        "--as-of 为今天以外的日期时只能与 --dry-run 一起使用：按别的日期实际运行会改变当前状态"
+        "（解除现有的提醒、重开旧的提醒）；确需如此（例如演示），加 --force。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--as-of",
-            help="按此日期扫描（YYYY-MM-DD），视为当天 10:00；默认今天此刻。",
+            help="按此日期扫描（YYYY-MM-DD），今天以外的日期视为当天 10:00；默认今天此刻。"
+            "不是今天时须同时给出 --dry-run 或 --force。",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="只列出将要发送的提醒，不写入、不发送。"
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="允许按今天以外的日期实际运行（会按该日期解除或重开现有提醒并发送）。",
+        )
 
-    def handle(self, *args, as_of=None, dry_run=False, **options):
+    def handle(self, *args, as_of=None, dry_run=False, force=False, **options):
+        now = timezone.now()
+        day = timezone.localdate(now)
         if as_of:
             try:
-                day = datetime.date.fromisoformat(as_of)
+                chosen = datetime.date.fromisoformat(as_of)
             except ValueError as exc:
                 raise CommandError(f"--as-of 应为 YYYY-MM-DD，收到 {as_of!r}") from exc
-            now = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
-        else:
-            now = timezone.now()
-            day = timezone.localdate(now)
-        outcome = reminders.run(now=now, as_of=day, dry_run=dry_run)
-        mode = "（试运行，不写入、不发送）" if dry_run else ""
-        self.stdout.write(f"截至 {day}{mode}")
+            if chosen != day:
+                if not (dry_run or force):
+                    raise CommandError(
+                        f"--as-of {chosen} 不是今天（{day}）：按别的日期实际运行会解除现有的提醒、"
+                        "重开旧的提醒并发送。请加 --dry-run 只查看；确需实际运行，请加 --force。"
+                    )
+                day = chosen
+                now = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
+        outcome = reminders.run(now=now, as_of=day, dry_run=dry_run, send=reminders.INLINE)
+        created = {n.key for n in outcome.created}
+        earlier = [n for n in outcome.delivered if n.key not in created]
         names = outcome.recipients
         if not dry_run:
             names = dict(
                 reminders.User.objects.filter(
-                    pk__in={pk for n in outcome.created for pk in n.data.get("recipients", [])}
+                    pk__in={
+                        pk
+                        for n in (*outcome.created, *earlier)
+                        for pk in n.data.get("recipients", [])
+                    }
                 ).values_list("pk", "username")
             )
+        mode = "（试运行，不写入、不发送）" if dry_run else ""
+        self.stdout.write(f"截至 {day}{mode}")
         self.stdout.write(f"新提醒 {len(outcome.created)} 条：")
         for notice in outcome.created:
-            people = ", ".join(names.get(pk, str(pk)) for pk in notice.data.get("recipients", []))
-            extra = (
-                f"；并邮件通知服务机构 {notice.data['provider_email']}"
-                if notice.data.get("provider_email")
-                else ""
-            )
-            urgent = "【紧急】" if notice.urgent else ""
-            self.stdout.write(
-                f"  [{notice.get_rule_display()}]{urgent} {notice.title} → {people or '（无接收人）'}{extra}"
-            )
+            self.stdout.write(self._line(notice, names, now))
+        if earlier:
+            verb = "将发送" if dry_run else "发送"
+            self.stdout.write(f"{verb}此前推迟到工作时间的提醒 {len(earlier)} 条：")
+            for notice in earlier:
+                self.stdout.write(self._line(notice, names, now))
         if outcome.reopened:
             self.stdout.write(f"重新出现 {len(outcome.reopened)} 条：")
             for notice in outcome.reopened:
@@ -66,3 +91,21 @@ class Command(BaseCommand):
                 f"已发送 {len(outcome.delivered)} 条提醒：站内通知 {outcome.notifications} 条，"
                 f"邮件 {outcome.emails} 封，群机器人 {outcome.webhooks} 次。"
             )
+
+    @staticmethod
+    def _line(notice, names, now) -> str:
+        people = ", ".join(names.get(pk, str(pk)) for pk in notice.data.get("recipients", []))
+        extra = (
+            f"；并邮件通知服务机构 {notice.data['provider_email']}"
+            if notice.data.get("provider_email")
+            else ""
+        )
+        urgent = "【紧急】" if notice.urgent else ""
+        wait = ""
+        if notice.delivered_at is None and notice.deliver_after > now:
+            local = timezone.localtime(notice.deliver_after)
+            wait = f"（非工作时间，将于 {local.month}月{local.day}日 {local:%H:%M} 发送）"
+        return (
+            f"  [{notice.get_rule_display()}]{urgent} {notice.title} → {people or '（无接收人）'}"
+            f"{extra}{wait}"
+        )
