@@ -121,11 +121,25 @@ SCORES = {
     17: ("5", "非户籍残疾人参与率偏低，宣传覆盖面有限。"),
     18: ("6", "活动反馈表显示服务对象满意度平均达到 90% 以上。"),
 }
-# The report scored 预算执行率 4 of 5; the records compute 5 × 93.20% = 4.66.
-EXECUTION_OVERRIDE = (
-    "4",
-    "按自评报告评分：项目支出进度落后，2024年8-12月合同第二期款延迟支付，扣 1 分。",
-)
+# The scores the report gave the rows the records compute, and the report's reasoning.
+# Where the records compute another score, the demo records the report's as an override
+# with that reason; the computed value itself is never touched.
+# - 预算执行率: the report gave 4 of 5; the records compute 5 × 93.20% = 4.66.
+# - 完成及时性: the report gave 5 of 5 (指标值“当年完成”, “年度目标均已完成”); the records
+#   compute it from the installments due in 2024 (7 of 8 paid by their due date: the
+#   社会事务 2024年8-12月 second installment is late) and from the outputs' dates (the
+#   report gives none, so no output counts): 5 × 87.50% = 4.38.
+REPORT_SCORES = {
+    Source.EXECUTION_RATE: (
+        "4",
+        "按自评报告评分：项目支出进度落后，2024年8-12月合同第二期款延迟支付，扣 1 分。",
+    ),
+    Source.TIMELINESS: (
+        "5",
+        "按自评报告评分：项目“完成项目合同规定服务计划及工作内容，年度目标均已完成”，"
+        "符合指标值“当年完成”；第二期款延迟支付已在预算执行率中扣分，此处不重复扣分。",
+    ),
+}
 
 OUTPUTS = [
     # project, name, kind, unit, comparator, target, actual
@@ -251,9 +265,12 @@ def _create(bureau, staff, manager, projects) -> Evaluation:
                 evidence=evidence,
                 actual_value=row.target_value,
             )
-        elif row.source == Source.EXECUTION_RATE:
-            score, reason = EXECUTION_OVERRIDE
-            services.row_score(actor=staff, row=row, score=Decimal(score), override_reason=reason)
+        elif row.source in REPORT_SCORES:
+            score, reason = REPORT_SCORES[row.source]
+            if Decimal(score) != row.computed_score:
+                services.row_score(
+                    actor=staff, row=row, score=Decimal(score), override_reason=reason
+                )
     for order, (project_name, problem, cause, recommendations) in enumerate(FINDINGS, start=1):
         finding = services.finding_save(
             actor=staff,

@@ -124,14 +124,27 @@ class OutputForm(forms.ModelForm):
             "comparator",
             "target",
             "actual",
+            "due_on",
             "completed_on",
             "note",
         ]
-        widgets = {"completed_on": DateInput()}
+        widgets = {"due_on": DateInput(), "completed_on": DateInput()}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.filter(bureau_scope(user=user))
+        indicator = self.instance
+        has_updates = (
+            indicator.recorded is not None
+            if hasattr(indicator, "recorded")
+            else bool(indicator.pk) and indicator.updates.exists()
+        )
+        if has_updates:
+            # The actual is the sum of the dated updates: it cannot be typed any more.
+            self.fields["actual"].disabled = True
+            self.fields["actual"].help_text = _(
+                "已有分次记录，实际完成值为各次记录之和，在指标页面按日期记录。"
+            )
 
     def validate_unique(self):
         pass  # the service reports a duplicate name beside the field

@@ -336,7 +336,9 @@ class StatedFigure(models.Model):
 class OutputIndicator(models.Model):
     """An output indicator (产出指标) of a project for a year: target and actual.
 
-    With dated updates, the actual is their sum; without, it is the stored value.
+    With dated updates, the actual is their sum; without, it is the stored value. The two
+    never mix: the first update is refused while a non-zero actual is stored, and once
+    updates exist the stored actual can no longer be edited (see services.output_record).
     """
 
     class Kind(models.TextChoices):
@@ -373,7 +375,15 @@ class OutputIndicator(models.Model):
         blank=True,
         help_text=_("有分次记录时，实际值为各次之和。"),
     )
-    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    due_on = models.DateField(
+        _("计划完成日期"), null=True, blank=True, help_text=_("留空则为当年 12 月 31 日。")
+    )
+    completed_on = models.DateField(
+        _("完成日期"),
+        null=True,
+        blank=True,
+        help_text=_("未分次记录时，达到目标值的日期；用于判断完成及时性。"),
+    )
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
     history = HistoricalRecords()

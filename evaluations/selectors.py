@@ -170,6 +170,11 @@ def with_actuals(queryset: QuerySet[OutputIndicator]) -> QuerySet[OutputIndicato
 
 
 def actual_of(indicator: OutputIndicator) -> Decimal | None:
+    """The actual: the sum of the dated updates once there are any, else the stored value.
+
+    The services keep the two apart (no update while a non-zero actual is stored, no edit
+    of the stored actual once updates exist), so the switch never changes a figure.
+    """
     recorded = getattr(indicator, "recorded", None)
     return recorded if recorded is not None else indicator.actual
 
@@ -187,10 +192,12 @@ def output_get(*, user: User, pk: int) -> OutputIndicator:
 
 
 def outputs_of(*, project_ids, year: int) -> list[OutputIndicator]:
+    """The outputs of the projects and year with their dated updates (two queries)."""
     return list(
         with_actuals(OutputIndicator.objects.filter(project_id__in=project_ids, year=year))
         .select_related("project")
-        .order_by("project__name", "order", "pk")
+        .prefetch_related(Prefetch("updates", queryset=OutputUpdate.objects.order_by("date", "pk")))
+        .order_by("project_id", "order", "pk")
     )
 
 
@@ -204,13 +211,67 @@ def completion(indicator: OutputIndicator) -> Decimal | None:
     return min(actual * Decimal(100) / indicator.target, Decimal(100))
 
 
-def completed_in_year(indicator: OutputIndicator, year: int) -> bool:
-    """Whether the indicator reached its target within the year (当年完成)."""
-    share = completion(indicator)
-    if share is None or share < Decimal(100):
-        return False
-    done = indicator.completed_on
-    return done is None or done <= datetime.date(year, 12, 31)
+def deadline_of(indicator: OutputIndicator) -> datetime.date:
+    """The planned completion date, or the end of the indicator's year."""
+    return indicator.due_on or datetime.date(indicator.year, 12, 31)
+
+
+def reached_on(indicator: OutputIndicator) -> datetime.date | None:
+    """The day the indicator reached its target: the dated update that took the running sum
+    to the target (the last such crossing, should a correction take it back below), or,
+    without updates, its completion date. None when no date says so.
+
+    Reads ``indicator.updates.all()``: prefetch it (``outputs_of`` does).
+    """
+    updates = list(indicator.updates.all())
+    if not updates:
+        return indicator.completed_on if (completion(indicator) or 0) >= 100 else None
+    reached, running = None, ZERO
+    for update in updates:
+        before, running = running, running + update.amount
+        if running >= indicator.target and (before < indicator.target or reached is None):
+            reached = update.date
+    return reached if running >= indicator.target else None
+
+
+class Timeliness:
+    """How an output counts for 完成及时性."""
+
+    ON_TIME = "on_time"  # reached its target by its deadline
+    LATE = "late"  # reached it after, or not at all by a deadline that has passed
+    UNDATED = "undated"  # reached it, but no date says when: not counted
+    PENDING = "pending"  # not reached yet, deadline still ahead: not counted
+
+
+def timeliness_of(indicator: OutputIndicator, *, as_of: datetime.date) -> str:
+    """Whether the output was completed on time (当年完成, or by its planned date).
+
+    An output below its target once its deadline has passed is late, dates or not. One
+    at its target counts on time only when a date proves it: the update that reached the
+    target, or the completion date entered with a stored actual. An output at its target
+    with no date is left out (``UNDATED``) rather than presumed on time.
+    """
+    deadline = deadline_of(indicator)
+    if (completion(indicator) or 0) < 100:
+        return Timeliness.LATE if as_of >= deadline else Timeliness.PENDING
+    reached = reached_on(indicator)
+    if reached is None:
+        return Timeliness.UNDATED
+    return Timeliness.ON_TIME if reached <= deadline else Timeliness.LATE
+
+
+def output_frozen_by(*, project_id: int, year: int) -> Evaluation | None:
+    """The approved or locked evaluation covering a project's year, if any: its report
+    reads these outputs, so they must not change any more."""
+    return (
+        Evaluation.objects.filter(
+            projects=project_id,
+            year=year,
+            status__in=[Evaluation.Status.APPROVED, Evaluation.Status.LOCKED],
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 # --- findings, rectification, assessments ----------------------------------------------------

@@ -6,6 +6,7 @@ draft → submitted → approved (by a manager) → locked. Only a draft changes
 """
 
 import datetime
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +34,7 @@ from evaluations.models import (
     Source,
     StatedFigure,
 )
+from evaluations.selectors import Timeliness
 from payments import selectors as payment_selectors
 from payments.models import Installment
 
@@ -175,8 +177,15 @@ def figures_for(evaluation: Evaluation, *, actor: User) -> dict:
         if shares
         else None
     )
-    on_time = sum(1 for o in outputs if selectors.completed_in_year(o, evaluation.year))
-    paid_on_time, due = _installment_punctuality(project_ids, evaluation.year)
+    counts = Counter(selectors.timeliness_of(o, as_of=as_of) for o in outputs)
+    on_time, late = counts[Timeliness.ON_TIME], counts[Timeliness.LATE]
+    output_timeliness = percent(Decimal(on_time), Decimal(on_time + late))
+    paid_on_time, due = _installment_punctuality(project_ids, evaluation.year, as_of)
+    punctuality = percent(Decimal(paid_on_time), Decimal(due))
+    parts = [share for share in (punctuality, output_timeliness) if share is not None]
+    timeliness = (
+        (sum(parts, ZERO) / len(parts)).quantize(Decimal("0.01"), ROUND_HALF_UP) if parts else None
+    )
 
     def text(value):
         return None if value is None else f"{value:.2f}"
@@ -193,26 +202,38 @@ def figures_for(evaluation: Evaluation, *, actor: User) -> dict:
         "execution_rate": text(total.rate),
         "execution_rate_full_year": text(total.rate_full_year),
         "output_quantity": text(output_rate),
+        "outputs_quantity": len(quantity),
         "outputs_total": len(outputs),
         "outputs_on_time": on_time,
-        "timeliness": text(percent(Decimal(on_time), Decimal(len(outputs)))) if outputs else None,
+        "outputs_late": late,
+        "outputs_undated": counts[Timeliness.UNDATED],
+        "outputs_pending": counts[Timeliness.PENDING],
+        "output_timeliness": text(output_timeliness),
         "installments_due": due,
         "installments_paid_on_time": paid_on_time,
+        "installment_punctuality": text(punctuality),
+        "timeliness": text(timeliness),
     }
 
 
-def _installment_punctuality(project_ids, year) -> tuple[int, int]:
-    """(paid in full by their due date, due in the year) for the projects' installments."""
+def _installment_punctuality(project_ids, year, as_of) -> tuple[int, int]:
+    """(paid in full by their due date, due in the year by ``as_of``) for the projects'
+    installments, from the payment records. An installment whose deductions leave nothing
+    to pay counts as paid on time."""
     rows = list(
         payment_selectors.with_amounts(
             Installment.objects.filter(
-                contract__award__project_id__in=project_ids, due_date__year=year
+                contract__award__project_id__in=project_ids,
+                due_date__year=year,
+                due_date__lte=as_of,
             ).exclude(status=Installment.Status.CANCELLED)
         )
         .annotate(last_paid=Max("payments__paid_on"))
         .values_list("due_date", "outstanding", "last_paid")
     )
-    on_time = sum(1 for due, outstanding, last in rows if outstanding <= 0 and last and last <= due)
+    on_time = sum(
+        1 for due, outstanding, last in rows if outstanding <= 0 and (last is None or last <= due)
+    )
     return on_time, len(rows)
 
 
@@ -221,6 +242,41 @@ def _score(weight: Decimal, rate: str | None) -> Decimal | None:
         return None
     share = min(Decimal(rate), HUNDRED) / HUNDRED
     return (weight * share).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _timeliness_note(figures: dict) -> str:
+    """How 完成及时性 was computed, in words a reviewer can check."""
+    installments = (
+        _(
+            "分期款按期支付 %(installments_paid_on_time)s/%(installments_due)s 期（%(installment_punctuality)s%%）"
+        )
+        if figures["installments_due"]
+        else _("当年无到期分期款")
+    )
+    counted = figures["outputs_on_time"] + figures["outputs_late"]
+    outputs = (
+        _("产出指标按期完成 %(outputs_on_time)s/%(counted)s 项（%(output_timeliness)s%%）")
+        if counted
+        else _("无可判断完成时间的产出指标")
+    )
+    left_out = (
+        _("；%(outputs_undated)s 项已达目标但无完成日期（无分次记录或完成日期），未计入")
+        if figures["outputs_undated"]
+        else ""
+    )
+    pending = (
+        _("；%(outputs_pending)s 项未到计划完成日期，未计入") if figures["outputs_pending"] else ""
+    )
+    rule = _("。取两项的平均值；只有一项有数据时取该项。")
+    values = {**figures, "counted": counted}
+    return (
+        installments % values
+        + "；"
+        + outputs % values
+        + (left_out % values if left_out else "")
+        + (pending % values if pending else "")
+        + rule
+    )
 
 
 def _compute(evaluation: Evaluation, *, actor: User) -> Evaluation:
@@ -237,22 +293,17 @@ def _compute(evaluation: Evaluation, *, actor: User) -> Evaluation:
             "execution_rate",
         ),
         Source.OUTPUT_QUANTITY: (
-            _("数量类产出指标完成率的平均值（每项最高 100%%）"),
+            _("%(outputs_quantity)s 项数量类产出指标完成率（实际 ÷ 目标，每项最高 100%%）的平均值"),
             "output_quantity",
         ),
-        Source.TIMELINESS: (
-            _(
-                "当年完成的产出指标 %(outputs_on_time)s/%(outputs_total)s 项；分期款按期支付 %(installments_paid_on_time)s/%(installments_due)s 期"
-            ),
-            "timeliness",
-        ),
+        Source.TIMELINESS: (None, "timeliness"),
     }
     for row in evaluation.rows.exclude(source=Source.MANUAL):
         note, key = notes[row.source]
         value = figures.get(key)
         row.computed_value = Decimal(value) if value is not None else None
         row.computed_score = _score(row.weight, value)
-        row.computed_note = note % figures
+        row.computed_note = _timeliness_note(figures) if note is None else note % figures
         row.computed_at = now
         row.actual_value = f"{value}%" if value is not None else _("无记录")
         if not row.score_overridden:
@@ -375,18 +426,51 @@ def stated_figure_set(
 # --- outputs -------------------------------------------------------------------------------
 
 
+def output_frozen_message(*, project_id: int, year: int) -> str:
+    """Why a project-year's outputs cannot change: an approved or locked evaluation's
+    report reads them. Empty when they can."""
+    evaluation = selectors.output_frozen_by(project_id=project_id, year=year)
+    if evaluation is None:
+        return ""
+    return _("%(year)s年度绩效评价“%(title)s”%(status)s，产出指标不能再修改。") % {
+        "year": year,
+        "title": evaluation.title,
+        "status": evaluation.get_status_display(),
+    }
+
+
+def _refuse_if_frozen(project_id: int, year: int) -> None:
+    message = output_frozen_message(project_id=project_id, year=year)
+    if message:
+        raise ValidationError(message)
+
+
 @transaction.atomic
 def output_save(
     *, actor: User, indicator: OutputIndicator | None = None, project: Project, **data
 ) -> OutputIndicator:
+    """Register or edit an output indicator.
+
+    Refused for a project-year covered by an approved or locked evaluation (before and
+    after the edit). Once dated updates exist the actual is their sum, so the stored
+    actual cannot be changed any more.
+    """
     permission = (
         "evaluations.change_outputindicator" if indicator else "evaluations.add_outputindicator"
     )
     _require(actor, permission)
+    if indicator is not None:
+        indicator = OutputIndicator.objects.select_for_update().get(pk=indicator.pk)
+        _refuse_if_frozen(indicator.project_id, indicator.year)
+        if "actual" in data and data["actual"] != indicator.actual and indicator.updates.exists():
+            raise ValidationError(
+                {"actual": _("该指标已有分次记录，实际完成值为各次记录之和，不能直接修改。")}
+            )
     indicator = indicator or OutputIndicator(project=project)
     indicator.project = project
     for name, value in data.items():
         setattr(indicator, name, value)
+    _refuse_if_frozen(project.pk, indicator.year)
     clash = OutputIndicator.objects.filter(
         project=project, year=indicator.year, name=indicator.name
     ).exclude(pk=indicator.pk)
@@ -399,10 +483,26 @@ def output_save(
 def output_record(
     *, actor: User, indicator: OutputIndicator, date: datetime.date, amount: Decimal, note: str = ""
 ) -> OutputUpdate:
-    """Add a dated amount; the indicator's actual becomes the sum of its records."""
+    """Add a dated amount; the indicator's actual becomes the sum of its records.
+
+    The first update is refused while a non-zero actual is stored: the updates would
+    silently replace it (one update of 500 over a stored 85 would give 500). Clear the
+    stored actual first and record what was done as dated updates; nothing is converted
+    automatically, because only a person knows the dates the stored figure was reached.
+    """
     _require(actor, "evaluations.change_outputindicator")
+    indicator = OutputIndicator.objects.select_for_update().get(pk=indicator.pk)
+    _refuse_if_frozen(indicator.project_id, indicator.year)
     if date.year != indicator.year:
         raise ValidationError({"date": _("日期应在 %(year)s 年内。") % {"year": indicator.year}})
+    if indicator.actual and not indicator.updates.exists():
+        raise ValidationError(
+            _(
+                "该指标已直接填写实际完成值 %(actual)s%(unit)s；分次记录将取代该值。"
+                "请先在“修改”中清空实际完成值，再按日期逐次记录。"
+            )
+            % {"actual": points(indicator.actual), "unit": indicator.unit}
+        )
     return _save(
         OutputUpdate(indicator=indicator, date=date, amount=amount, note=note.strip()), actor=actor
     )

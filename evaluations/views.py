@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
@@ -396,6 +397,22 @@ class OutputListView(RegisterListView):
         return output_columns()
 
 
+class FrozenOutputMixin:
+    """A page that changes an output: when an approved or locked evaluation covers its
+    project-year, say so and go back (the service refuses a POST all the same)."""
+
+    def get(self, request, *args, **kwargs):
+        message = frozen_message(self.object)
+        if message:
+            messages.error(request, message)
+            return redirect(reverse("evaluations:output-detail", args=[self.object.pk]))
+        return super().get(request, *args, **kwargs)
+
+
+def frozen_message(indicator) -> str:
+    return services.output_frozen_message(project_id=indicator.project_id, year=indicator.year)
+
+
 class OutputCreateView(ServiceFormMixin, PermissionMixin, FormView):
     permission_required = "evaluations.add_outputindicator"
     form_class = OutputForm
@@ -411,8 +428,6 @@ class OutputCreateView(ServiceFormMixin, PermissionMixin, FormView):
         return services.output_save(actor=self.request.user, **form.cleaned_data)
 
     def get_success_url_for(self, obj):
-        from django.urls import reverse
-
         return reverse("evaluations:output-detail", args=[obj.pk])
 
 
@@ -429,10 +444,11 @@ class OutputDetailView(ScopedObjectMixin, DetailView):
         context["completion"] = selectors.completion(self.object)
         context["updates"] = self.object.updates.order_by("date", "pk")
         context["record_form"] = OutputRecordForm()
+        context["frozen_message"] = frozen_message(self.object)
         return context
 
 
-class OutputUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class OutputUpdateView(FrozenOutputMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
     permission_required = "evaluations.change_outputindicator"
     form_class = OutputForm
     template_name = "contracts/form.html"
@@ -457,12 +473,10 @@ class OutputUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
         )
 
     def get_success_url_for(self, obj):
-        from django.urls import reverse
-
         return reverse("evaluations:output-detail", args=[obj.pk])
 
 
-class OutputRecordView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class OutputRecordView(FrozenOutputMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
     permission_required = "evaluations.change_outputindicator"
     form_class = OutputRecordForm
     template_name = "contracts/form.html"
@@ -481,8 +495,6 @@ class OutputRecordView(ServiceFormMixin, ScopedObjectMixin, FormView):
         return self.object
 
     def get_success_url_for(self, obj):
-        from django.urls import reverse
-
         return reverse("evaluations:output-detail", args=[obj.pk])
 
 
