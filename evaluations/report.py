@@ -8,10 +8,19 @@ Where a figure stated by hand differs from the records, the report uses the reco
 says so in a reconciliation note at the end.
 
 Typography follows GB/T 9704 (党政机关公文格式): A4 with 37/35/28/26 mm margins; title in
-方正小标宋简体 (宋体 where it is missing) at 二号; level-1 headings in 黑体, level-2 in 楷体,
-body in 仿宋 at 三号 with 28-point line spacing; tables in 仿宋 at 小四; page numbers in
-the footer as "— n —". Every run sets its East Asian font (``w:eastAsia``), or Word and
+方正小标宋简体, bold, at 二号; level-1 headings in 黑体, level-2 in 楷体, body in 仿宋 at
+三号 with 28-point line spacing; tables in 仿宋 at 小四; page numbers in 宋体 in the
+footer as "— n —". Every run sets its East Asian font (``w:eastAsia``), or Word and
 LibreOffice would fall back to a Latin font for Chinese.
+
+A run names one East Asian font; there is no fallback list. The title names
+方正小标宋简体, which bureaus install for official documents, and the document's font
+table declares it a GB2312 serif font with 宋体 as its alternative (``w:altName``), which
+is where Word looks when the font is missing; LibreOffice substitutes through its own
+font configuration (a CJK serif). Being bold, the title still reads as 宋体 bold there.
+
+Numbers in the narrative are written as the seed writes them: 万元 with at most two
+decimals and no trailing zeros (233.6万元, 2.2万元); tables keep two decimals.
 """
 
 import datetime
@@ -23,11 +32,13 @@ from django.db.models import Q
 from django.utils import timezone
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from lxml import etree
 
 from accounts.models import User
 from contracts.models import AnnualGoal, Award, Contract
@@ -38,7 +49,8 @@ from payments import selectors as payment_selectors
 from payments.models import Audit, Deduction, Payment
 
 TITLE_FONT = "方正小标宋简体"
-TITLE_FALLBACK = "宋体"
+TITLE_FALLBACK = "宋体"  # the title font's declared alternative (font table)
+PAGE_NUMBER_FONT = "宋体"
 HEADING1_FONT = "黑体"
 HEADING2_FONT = "楷体"
 BODY_FONT = "仿宋"
@@ -48,11 +60,41 @@ SIZE_3 = Pt(16)  # 三号
 SIZE_4 = Pt(14)  # 四号
 SIZE_SMALL_4 = Pt(12)  # 小四
 LINE = Pt(28)
-ORDINALS = "一二三四五六七八九十"
+DIGITS = "零一二三四五六七八九"
+# The East Asian fonts the document uses: how the font table describes them to a reader
+# that lacks them (GB2312 charset; serif, sans or script), and an alternative.
+FONT_TABLE = {
+    TITLE_FONT: ("roman", TITLE_FALLBACK),
+    HEADING1_FONT: ("modern", None),
+    HEADING2_FONT: ("script", None),
+    BODY_FONT: ("modern", None),
+    PAGE_NUMBER_FONT: ("roman", None),
+}
 
 
 def wan(value) -> str:
+    """万元 with two decimals, for tables."""
     return f"{to_wan(Decimal(value)):.2f}"
+
+
+def wan_text(value) -> str:
+    """万元 as the narrative writes it: at most two decimals, no trailing zeros
+    (233.60 → 233.6, 2.20 → 2.2, 100.00 → 100)."""
+    return format(to_wan(Decimal(value)).normalize(), "f")
+
+
+def number_text(value: Decimal) -> str:
+    """A count or score without trailing zeros (88.00 → 88, 7.50 → 7.5)."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 10 → 十, 11 → 十一, 20 → 二十, 23 → 二十三 (up to 99)."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, units = divmod(n, 10)
+    text = "" if tens == 0 else ("十" if tens == 1 else DIGITS[tens] + "十")
+    return text + (DIGITS[units] if units else "")
 
 
 def cn_date(day: datetime.date) -> str:
@@ -108,13 +150,37 @@ class Writer:
         normal.font.size = SIZE_3
         normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
         self._page_numbers(section)
+        self._declare_fonts()
+
+    def _declare_fonts(self):
+        """Describe the Chinese fonts in the font table, with the title's alternative."""
+        part = next(
+            rel.target_part
+            for rel in self.document.part.rels.values()
+            if rel.reltype == RT.FONT_TABLE
+        )
+        fonts = parse_xml(part.blob)
+        for name, (family, alternative) in FONT_TABLE.items():
+            font = OxmlElement("w:font")
+            font.set(qn("w:name"), name)
+            if alternative:
+                alt = OxmlElement("w:altName")
+                alt.set(qn("w:val"), alternative)
+                font.append(alt)
+            for tag, value in (("w:charset", "86"), ("w:family", family), ("w:pitch", "variable")):
+                element = OxmlElement(tag)
+                element.set(qn("w:val"), value)
+                font.append(element)
+            fonts.append(font)
+        # python-docx keeps the font table as an opaque part: replace its bytes.
+        part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
 
     def _page_numbers(self, section):
         paragraph = section.footer.paragraphs[0]
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        set_run_font(paragraph.add_run("— "), TITLE_FALLBACK, SIZE_4)
+        set_run_font(paragraph.add_run("— "), PAGE_NUMBER_FONT, SIZE_4)
         run = paragraph.add_run()
-        set_run_font(run, TITLE_FALLBACK, SIZE_4)
+        set_run_font(run, PAGE_NUMBER_FONT, SIZE_4)
         for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
             if kind:
                 element = OxmlElement("w:fldChar")
@@ -124,15 +190,12 @@ class Writer:
                 element.set(qn("xml:space"), "preserve")
                 element.text = text
             run._element.append(element)
-        set_run_font(paragraph.add_run(" —"), TITLE_FALLBACK, SIZE_4)
+        set_run_font(paragraph.add_run(" —"), PAGE_NUMBER_FONT, SIZE_4)
 
     def title(self, text):
         paragraph = _paragraph(self.document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
         paragraph.paragraph_format.line_spacing = Pt(36)
-        run = paragraph.add_run(text)
-        set_run_font(run, TITLE_FONT, SIZE_2, bold=True)
-        # Where 方正小标宋简体 is not installed, Word and LibreOffice take 宋体.
-        run._element.rPr.rFonts.set(qn("w:hint"), "eastAsia")
+        set_run_font(paragraph.add_run(text), TITLE_FONT, SIZE_2, bold=True)
         _paragraph(self.document, indent=False)
 
     def heading1(self, text):
@@ -146,28 +209,62 @@ class Writer:
             if line.strip():
                 _paragraph(self.document, line.strip())
 
-    def table(self, header, rows, *, widths=None, bold_rows=()):
-        table = self.document.add_table(rows=1, cols=len(header))
+    def table(self, header, rows, *, widths, numeric=(), bold_rows=(), merges=()):
+        """A table laid out for Word and LibreOffice alike.
+
+        ``widths`` in mm go to the grid (``w:gridCol``) and to every cell, with a fixed
+        layout, so no reader re-balances the columns; the header row repeats on each page
+        and no row splits across pages; ``numeric`` columns are right-aligned.
+        ``merges`` are (first row, first column, last row, last column) of the body,
+        inclusive: the first cell's text fills the merged cell.
+        """
+        table = self.document.add_table(rows=1 + len(rows), cols=len(header))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for cell, text in zip(table.rows[0].cells, header, strict=True):
-            self._cell(cell, text, bold=True)
-        for index, values in enumerate(rows):
-            cells = table.add_row().cells
-            for cell, text in zip(cells, values, strict=True):
-                self._cell(cell, text, bold=index in bold_rows)
-        if widths:
-            for row in table.rows:
-                for cell, width in zip(row.cells, widths, strict=True):
-                    cell.width = Mm(width)
+        table.autofit = False
+        total = OxmlElement("w:tblW")
+        total.set(qn("w:w"), str(sum(Mm(w) for w in widths) // 635))  # EMU → twips
+        total.set(qn("w:type"), "dxa")
+        tbl_pr = table._tbl.tblPr
+        for old in tbl_pr.findall(qn("w:tblW")):
+            tbl_pr.remove(old)
+        tbl_pr.append(total)
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Mm(width)
+        covered = {
+            (r, c)
+            for r1, c1, r2, c2 in merges
+            for r in range(r1, r2 + 1)
+            for c in range(c1, c2 + 1)
+            if (r, c) != (r1, c1)
+        }
+        for index, row in enumerate(table.rows):
+            flag = OxmlElement("w:tblHeader" if index == 0 else "w:cantSplit")
+            flag.set(qn("w:val"), "true")
+            row._tr.get_or_add_trPr().append(flag)
+        for c, (cell, text) in enumerate(zip(table.rows[0].cells, header, strict=True)):
+            self._cell(cell, text, widths[c], bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        for r, values in enumerate(rows):
+            cells = table.rows[r + 1].cells
+            for c, (cell, text) in enumerate(zip(cells, values, strict=True)):
+                align = WD_ALIGN_PARAGRAPH.RIGHT if c in numeric else None
+                text = None if (r, c) in covered else text
+                self._cell(cell, text, widths[c], bold=r in bold_rows, align=align)
+        for r1, c1, r2, c2 in merges:
+            table.cell(r1 + 1, c1).merge(table.cell(r2 + 1, c2))
         _paragraph(self.document, indent=False)
         return table
 
     @staticmethod
-    def _cell(cell, text, *, bold=False):
+    def _cell(cell, text, width, *, bold=False, align=None):
+        cell.width = Mm(width)
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
         paragraph = cell.paragraphs[0]
         paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-        set_run_font(paragraph.add_run(str(text)), BODY_FONT, SIZE_SMALL_4, bold=bold)
+        if align is not None:
+            paragraph.alignment = align
+        if text is not None:  # a covered cell stays empty, so merging adds nothing
+            set_run_font(paragraph.add_run(str(text)), BODY_FONT, SIZE_SMALL_4, bold=bold)
 
     def save(self) -> bytes:
         buffer = BytesIO()
@@ -229,7 +326,7 @@ def gather(evaluation: Evaluation, *, user: User) -> Records:
         .select_related("installment__contract__award__project", "audit")
         .order_by("decided_on", "pk")
     )
-    audits = list(
+    audits = selectors.with_grades(
         Audit.objects.filter(bureau=evaluation.bureau, year=year)
         .filter(Q(project_id__in=project_ids) | Q(project__isnull=True))
         .select_related("project")
@@ -271,13 +368,13 @@ def _rate(value) -> str:
 def budget_paragraph(records: Records) -> str:
     t, year = records.total, records.evaluation.year
     text = (
-        f"{year}年度项目年初预算{wan(t.initial)}万元，全年预算{wan(t.full_year)}万元，"
-        f"实际下达预算{wan(t.issued)}万元，全年实际支出{wan(t.paid)}万元，"
+        f"{year}年度项目年初预算{wan_text(t.initial)}万元，全年预算{wan_text(t.full_year)}万元，"
+        f"实际下达预算{wan_text(t.issued)}万元，全年实际支出{wan_text(t.paid)}万元，"
         f"预算执行率{_rate(t.rate)}（全年实际支出 ÷ 实际下达预算）。"
     )
     if records.late:
         reasons = "；".join(
-            f"{_installment_name(i)}{wan(i.outstanding)}万元未付"
+            f"{_installment_name(i)}{wan_text(i.outstanding)}万元未付"
             + (f"，原因是{i.delay_reason}" if i.delay_reason else "")
             for i in records.late
         )
@@ -307,10 +404,10 @@ def payments_paragraph(records: Records) -> str:
         who = f"{projects.pop()}" if len(projects) == 1 and len(records.projects) > 1 else ""
         amount = sum((p.amount for p in payments), Decimal(0))
         parts.append(
-            f"{_months([p.paid_on for p in payments])}，支付{who}{title}{label}款{wan(amount)}万元"
+            f"{_months([p.paid_on for p in payments])}，支付{who}{title}{label}款{wan_text(amount)}万元"
         )
     total = sum((p.amount for p in records.payments), Decimal(0))
-    return "；".join(parts) + f"。全年合计支付{wan(total)}万元。"
+    return "；".join(parts) + f"。全年合计支付{wan_text(total)}万元。"
 
 
 def payment_rows(records: Records) -> list[list[str]]:
@@ -334,42 +431,49 @@ def deductions_paragraph(records: Records) -> str:
     parts = [
         f"依据{d.audit.firm}{d.audit.get_kind_display()}报告"
         + (f"（{d.audit.report_number}）" if d.audit.report_number else "")
-        + f"，{_installment_name(d.installment)}扣减{wan(d.amount)}万元"
+        + f"，{_installment_name(d.installment)}扣减{wan_text(d.amount)}万元"
         for d in records.deductions
     ]
     total = sum((d.amount for d in records.deductions), Decimal(0))
-    return "；".join(parts) + f"，合计扣减{wan(total)}万元。"
+    return "；".join(parts) + f"，合计扣减{wan_text(total)}万元。"
 
 
 def audits_paragraph(records: Records) -> str:
+    """Who audited and assessed what. An audit's findings are its conclusion; an
+    assessment's result is its score and grade, given in the benefit section."""
     parts = []
     for a in records.audits:
         scope = a.project.name if a.project else "各项目"
         text = f"{a.started_on.year}年{a.started_on.month}月，委托{a.firm}对{scope}进行{a.get_kind_display()}"
-        if a.findings:
+        if a.kind == Audit.Kind.AUDIT and a.findings:
             text += f"，结论：{a.findings.rstrip('。')}"
         parts.append(text)
     return "。".join(parts) + "。" if parts else ""
 
 
 def output_lines(records: Records) -> list[str]:
-    by_project: dict[str, list[OutputIndicator]] = {}
+    """The outputs by project, numbered in the evaluation's project order (as in 一)."""
+    by_project: dict[int, list[OutputIndicator]] = {}
     for output in records.outputs:
-        by_project.setdefault(output.project.name, []).append(output)
+        by_project.setdefault(output.project_id, []).append(output)
     lines = []
-    for index, (name, outputs) in enumerate(by_project.items()):
+    for project in records.projects:
+        outputs = by_project.get(project.pk)
+        if not outputs:
+            continue
         items = []
         for o in outputs:
             actual = selectors.actual_of(o)
-            shown = "—" if actual is None else f"{actual.normalize():f}{o.unit}"
+            shown = "—" if actual is None else f"{number_text(actual)}{o.unit}"
             items.append(
-                f"{o.name}{shown}（目标{o.get_comparator_display()}{o.target.normalize():f}{o.unit}）"
+                f"{o.name}{shown}（目标{o.get_comparator_display()}{number_text(o.target)}{o.unit}）"
             )
-        lines.append(f"{index + 1}. {name}。完成" + "，".join(items) + "。")
+        lines.append(f"{len(lines) + 1}. {project.name}。完成" + "，".join(items) + "。")
     return lines
 
 
 def assessment_lines(records: Records) -> list[str]:
+    """Each assessment's score and the grade that score gives (bands stored as data)."""
     lines = []
     for a in records.audits:
         if a.kind != Audit.Kind.ASSESSMENT or a.score is None:
@@ -378,26 +482,43 @@ def assessment_lines(records: Records) -> list[str]:
         line = f"根据{a.firm}出具的{scope}质量评估报告"
         if a.report_number:
             line += f"（{a.report_number}）"
-        line += f"，项目总分{a.score.normalize():f}分"
-        if a.grade:
-            line += f"，评估等级{a.grade}"
+        line += f"，项目总分{number_text(a.score)}分"
+        grade = a.derived_grade or a.grade
+        if grade:
+            line += f"，评估等级{grade}"
         if a.satisfaction:
             line += f"；满意度方面，{a.satisfaction}"
         lines.append(line + "。")
     return lines
 
 
-FROZEN_FIGURES = [
-    ("issued", "实际下达预算", "元"),
-    ("paid", "全年实际支出", "元"),
-    ("execution_rate", "预算执行率", "%"),
-]
+# key → (name, kind): "rate" figures are percentages, "money" figures yuan shown in 万元.
+FIGURES = {
+    "issued": ("实际下达预算", "money"),
+    "paid": ("全年实际支出", "money"),
+    "execution_rate": ("预算执行率", "rate"),
+    "funds_in_place": ("资金到位率", "rate"),
+}
+FROZEN_FIGURES = ["issued", "paid", "execution_rate"]
+
+
+def figure_text(value, kind: str) -> str:
+    """94.31 → "94.31%"; 2177100 → "217.71 万元"."""
+    value = Decimal(value)
+    return f"{value:.2f}%" if kind == "rate" else f"{wan_text(value)} 万元"
+
+
+def difference_text(difference, kind: str) -> str:
+    """The gap in the figure's own unit: percentage points for rates."""
+    difference = abs(Decimal(difference))
+    return f"{difference:.2f} 个百分点" if kind == "rate" else f"{wan_text(difference)} 万元"
 
 
 def reconciliation_lines(records: Records) -> list[str]:
     lines = []
-    frozen = records.evaluation.computed_figures or {}
-    if not records.evaluation.is_editable:
+    evaluation = records.evaluation
+    frozen = evaluation.computed_figures or {}
+    if not evaluation.is_editable:
         # The scores were given on the figures of the day they were computed; say so when
         # the records have moved since.
         live = {
@@ -405,24 +526,69 @@ def reconciliation_lines(records: Records) -> list[str]:
             "paid": records.total.paid,
             "execution_rate": records.total.rate,
         }
-        for key, label, unit in FROZEN_FIGURES:
+        for key in FROZEN_FIGURES:
+            name, kind = FIGURES[key]
             then, now = frozen.get(key), live[key]
             if then is not None and now is not None and Decimal(then) != now:
                 lines.append(
-                    f"{label}：评分时按记录计算为{then}{unit}，生成本报告时记录为{now:.2f}{unit}"
+                    f"{name}：评分时按记录计算为 {figure_text(then, kind)}，"
+                    f"生成本报告时记录为 {figure_text(now, kind)}，相差 {difference_text(Decimal(then) - now, kind)}"
                     "（评价审定后记录有变化，本报告正文采用生成时的记录）。"
                 )
+    if evaluation.status in (Evaluation.Status.APPROVED, Evaluation.Status.LOCKED):
+        lines += assessment_changes(records)
+    for a in records.audits:
+        if getattr(a, "grade_differs", False):
+            lines.append(
+                f"{a.firm}质量评估：登记的评估等级为“{a.grade}”，按评估得分 {number_text(a.score)} 分"
+                f"及评估等级标准应为“{a.derived_grade}”，本报告采用按得分确定的等级。"
+            )
     for r in records.table.flags:
+        name, kind = FIGURES.get(r.key, (str(r.label), "rate"))
         if r.computed is None:
             lines.append(
-                f"{r.label}：{r.source}陈述为{r.stated}，记录中无对应数据，本报告未采用该陈述值。"
+                f"{name}：{r.source}陈述 {figure_text(r.stated, kind)}，记录中无对应数据，本报告未采用该陈述值。"
             )
             continue
         lines.append(
-            f"{r.label}：{r.source}陈述为{r.stated}，按记录计算为{r.computed}（相差{abs(r.difference)}）。"
+            f"{name}：{r.source}陈述 {figure_text(r.stated, kind)}，"
+            f"按记录计算为 {figure_text(r.computed, kind)}，相差 {difference_text(r.difference, kind)}。"
             "本报告采用按记录计算的数字。"
         )
     return lines
+
+
+def assessment_changes(records: Records) -> list[str]:
+    """Assessments changed since the evaluation was approved on them (the payments app
+    keeps them and cannot refuse a change; the approval froze what they said)."""
+    then = records.evaluation.computed_figures.get("assessments")
+    if then is None:  # approved before approvals froze assessments
+        return []
+    now = {a.pk: a for a in records.audits if a.kind == Audit.Kind.ASSESSMENT}
+    lines = []
+    for old in then:
+        label = f"{old['firm']}对{old['project'] or '各项目'}的质量评估"
+        new = now.pop(old["id"], None)
+        if new is None:
+            lines.append(f"{label}：审定时得分 {_points(old['score'])} 分，现已不在记录中。")
+            continue
+        score = None if new.score is None else f"{new.score:.2f}"
+        grade = new.derived_grade or new.grade
+        if (score, grade) != (old["score"], old["grade"]):
+            lines.append(
+                f"{label}：审定时为 {_points(old['score'])} 分（{old['grade'] or '—'}），"
+                f"现记录为 {_points(score)} 分（{grade or '—'}）。本报告正文采用现记录。"
+            )
+    for new in now.values():
+        lines.append(
+            f"{new.firm}对{new.project.name if new.project else '各项目'}的质量评估："
+            f"评价审定后登记，得分 {_points(None if new.score is None else f'{new.score:.2f}')} 分。"
+        )
+    return lines
+
+
+def _points(text: str | None) -> str:
+    return "—" if text is None else number_text(Decimal(text))
 
 
 # --- the document -----------------------------------------------------------------------------
@@ -441,7 +607,7 @@ def build(evaluation: Evaluation, *, user: User) -> bytes:
     for index, project in enumerate(records.projects, start=1):
         award_text = "".join(
             f"{a.award_date.year}年{a.award_date.month}月由{a.provider.name}中标，中标期{a.term_months}个月，"
-            f"项目总金额为{wan(a.annual_amount)}万元/年。"
+            f"项目总金额为{wan_text(a.annual_amount)}万元/年。"
             for a in records.awards.get(project.pk, [])
         )
         w.body(f"{index}. {project.name}。{project.description}{award_text}")
@@ -480,8 +646,8 @@ def build(evaluation: Evaluation, *, user: User) -> bytes:
     fip = t.funds_in_place_rate
     w.body(
         "1. 资金到位率及预算执行率："
-        f"资金到位率{fip:.2f}%（实际下达预算{wan(t.issued)}万元 ÷ 全年预算{wan(t.full_year)}万元）。"
-        f"截至{e.year}年度，预算执行率为{t.rate:.2f}%（全年实际支出{wan(t.paid)}万元 ÷ 实际下达预算{wan(t.issued)}万元）。"
+        f"资金到位率{fip:.2f}%（实际下达预算{wan_text(t.issued)}万元 ÷ 全年预算{wan_text(t.full_year)}万元）。"
+        f"截至{e.year}年度，预算执行率为{t.rate:.2f}%（全年实际支出{wan_text(t.paid)}万元 ÷ 实际下达预算{wan_text(t.issued)}万元）。"
         if fip is not None and t.rate is not None
         else "1. 资金到位率及预算执行率：本年度无预算记录。"
     )
@@ -490,8 +656,10 @@ def build(evaluation: Evaluation, *, user: User) -> bytes:
         w.table(
             ["支付日期", "服务项目", "合同及期次", "凭证号", "金额"],
             payment_rows(records),
-            widths=[28, 44, 44, 30, 20],
+            widths=[34, 38, 38, 28, 18],
+            numeric={4},
             bold_rows={len(records.payments)},
+            merges=[(len(records.payments), 0, len(records.payments), 3)],
         )
     compliance = audits_paragraph(records) + deductions_paragraph(records)
     if compliance:
@@ -509,16 +677,16 @@ def build(evaluation: Evaluation, *, user: User) -> bytes:
     w.body(e.experience)
 
     w.heading1("六、存在的问题及原因分析")
-    for index, finding in enumerate(records.findings):
-        text = f"{ORDINALS[index] if index < 10 else index + 1}是{finding.problem}"
+    for index, finding in enumerate(records.findings, start=1):
+        text = f"{cn_number(index)}是{finding.problem}"
         if finding.cause:
             text += f"原因：{finding.cause}"
         w.body(text)
 
     w.heading1("七、有关建议")
     recommendations = [r for f in records.findings for r in f.rectifications.all()]
-    for index, r in enumerate(recommendations):
-        w.body(f"{ORDINALS[index] if index < 10 else index + 1}是{r.recommendation}")
+    for index, r in enumerate(recommendations, start=1):
+        w.body(f"{cn_number(index)}是{r.recommendation}")
 
     notes = reconciliation_lines(records)
     if notes:
@@ -529,22 +697,27 @@ def build(evaluation: Evaluation, *, user: User) -> bytes:
 
 
 def _score_table(w: Writer, records: Records) -> None:
+    """The scored table as the seed lays it out: each group's 一级 cell spans its rows, a
+    二级 (三级, content) shared by consecutive rows spans them, then subtotals and total."""
     header = ["一级指标", "二级指标", "三级指标", "指标内容", "指标值", "分值", "评价得分"]
-    rows, bold = [], []
+    rows, bold, merges = [], [], []
     for group in records.table.groups:
-        for index, row in enumerate(group.rows):
+        first = len(rows)
+        for row in group.rows:
             rows.append(
                 [
-                    group.name if index == 0 else "",
+                    group.name,
                     row.level2,
                     row.level3,
                     row.content,
                     row.target_value,
-                    f"{row.weight.normalize():f}",
-                    "" if row.score is None else f"{row.score.normalize():f}",
+                    number_text(row.weight),
+                    "" if row.score is None else number_text(row.score),
                 ]
             )
+        merges += _runs(rows, first, len(rows) - 1)
         bold.append(len(rows))
+        merges.append((len(rows), 0, len(rows), 4))
         rows.append(
             [
                 f"{group.name}小计",
@@ -552,11 +725,12 @@ def _score_table(w: Writer, records: Records) -> None:
                 "",
                 "",
                 "",
-                f"{group.weight.normalize():f}",
-                f"{group.score.normalize():f}",
+                number_text(group.weight),
+                number_text(group.score),
             ]
         )
     bold.append(len(rows))
+    merges.append((len(rows), 0, len(rows), 4))
     rows.append(
         [
             "合计",
@@ -564,8 +738,30 @@ def _score_table(w: Writer, records: Records) -> None:
             "",
             "",
             "",
-            f"{records.table.weight.normalize():f}",
-            f"{records.table.total.normalize():f}",
+            number_text(records.table.weight),
+            number_text(records.table.total),
         ]
     )
-    w.table(header, rows, widths=[14, 18, 24, 50, 20, 12, 16], bold_rows=set(bold))
+    w.table(
+        header,
+        rows,
+        widths=[14, 22, 26, 40, 24, 14, 16],
+        numeric={5, 6},
+        bold_rows=set(bold),
+        merges=merges,
+    )
+
+
+def _runs(rows: list[list[str]], first: int, last: int, columns: int = 4) -> list[tuple]:
+    """Vertical merges of rows[first..last]: column c merges a run of rows that agree on
+    columns 0..c (so a 二级 run never crosses a 一级 boundary), for c < ``columns``."""
+    merges = []
+    for column in range(columns):
+        start = first
+        for index in range(first + 1, last + 2):
+            same = index <= last and rows[index][: column + 1] == rows[start][: column + 1]
+            if not same:
+                if index - 1 > start:
+                    merges.append((start, column, index - 1, column))
+                start = index
+    return merges

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import bureau_scope
 from contracts.money import ZERO
+from evaluations.indicators import SHENZHEN_SCALE
 from evaluations.models import (
     Evaluation,
     EvaluationRow,
@@ -327,16 +328,62 @@ def overdue_rectifications(
 
 
 def assessments_of(*, evaluation: Evaluation) -> list[Audit]:
-    """The third-party assessments (质量评估) of the evaluation's projects and year."""
+    """The third-party assessments (质量评估) of the evaluation's projects and year, each
+    with the grade its score gives (see ``with_grades``)."""
     project_ids = [p.pk for p in evaluation.projects.all()]
-    return list(
+    return with_grades(
         Audit.objects.filter(
             bureau=evaluation.bureau, kind=Audit.Kind.ASSESSMENT, year=evaluation.year
         )
         .filter(Q(project_id__in=project_ids) | Q(project__isnull=True))
         .select_related("project")
-        .order_by("started_on")
+        .order_by("started_on", "pk")
     )
+
+
+def with_grades(audits) -> list[Audit]:
+    """Set ``derived_grade`` and ``grade_differs`` on each assessment (one query).
+
+    The payments app keeps the grade an agency wrote as free text, and cannot read the
+    grade bands, which belong to this app. Where the evaluations read an assessment, the
+    grade comes from its score and the Shenzhen assessment bands stored as data
+    (``SHENZHEN_SCALE``: 优秀/良好/合格/不合格); a typed grade that disagrees is flagged.
+    """
+    audits = list(audits)
+    assessments = [a for a in audits if a.kind == Audit.Kind.ASSESSMENT]
+    if not assessments:
+        return audits
+    bands = list(GradeBand.objects.filter(scale__name=SHENZHEN_SCALE).order_by("-lower"))
+    for audit in assessments:
+        audit.derived_grade = grade_of(audit.score, bands)
+        audit.grade_differs = bool(
+            audit.grade and audit.derived_grade and audit.grade.strip() != audit.derived_grade
+        )
+    return audits
+
+
+def grade_of(score: Decimal | None, bands: list[GradeBand]) -> str:
+    """The label of the band holding ``score`` (bands ordered from the top)."""
+    if score is None:
+        return ""
+    for band in bands:
+        if band.lower <= score and (band.upper is None or score < band.upper):
+            return band.label
+    return ""
+
+
+def assessment_snapshot(assessments: list[Audit]) -> list[dict]:
+    """What an approval freezes of the assessments (strings, for JSON)."""
+    return [
+        {
+            "id": a.pk,
+            "firm": a.firm,
+            "project": a.project.name if a.project else "",
+            "score": None if a.score is None else f"{a.score:.2f}",
+            "grade": getattr(a, "derived_grade", "") or a.grade,
+        }
+        for a in assessments
+    ]
 
 
 def stated_figures(evaluation: Evaluation) -> list[StatedFigure]:

@@ -393,6 +393,17 @@ def evaluation_transition(
             raise ValidationError(_("还有 %(n)s 项指标未评分，不能提交。") % {"n": unscored})
     if (source, to_status) == (E.SUBMITTED, E.DRAFT) and not reason.strip():
         raise ValidationError({"reason": _("退回须说明原因。")})
+    fields = ["status", "status_changed_at"]
+    if to_status == E.APPROVED:
+        # Assessments live in the payments app, which cannot know that an evaluation was
+        # approved on them: keep what they said, so the report can name later changes.
+        evaluation.computed_figures = {
+            **(evaluation.computed_figures or {}),
+            "assessments": selectors.assessment_snapshot(
+                selectors.assessments_of(evaluation=evaluation)
+            ),
+        }
+        fields.append("computed_figures")
     EvaluationTransition.objects.create(
         evaluation=evaluation,
         from_status=source,
@@ -404,7 +415,7 @@ def evaluation_transition(
     evaluation.status_changed_at = timezone.now()
     evaluation._history_user = actor
     evaluation._change_reason = reason.strip() or str(E(to_status).label)
-    evaluation.save(update_fields=["status", "status_changed_at"])
+    evaluation.save(update_fields=fields)
     records_changed(evaluation.bureau_id)
     return evaluation
 

@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
 from accounts.models import User
@@ -95,20 +97,85 @@ def test_the_report_has_the_seeds_structure_and_scoring_table(report):
 
 def test_the_reports_figures_come_from_the_records(report):
     text = _text(Document(io.BytesIO(report)))
-    assert "年初预算233.60万元" in text and "实际下达预算233.60万元" in text
+    assert "年初预算233.6万元" in text and "实际下达预算233.6万元" in text
     assert (
         "2024年3月，支付2023-2024年度合同第二期款93.44万元；"
-        "2024年7-8月，支付2024年8-12月合同第一期款48.50万元；"
+        "2024年7-8月，支付2024年8-12月合同第一期款48.5万元；"
         "2024年11月，支付助残社工服务项目2024年8-12月合同第二期款9.42万元；"
         "2024年12月，支付2023-2024年度合同第三期款66.35万元。全年合计支付217.71万元。"
     ) in text
-    assert "扣减2.20万元" in text and "扣减1.52万元" in text and "合计扣减3.72万元" in text
+    assert "扣减2.2万元" in text and "扣减1.52万元" in text and "合计扣减3.72万元" in text
     assert "预算执行率93.20%" in text
     assert "项目总分88分，评估等级良好" in text
     assert "服务机构提交资料不及时导致财务封账" in text
     assert "94.31" not in text.split("附：数字核对说明")[0]
     note = text.split("附：数字核对说明")[1]
-    assert "陈述为94.31，按记录计算为93.20（相差1.11）。本报告采用按记录计算的数字。" in note
+    assert note.strip() == (
+        "预算执行率：自评报告“一、基本情况”及“四、（二）资金到位率及预算执行率”陈述 94.31%，"
+        "按记录计算为 93.20%，相差 1.11 个百分点。本报告采用按记录计算的数字。"
+    )
+
+
+def test_the_narrative_writes_amounts_as_the_seed_does(report):
+    text = _text(Document(io.BytesIO(report)))
+    for expected in (
+        "233.6万",
+        "93.44万",
+        "48.5万",
+        "9.42万",
+        "66.35万",
+        "217.71万",
+        "2.2万",
+        "1.52万",
+        "93.20%",
+        "88",
+        "良好",
+    ):
+        assert expected in text, expected
+    assert "项目总金额为132.2万元/年" in text and "项目总金额为101.4万元/年" in text
+    for padded in ("233.60万", "48.50万", "2.20万", "132.20万"):
+        assert padded not in text, padded
+
+
+def test_the_outputs_follow_the_evaluations_project_order(report):
+    text = _text(Document(io.BytesIO(report)))
+    overview = text[text.index("（一）项目概况") : text.index("（二）项目绩效目标")]
+    outputs = text[text.index("（三）项目产出情况") : text.index("（四）项目效益情况")]
+    assert overview.index("1. 社会事务及福利保障社工服务项目") < overview.index(
+        "2. 助残社工服务项目"
+    )
+    assert "1. 社会事务及福利保障社工服务项目。完成咨询服务80次" in outputs
+    assert "2. 助残社工服务项目。完成入户走访85人次" in outputs
+
+
+def test_an_assessment_is_not_given_its_description_as_a_conclusion(report):
+    text = _text(Document(io.BytesIO(report)))
+    compliance = text[text.index("2. 资金使用合规性") :].split("\n")[0]
+    assert (
+        "委托深圳诚安会计师事务所对各项目进行专项审计，结论：经费使用基本符合合同约定" in compliance
+    )
+    assert (
+        "委托深圳市盐田区汇研社会工作标准事务所对社会事务及福利保障社工服务项目进行质量评估。"
+        in compliance
+    )
+    assert "结论：2024 年盐田区社会事务及福利保障社工服务质量评估" not in text
+
+
+def test_chinese_numerals_go_past_ten():
+    from evaluations.report import cn_number
+
+    assert [cn_number(n) for n in (1, 9, 10, 11, 12, 19, 20, 21, 35, 99)] == [
+        "一",
+        "九",
+        "十",
+        "十一",
+        "十二",
+        "十九",
+        "二十",
+        "二十一",
+        "三十五",
+        "九十九",
+    ]
 
 
 def test_every_run_sets_its_east_asian_font_and_the_page_is_a4(report):
@@ -133,6 +200,94 @@ def test_every_run_sets_its_east_asian_font_and_the_page_is_a4(report):
     assert (round(section.top_margin.mm), round(section.left_margin.mm)) == (37, 28)
     footer = section.footer.paragraphs[0]._element.xml
     assert "PAGE" in footer
+
+
+def test_the_title_font_declares_its_alternative(report):
+    document = Document(io.BytesIO(report))
+    title = next(p for p in document.paragraphs if p.text.endswith("绩效评价报告"))
+    run = title.runs[0]
+    assert run._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    assert run.font.bold is True and run.font.size.pt == 22
+    part = next(
+        rel.target_part for rel in document.part.rels.values() if rel.reltype.endswith("/fontTable")
+    )
+    fonts = {f.get(qn("w:name")): f for f in parse_xml(part.blob).findall(qn("w:font"))}
+    declared = fonts["方正小标宋简体"]
+    assert declared.find(qn("w:altName")).get(qn("w:val")) == "宋体"
+    assert declared.find(qn("w:charset")).get(qn("w:val")) == "86"
+    assert {"黑体", "楷体", "仿宋", "宋体"} <= set(fonts)
+
+
+def _widths(table) -> list[int]:
+    return [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+
+
+def test_the_tables_are_laid_out_for_libreoffice(report):
+    document = Document(io.BytesIO(report))
+    scores, payments = document.tables
+    # Column widths are in the grid (LibreOffice reads it), not only in the cells.
+    assert _widths(scores) == [794, 1247, 1474, 2268, 1361, 794, 907]
+    assert _widths(payments) == [1928, 2154, 2154, 1587, 1020]
+    for table in (scores, payments):
+        layout = table._tbl.tblPr.find(qn("w:tblLayout"))
+        assert layout.get(qn("w:type")) == "fixed"
+        header = table.rows[0]._tr.trPr.find(qn("w:tblHeader"))
+        assert header is not None and header.get(qn("w:val")) == "true"
+        assert all(row._tr.trPr.find(qn("w:tblHeader")) is None for row in table.rows[1:])
+    # 一级 spans its group's rows; a 二级 shared by consecutive rows spans them.
+    first = [row._tr.tc_lst[0] for row in scores.rows[1:8]]
+    assert [tc.vMerge for tc in first] == ["restart", *["continue"] * 5, None]
+    assert [scores.cell(r, 0).text for r in range(1, 7)] == ["决策"] * 6
+    second = [row._tr.tc_lst[1].vMerge for row in scores.rows[1:7]]
+    assert second == ["restart", "continue"] * 3
+    # 效益: the two 社会效益 rows share 二级, 三级 and content.
+    benefit = next(
+        r for r, row in enumerate(scores.rows) if row.cells[4].text == "提升政府民政服务效能"
+    )
+    for column in (1, 2, 3):
+        assert scores.rows[benefit]._tr.tc_lst[column].vMerge == "restart"
+        assert scores.rows[benefit + 1]._tr.tc_lst[column].vMerge == "continue"
+    # Subtotals and the total span the text columns; numbers are right-aligned.
+    total = scores.rows[-1]
+    assert total._tr.tc_lst[0].grid_span == 5 and total.cells[0].text == "合计"
+    assert [c.paragraphs[0].alignment for c in total.cells[5:]] == [WD_ALIGN_PARAGRAPH.RIGHT] * 2
+    assert payments.rows[1].cells[4].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def test_the_report_converts_to_pdf_with_the_table_header_on_every_page(report, tmp_path):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    pdftotext = shutil.which("pdftotext")
+    if soffice is None or pdftotext is None:
+        if os.environ.get("REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail("LibreOffice and pdftotext are required (REQUIRE_LIBREOFFICE=1)")
+        pytest.skip("LibreOffice or pdftotext is not installed")
+    source = tmp_path / "report.docx"
+    source.write_bytes(report)
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        timeout=180,
+    )
+    pdf = tmp_path / "report.pdf"
+    assert pdf.exists()
+    pages = subprocess.run(
+        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
+    names = ["立项依据充分性", "预算编制科学性", "制度执行有效性", "服务内容的满意度"]
+    names += ["决策小计", "过程小计", "产出小计", "效益小计"]
+    with_table = [p for p in pages if any(name in p for name in names)]
+    # The 18-row table runs over more than one page; its header repeats on each.
+    assert len(with_table) >= 2
+    assert all("三级指标" in p and "指标内容" in p for p in with_table)
 
 
 def test_libreoffice_opens_the_report(report, tmp_path):
@@ -318,3 +473,61 @@ def test_the_report_and_the_ledger_run_a_bounded_number_of_queries(demo, client)
             assert client.get(url).status_code == 200
         after.append(len(queries))
     assert after == before
+
+
+def _report_text(client, evaluation) -> str:
+    response = client.get(f"/evaluations/{evaluation.pk}/report.docx")
+    return _text(Document(io.BytesIO(response.content)))
+
+
+def test_approval_freezes_the_assessment_and_the_report_names_a_later_change(demo, client):
+    from payments.models import Audit
+
+    users, evaluation = demo
+    assert evaluation.computed_figures["assessments"] == [
+        {
+            "id": Audit.objects.get(kind="assessment").pk,
+            "firm": "深圳市盐田区汇研社会工作标准事务所",
+            "project": "社会事务及福利保障社工服务项目",
+            "score": "88.00",
+            "grade": "良好",
+        }
+    ]
+    client.force_login(users["staff"])
+    assert "质量评估：审定时为" not in _report_text(client, evaluation)
+    # The payments app keeps assessments and cannot refuse a change after approval.
+    Audit.objects.filter(kind="assessment").update(score=Decimal("78.5"), grade="合格")
+    text = _report_text(client, evaluation)
+    assert "项目总分78.5分，评估等级合格" in text
+    note = text.split("附：数字核对说明")[1]
+    assert (
+        "深圳市盐田区汇研社会工作标准事务所对社会事务及福利保障社工服务项目的质量评估："
+        "审定时为 88 分（良好），现记录为 78.5 分（合格）。本报告正文采用现记录。"
+    ) in note
+
+
+def test_the_grade_comes_from_the_score_by_the_bands_stored_as_data(demo, client):
+    from evaluations.models import GradeBand
+    from payments.models import Audit
+
+    users, evaluation = demo
+    Audit.objects.filter(kind="assessment").update(grade="优秀")  # typed wrong: 88 is 良好
+    client.force_login(users["auditor"])
+    text = _report_text(client, evaluation)
+    assert "项目总分88分，评估等级良好" in text and "评估等级优秀" not in text
+    assert (
+        "深圳市盐田区汇研社会工作标准事务所质量评估：登记的评估等级为“优秀”，按评估得分 88 分"
+        "及评估等级标准应为“良好”，本报告采用按得分确定的等级。"
+    ) in text.split("附：数字核对说明")[1]
+    page = client.get(f"/evaluations/{evaluation.pk}/").content.decode()
+    cell = page[page.index('class="assessment-grade"') :]
+    cell = cell[: cell.index("</td>")]
+    assert "良好" in cell and "登记为“优秀”，与得分不符" in cell
+    # The bands are data: moving the cut-off moves the grade.
+    GradeBand.objects.filter(scale__name="深圳市社会工作服务评估等级", label="优秀").update(
+        lower=Decimal("85")
+    )
+    GradeBand.objects.filter(scale__name="深圳市社会工作服务评估等级", label="良好").update(
+        upper=Decimal("85")
+    )
+    assert "项目总分88分，评估等级优秀" in _report_text(client, evaluation)
