@@ -970,10 +970,16 @@ class ReminderSettingsView(BureauRequiredMixin, ServiceFormMixin, PermissionMixi
 class InstallmentLedgerExportView(RegisterExportView):
     """The installments of the list page, with their payments and deductions.
 
-    Installments follow the page's filters (the year is the due date's); payments and
-    deductions are those of the filtered projects dated in the chosen year, so their totals
-    are the dashboard's paid and deducted for that year.
+    Installments follow the page's filters (the year is the due date's, as on the list).
+    Payments and deductions are those of the installments the other filters (search,
+    status, late, project) select, dated in the chosen year (the payment ledger's year:
+    the payment's date). With the year alone their totals are the dashboard's paid and
+    deducted for that year; a payment made in the year for an installment due in another
+    still counts, exactly as on the dashboard.
     """
+
+    # The filters that choose installments (the year chooses dates, see above).
+    SELECTING = ("q", "status", "late", "project")
 
     permission_required = "payments.view_installment"
     filterset_class = InstallmentFilter
@@ -1025,9 +1031,16 @@ class InstallmentLedgerExportView(RegisterExportView):
         )
         payments = selectors.payment_list(user=self.request.user).order_by("paid_on", "pk")
         deductions = selectors.deduction_list(user=self.request.user).order_by("decided_on", "pk")
-        if filters.get("project"):
-            payments = payments.filter(installment__contract__award__project=filters["project"])
-            deductions = deductions.filter(installment__contract__award__project=filters["project"])
+        if any(filters.get(name) for name in self.SELECTING):
+            data = self.request.GET.copy()
+            data.pop("year", None)
+            selected = self.filterset_class(
+                data,
+                queryset=selectors.installment_rows(user=self.request.user),
+                user=self.request.user,
+            ).qs.values("pk")
+            payments = payments.filter(installment__in=selected)
+            deductions = deductions.filter(installment__in=selected)
         year = filters.get("year")
         if year:
             payments = payments.filter(paid_on__year=int(year))

@@ -381,6 +381,37 @@ def test_the_ledger_export_gives_the_dashboards_totals(demo, client):
     assert [r[4] for r in installments if r[11] == "待交资料"] == ["第二期"]
 
 
+def test_the_ledger_export_limits_payments_and_deductions_to_the_filtered_installments(
+    demo, client
+):
+    users, _evaluation = demo
+    client.force_login(users["finance"])
+    workbook = _workbook(client.get("/payments/installments/export/?year=2024&q=助残"))
+    installments = list(workbook["分期款"].iter_rows(min_row=2, values_only=True))
+    assert {r[2] for r in installments} == {"助残社工服务项目"} and len(installments) == 4
+    payments = list(workbook["支付"].iter_rows(min_row=2, values_only=True))
+    assert [(r[4], _money(r[6])) for r in payments] == [
+        ("助残社工服务项目", Decimal("405600.00")),
+        ("助残社工服务项目", Decimal("210000.00")),
+        ("助残社工服务项目", Decimal("94200.00")),
+        ("助残社工服务项目", Decimal("282100.00")),
+    ]
+    deductions = list(workbook["扣减"].iter_rows(min_row=2, values_only=True))
+    assert [(r[2], _money(r[6])) for r in deductions] == [("助残社工服务项目", Decimal("22000.00"))]
+    # The status and late filters choose installments too: the one left unpaid has
+    # neither payments nor deductions.
+    for query in ("status=awaiting_documents", "late=true"):
+        workbook = _workbook(client.get(f"/payments/installments/export/?year=2024&{query}"))
+        rows = list(workbook["分期款"].iter_rows(min_row=2, values_only=True))
+        assert [(r[0], r[4]) for r in rows] == [("DEMO-YTMZ-2024-01", "第二期")], query
+        assert (workbook["支付"].max_row, workbook["扣减"].max_row) == (1, 1), query
+    # The year alone keeps the dashboard's totals (see the ledger test above).
+    workbook = _workbook(client.get("/payments/installments/export/?year=2024"))
+    paid = sum(_money(r[6]) for r in workbook["支付"].iter_rows(min_row=2, values_only=True))
+    deducted = sum(_money(r[6]) for r in workbook["扣减"].iter_rows(min_row=2, values_only=True))
+    assert (paid, deducted) == (Decimal("2177100.00"), Decimal("37200.00"))
+
+
 def test_exports_respect_the_filters_and_the_bureau(demo, client, make_user, other_bureau):
     users, _evaluation = demo
     client.force_login(users["staff"])
