@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from payments import reminders
 
-# (label, url name, icon, permission needed), or a group: (label, icon, [items]). A link
+# (label, url name [?query], icon, permission needed), or a group: (label, icon, [items]). A link
 # shows only when the user holds the permission, but the view checks it again: menus are
 # not access control.
 NAVIGATION = [
@@ -61,15 +61,29 @@ NAVIGATION = [
                 "bar-chart",
                 "evaluations.view_outputindicator",
             ),
-            (_("第三方评估"), "payments:audit-list", "patch-check", "payments.view_audit"),
+            (
+                _("问题与整改"),
+                "evaluations:finding-list",
+                "list-check",
+                "evaluations.view_rectification",
+            ),
+            (
+                _("第三方评估"),
+                "payments:audit-list?kind=assessment",
+                "patch-check",
+                "payments.view_audit",
+            ),
         ],
     ),
 ]
 
 
 def _item(user, label, url_name, icon, perm):
+    """A link; ``url_name`` may carry a query string ("payments:audit-list?kind=…")."""
     if perm is None or user.has_perm(perm):
-        return {"label": label, "url": reverse(url_name), "icon": icon}
+        name, _sep, query = url_name.partition("?")
+        url = reverse(name) + (f"?{query}" if query else "")
+        return {"label": label, "url": url, "icon": icon}
     return None
 
 

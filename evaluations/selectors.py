@@ -286,6 +286,18 @@ def findings_of(evaluation: Evaluation) -> list[Finding]:
     )
 
 
+def rectification_list(*, user: User) -> QuerySet[Rectification]:
+    """The bureau's recommendations and their rectification, with problem and evaluation."""
+    return Rectification.objects.filter(
+        bureau_scope(user=user, field="finding__evaluation__bureau")
+    ).select_related("finding__evaluation", "finding__project")
+
+
+def overdue_q(today: datetime.date) -> Q:
+    """Rectifications past their deadline and not done."""
+    return Q(due_date__lt=today) & ~Q(status=Rectification.Status.DONE)
+
+
 def rectification_get(*, user: User, pk: int) -> Rectification:
     return get_object_or_404(
         Rectification.objects.filter(
@@ -319,8 +331,7 @@ def overdue_rectifications(
             Rectification.objects.filter(
                 bureau_scope(user=user, field="finding__evaluation__bureau")
             )
-            .filter(due_date__lt=today)
-            .exclude(status=Rectification.Status.DONE)
+            .filter(overdue_q(today))
             .select_related("finding__evaluation")
             .order_by("due_date", "pk")[:limit]
         ),

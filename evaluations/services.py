@@ -92,14 +92,20 @@ def template_check(weights: list[Decimal]) -> None:
 
 
 def outcome_weight_warning(kind: str, rows) -> str:
-    """The Ministry asks department and third-party evaluations to give 产出 + 效益 ≥ 60."""
+    """产出 + 效益 should weigh at least 60 in a 部门评价 or a 第三方评价.
+
+    The Ministry asks it of department and finance evaluations (财预〔2020〕10号); a
+    third-party evaluation is commissioned by finance here, so it counts as a finance
+    evaluation. A 单位自评 is exempt. The warning names the evaluation's own type.
+    """
     if kind == Evaluation.Kind.SELF:
         return ""
     weight = sum((Decimal(r.weight) for r in rows if r.level1 in ("产出", "效益")), ZERO)
     if weight < 60:
         return _(
-            "部门评价和财政评价中，产出、效益指标的分值合计一般不低于 60 分，当前为 %(weight)s 分。"
-        ) % {"weight": points(weight)}
+            "部门评价和第三方评价（视同财政评价）中，产出、效益指标的分值合计一般不低于 60 分；"
+            "本评价为%(kind)s，当前为 %(weight)s 分。"
+        ) % {"kind": Evaluation.Kind(kind).label, "weight": points(weight)}
     return ""
 
 

@@ -1,6 +1,9 @@
 """The columns of the evaluations app's lists (see contracts.listing)."""
 
+import datetime
+
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from contracts.listing import Column, link
@@ -53,4 +56,50 @@ def output_columns() -> list[Column]:
         ),
         Column("actual", _("实际完成值"), actual, None, "money"),
         Column("completion", _("完成率"), completion, None, "money"),
+    ]
+
+
+def rectification_columns(today: datetime.date) -> list[Column]:
+    def problem(r):
+        url = f"{r.finding.evaluation.get_absolute_url()}#finding-{r.finding_id}"
+        return link(url, r.finding.problem[:60])
+
+    def status(r):
+        if r.status != r.Status.DONE and r.due_date and r.due_date < today:
+            return format_html(
+                '{} <span class="badge bg-danger">{}</span>',
+                r.get_status_display(),
+                _("逾期 %(days)s 天") % {"days": (today - r.due_date).days},
+            )
+        return r.get_status_display()
+
+    return [
+        Column(
+            "year",
+            _("年度"),
+            lambda r: r.finding.evaluation.year,
+            ("finding__evaluation__year",),
+        ),
+        Column("problem", _("问题"), problem, ("finding__order", "finding_id")),
+        Column(
+            "project",
+            _("服务项目"),
+            lambda r: r.finding.project.name if r.finding.project else "—",
+            ("finding__project__name",),
+        ),
+        Column("recommendation", _("建议"), lambda r: r.recommendation[:60], ("order",)),
+        Column("owner", _("责任人/科室"), lambda r: r.owner or "—", ("owner",)),
+        Column(
+            "due_date",
+            _("整改期限"),
+            lambda r: r.due_date.isoformat() if r.due_date else "—",
+            ("due_date",),
+        ),
+        Column("status", _("整改状态"), status, ("status",)),
+        Column(
+            "completed_on",
+            _("完成日期"),
+            lambda r: r.completed_on.isoformat() if r.completed_on else "—",
+            ("completed_on",),
+        ),
     ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/stated/", views.StatedFigureView.as_view(), name="stated-figure"),
     path("<int:pk>/findings/new/", views.FindingCreateView.as_view(), name="finding-create"),
     path("rows/<int:pk>/", views.RowScoreView.as_view(), name="row-score"),
+    path("findings/", views.RectificationListView.as_view(), name="finding-list"),
     path("findings/<int:pk>/", views.FindingUpdateView.as_view(), name="finding-update"),
     path(
         "findings/<int:pk>/rectifications/new/",

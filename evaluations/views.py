@@ -24,7 +24,7 @@ from contracts import exports
 from contracts.selectors import history_of
 from contracts.views import RegisterListView
 from evaluations import report, selectors, services
-from evaluations.filters import EvaluationFilter, OutputFilter
+from evaluations.filters import EvaluationFilter, OutputFilter, RectificationFilter
 from evaluations.forms import (
     EvaluationCreateForm,
     EvaluationNarrativeForm,
@@ -37,7 +37,7 @@ from evaluations.forms import (
     TransitionForm,
 )
 from evaluations.models import Evaluation
-from evaluations.tables import evaluation_columns, output_columns
+from evaluations.tables import evaluation_columns, output_columns, rectification_columns
 from payments import views as payment_views
 
 E = Evaluation.Status
@@ -87,10 +87,6 @@ class EvaluationCreateView(BureauRequiredMixin, ServiceFormMixin, PermissionMixi
             projects=list(data["projects"]),
         )
 
-    def warnings(self, obj):
-        warning = services.outcome_weight_warning(obj.kind, obj.rows.all())
-        return [warning] if warning else []
-
 
 class EvaluationDetailView(ScopedObjectMixin, DetailView):
     permission_required = "evaluations.view_evaluation"
@@ -119,6 +115,8 @@ class EvaluationDetailView(ScopedObjectMixin, DetailView):
             findings=selectors.findings_of(evaluation),
             transitions=list(evaluation.transitions.select_related("actor")),
             moves=moves,
+            # Shown for as long as it applies, not once after creation.
+            outcome_warning=services.outcome_weight_warning(evaluation.kind, table.rows),
             can_edit=evaluation.is_editable and user.has_perm("evaluations.change_evaluationrow"),
             stated_form=StatedFigureForm(),
             show_history=history_visible(user),
@@ -323,6 +321,23 @@ class FindingUpdateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, For
             **form.cleaned_data,
         )
         return self.object.evaluation
+
+
+class RectificationListView(RegisterListView):
+    """问题与整改: every recommendation of the bureau's evaluations and how it stands."""
+
+    permission_required = "evaluations.view_rectification"
+    filterset_class = RectificationFilter
+    title = _("问题与整改")
+    table_id = "rectification-table"
+    empty_text = _("没有符合条件的问题与整改。")
+    default_sort = "due_date"
+
+    def get_queryset(self):
+        return selectors.rectification_list(user=self.request.user)
+
+    def get_columns(self):
+        return rectification_columns(timezone.localdate())
 
 
 class RectificationCreateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
@@ -627,38 +642,24 @@ class EvaluationExportView(PermissionMixin, View):
                     r.weight,
                     r.actual_value,
                     r.score,
+                    r.computed_value,
+                    r.computed_score,
+                    r.override_reason if r.score_overridden else "",
                     r.get_source_display(),
+                    r.computed_note,
                     r.evidence,
                 ]
                 for r in group.rows
             ]
             rows.append(
-                [
-                    _("%(name)s小计") % {"name": group.name},
-                    "",
-                    "",
-                    "",
-                    "",
-                    group.weight,
-                    "",
-                    group.score,
-                    "",
-                    "",
-                ]
+                [_("%(name)s小计") % {"name": group.name}, "", "", "", "", group.weight, ""]
+                + [group.score]
+                + [""] * 6
             )
         rows.append(
-            [
-                _("合计"),
-                "",
-                "",
-                "",
-                "",
-                table.weight,
-                _("等级：%(grade)s") % {"grade": table.grade},
-                table.total,
-                "",
-                "",
-            ]
+            [_("合计"), "", "", "", "", table.weight, _("等级：%(grade)s") % {"grade": table.grade}]
+            + [table.total]
+            + [""] * 6
         )
         sheet = exports.add_sheet(
             workbook,
@@ -672,12 +673,19 @@ class EvaluationExportView(PermissionMixin, View):
                 C(_("分值"), 8, "0.00"),
                 C(_("实际完成值"), 16),
                 C(_("评价得分"), 10, "0.00"),
+                C(_("计算值（%）"), 10, "0.00"),
+                C(_("计算得分"), 10, "0.00"),
+                C(_("调整理由"), 40),
                 C(_("数据来源"), 20),
+                C(_("计算依据"), 40),
                 C(_("评分依据"), 40),
             ],
             rows,
             first=True,
         )
+        # Subtotals sit between the groups' rows: a filter over them would sort or hide
+        # them among the indicators, so this sheet has none.
+        sheet.auto_filter.ref = None
         for row in sheet.iter_rows(min_row=2):
             if str(row[0].value).endswith(str(_("小计"))) or row[0].value == str(_("合计")):
                 for cell in row:

@@ -1,4 +1,5 @@
-"""In Chromium: staff scores a row and submits; the manager approves; then it is read-only."""
+"""In Chromium: staff scores a row and submits; the manager approves; then it is read-only
+for staff, the manager and the auditor."""
 
 from decimal import Decimal
 
@@ -45,7 +46,7 @@ def _login(browser, live_server, username):
 
 
 def test_staff_scores_and_submits_then_the_manager_approves(
-    browser, live_server, nearly_scored, manager_user
+    browser, live_server, nearly_scored, manager_user, auditor_user
 ):
     evaluation = nearly_scored
     row = evaluation.rows.get(order=16)
@@ -80,3 +81,11 @@ def test_staff_scores_and_submits_then_the_manager_approves(
     expect(staff.locator(".alert-danger")).to_contain_text("评价当前为“已审定”，不能再修改。")
     row.refresh_from_db()
     assert row.score == Decimal("5.00")
+
+    auditor = _login(browser, live_server, "auditor")
+    auditor.goto(f"{live_server.url}/evaluations/{evaluation.pk}/")
+    expect(auditor.locator("#evaluation-status")).to_have_text("已审定")
+    expect(auditor.locator("#read-only-note")).to_be_visible()
+    expect(auditor.locator("#score-table a:has-text('评分')")).to_have_count(0)
+    expect(auditor.locator("#evaluation-transition-form")).to_have_count(0)
+    expect(auditor.locator("a:has-text('修改评价内容')")).to_have_count(0)

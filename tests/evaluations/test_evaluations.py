@@ -218,7 +218,9 @@ def test_department_evaluations_warn_when_outcomes_weigh_under_60():
         EvaluationRow(level1="决策", weight=Decimal("50")),
         EvaluationRow(level1="产出", weight=Decimal("50")),
     ]
-    assert "不低于 60 分，当前为 50 分" in services.outcome_weight_warning("department", rows)
+    assert "不低于 60 分；本评价为部门评价，当前为 50 分" in services.outcome_weight_warning(
+        "department", rows
+    )
     assert services.outcome_weight_warning("self", rows) == ""
     mof = IndicatorTemplate.objects.get(name=MOF_TEMPLATE)
     assert services.outcome_weight_warning("department", mof.rows.all()) == ""
