@@ -162,4 +162,11 @@ def test_the_report_notes_records_that_moved_after_approval(demo, client):
             io.BytesIO(client.get(f"/evaluations/{evaluation.pk}/report.docx").content)
         ).paragraphs
     )
-    assert "预算执行率：评分时按记录计算为93.20%，生成本报告时记录为98.40%" in text
+    assert (
+        "预算执行率：评分时按记录计算为 93.20%，生成本报告时记录为 98.40%，相差 5.20 个百分点"
+        in text
+    )
+    assert (
+        "全年实际支出：评分时按记录计算为 217.71 万元，生成本报告时记录为 229.87 万元，"
+        "相差 12.16 万元"
+    ) in text
