@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evaluations', '0002_shipped_templates'),
+        ('evaluations', '0003_constraint_messages'),
     ]
 
     operations = [
