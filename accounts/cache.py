@@ -63,9 +63,14 @@ def records_changed(*bureau_ids: int | None) -> None:
     transaction.on_commit(bump)
 
 
+def records_version_key(*, bureau_id: int | None) -> str:
+    """Where :func:`records_version` keeps its token (to read it with other keys at once)."""
+    return EVERYTHING if bureau_id is None else _key(bureau_id)
+
+
 def records_version(*, bureau_id: int | None) -> str:
     """A token that changes whenever records of the bureau (None: of any bureau) change."""
-    key = EVERYTHING if bureau_id is None else _key(bureau_id)
+    key = records_version_key(bureau_id=bureau_id)
     value = cache.get(key)
     if value is None:
         cache.add(key, uuid.uuid4().hex, None)

@@ -29,7 +29,7 @@ from decimal import Decimal
 from io import BytesIO
 
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
@@ -595,6 +595,13 @@ def _points(text: str | None) -> str:
 
 
 def build(evaluation: Evaluation, *, user: User) -> bytes:
+    """The report as a .docx. It is an official Chinese document whatever language the
+    person downloading it reads the pages in, so every label comes out in Chinese."""
+    with translation.override("zh-hans"):
+        return _build(evaluation, user=user)
+
+
+def _build(evaluation: Evaluation, *, user: User) -> bytes:
     records = gather(evaluation, user=user)
     e, t, w = evaluation, records.total, Writer()
     w.title(f"{e.title}报告")

@@ -516,7 +516,7 @@ class Payment(models.Model):
     Posted payments are immutable. Saving a payment again, deleting it, or updating or
     deleting payments in bulk raises :class:`PostedPaymentError` with a message people
     can read; beneath that, the database refuses UPDATE and DELETE (migrations 0002 and
-    0005), whatever the code. A reversal is a payment of the opposite amount that names
+    0006), whatever the code. A reversal is a payment of the opposite amount that names
     the original.
     """
 

@@ -1115,7 +1115,8 @@ def _post_webhook(url: str, notice: Notice) -> int:
     return 1
 
 
-def _inbox_key(user_id: int) -> str:
+def inbox_key(user_id: int) -> str:
+    """Where the user's unread count is cached (read with other keys by the dashboard)."""
     return f"inbox-version:{user_id}"
 
 
@@ -1123,7 +1124,7 @@ def inbox_changed(*user_ids: int) -> None:
     """Someone's notifications were added, read, resolved or reopened: recount them."""
     from django.core.cache import cache
 
-    keys = [_inbox_key(u) for u in user_ids]
+    keys = [inbox_key(u) for u in user_ids]
     cache.delete_many(keys)
     # Again after the commit: a count read in between saw the uncommitted state.
     transaction.on_commit(lambda: cache.delete_many(keys))
@@ -1133,7 +1134,7 @@ def unread_count(user) -> int:
     """The number in the navigation bar (cached until the user's notifications change)."""
     from django.core.cache import cache
 
-    key = _inbox_key(user.pk)
+    key = inbox_key(user.pk)
     count = cache.get(key)
     if count is None:
         count = Notification.objects.filter(

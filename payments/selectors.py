@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts.cache import records_version, records_versions
+from accounts.cache import records_version, records_version_key, records_versions
 from accounts.models import Bureau, User
 from accounts.selectors import bureau_scope, is_multi_bureau
 from contracts.money import ZERO, percent, to_yuan
@@ -79,20 +79,34 @@ def _sum(queryset: QuerySet, group: str, field_name: str = "amount", expression=
 CACHE_SECONDS = 600
 
 
-def scope_version(*, user: User) -> str:
-    """The user's scope and the current version of its records, as one cache-key part."""
+def _scope(user: User) -> tuple[str, int | None]:
+    """The user's scope as a key part, and the bureau whose records version it follows
+    (None: the version of all records)."""
     bureau = user.bureau
     if bureau is not None and not bureau.is_city_wide:
-        return f"b{bureau.pk}-{records_version(bureau_id=bureau.pk)}"
+        return f"b{bureau.pk}", bureau.pk
     if bureau is not None:
-        scope = f"c{bureau.scope_prefix}"
-    elif user.is_superuser:
-        scope = "all"
-    else:
-        # An account without a bureau sees nothing; it must never share the key of a
-        # superuser's view of everything.
-        scope = f"none{user.pk}"
-    return f"{scope}-{records_version(bureau_id=None)}"
+        return f"c{bureau.scope_prefix}", None
+    if user.is_superuser:
+        return "all", None
+    # An account without a bureau sees nothing; it must never share the key of a
+    # superuser's view of everything.
+    return f"none{user.pk}", None
+
+
+def scope_version(*, user: User, version: str | None = None) -> str:
+    """The user's scope and the current version of its records, as one cache-key part.
+
+    ``version`` is the records version when the caller already read it from the cache
+    (under :func:`scope_version_key`), sparing a round trip.
+    """
+    scope, bureau_id = _scope(user)
+    return f"{scope}-{version or records_version(bureau_id=bureau_id)}"
+
+
+def scope_version_key(*, user: User) -> str:
+    """The cache key of the records version the user's scope follows."""
+    return records_version_key(bureau_id=_scope(user)[1])
 
 
 def cached(*, user: User, name: str, parts: tuple, compute):

@@ -117,6 +117,14 @@ class DashboardView(PermissionMixin, TemplateView):
         year, as_of, form = self.params
         if form.errors:
             return None
+        # The records version and the unread count in one round trip.
+        version_key, inbox_key = (
+            selectors.scope_version_key(user=user),
+            reminders.inbox_key(user.pk),
+        )
+        found = cache.get_many([version_key, inbox_key])
+        self.scope = selectors.scope_version(user=user, version=found.get(version_key))
+        unread = found.get(inbox_key)
         parts = [
             "dashboard-page",
             str(user.pk),
@@ -125,20 +133,14 @@ class DashboardView(PermissionMixin, TemplateView):
             self.fragment_key(year, as_of),
             request.get_full_path(),
             translation.get_language() or "",
-            str(reminders.unread_count(user)),
+            str(reminders.unread_count(user) if unread is None else unread),
         ]
         return hashlib.sha256(":".join(parts).encode()).hexdigest()
 
     def fragment_key(self, year, as_of) -> str:
         """The rendered figures are cached with the version of the records they show."""
-        return ":".join(
-            [
-                selectors.scope_version(user=self.request.user),
-                str(year),
-                as_of.isoformat(),
-                str(timezone.localdate()),
-            ]
-        )
+        scope = getattr(self, "scope", None) or selectors.scope_version(user=self.request.user)
+        return ":".join([scope, str(year), as_of.isoformat(), str(timezone.localdate())])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -116,6 +116,18 @@ def test_the_reports_figures_come_from_the_records(report):
     )
 
 
+def test_the_report_is_chinese_for_a_user_who_reads_the_pages_in_english(demo, client):
+    users, evaluation = demo
+    client.force_login(users["staff"])
+    client.cookies["django_language"] = "en"
+    assert 'lang="en"' in client.get(f"/evaluations/{evaluation.pk}/").text
+    text = _text(
+        Document(io.BytesIO(client.get(f"/evaluations/{evaluation.pk}/report.docx").content))
+    )
+    assert "依据深圳诚安会计师事务所专项审计报告" in text
+    assert "Special audit" not in text and "Quality assessment" not in text
+
+
 def test_the_narrative_writes_amounts_as_the_seed_does(report):
     text = _text(Document(io.BytesIO(report)))
     for expected in (

@@ -1,6 +1,6 @@
 """``flush``, which on SQLite sets the DELETE triggers aside while it empties the tables.
 
-Posted payments are refused DELETE by a trigger (migration 0005). Emptying the whole
+Posted payments are refused DELETE by a trigger (payments migration 0006). Emptying the whole
 database is another matter: on PostgreSQL ``flush`` runs TRUNCATE, which row triggers
 do not see; on SQLite it runs DELETE, so the triggers are dropped for the flush and put
 back, unchanged, in the same transaction. Django's transactional tests flush this way.
