@@ -13,6 +13,7 @@ urlpatterns = [
         name="installment-export",
     ),
     path("execution/export/", views.ExecutionExportView.as_view(), name="execution-export"),
+    path("payments/export/", views.PaymentLedgerExportView.as_view(), name="payment-export"),
     path(
         "installments/<int:pk>/", views.InstallmentDetailView.as_view(), name="installment-detail"
     ),

@@ -525,6 +525,7 @@ class PaymentLedgerView(RegisterListView):
     table_id = "payment-table"
     empty_text = _("没有符合条件的支付记录。")
     default_sort = "-paid_on"
+    export_url = "payments:payment-export"
 
     def get_queryset(self):
         return selectors.payment_list(user=self.request.user)
@@ -1047,35 +1048,7 @@ class InstallmentLedgerExportView(RegisterExportView):
         if year:
             payments = payments.filter(paid_on__year=int(year))
             deductions = deductions.filter(decided_on__year=int(year))
-        exports.add_sheet(
-            workbook,
-            str(_("支付")),
-            [
-                C(_("支付日期"), 12, exports.DATE_FORMAT),
-                C(_("凭证号"), 20),
-                C(_("类型"), 8),
-                C(_("合同编号"), 20),
-                C(_("服务项目"), 30),
-                C(_("期次"), 8),
-                C(_("金额（元）"), 16, exports.YUAN_FORMAT),
-                C(_("登记人"), 10),
-                C(_("说明"), 30),
-            ],
-            (
-                [
-                    p.paid_on,
-                    p.voucher_number,
-                    p.get_kind_display(),
-                    p.installment.contract.number,
-                    p.installment.contract.award.project.name,
-                    p.installment.label,
-                    p.amount,
-                    str(p.posted_by),
-                    p.reason,
-                ]
-                for p in payments
-            ),
-        )
+        _payments_sheet(workbook, str(_("支付")), payments)
         exports.add_sheet(
             workbook,
             str(_("扣减")),
@@ -1105,6 +1078,57 @@ class InstallmentLedgerExportView(RegisterExportView):
                 for d in deductions
             ),
         )
+        return workbook
+
+
+def _payments_sheet(workbook, title: str, payments, *, first: bool = False) -> None:
+    """A sheet of payments, reversals included, with their vouchers (two exports use it)."""
+    C = exports.Column
+    exports.add_sheet(
+        workbook,
+        title,
+        [
+            C(_("支付日期"), 12, exports.DATE_FORMAT),
+            C(_("凭证号"), 20),
+            C(_("类型"), 8),
+            C(_("合同编号"), 20),
+            C(_("服务项目"), 30),
+            C(_("期次"), 8),
+            C(_("金额（元）"), 16, exports.YUAN_FORMAT),
+            C(_("登记人"), 10),
+            C(_("说明"), 30),
+        ],
+        (
+            [
+                p.paid_on,
+                p.voucher_number,
+                p.get_kind_display(),
+                p.installment.contract.number,
+                p.installment.contract.award.project.name,
+                p.installment.label,
+                p.amount,
+                str(p.posted_by),
+                p.reason,
+            ]
+            for p in payments
+        ),
+        first=first,
+    )
+
+
+class PaymentLedgerExportView(RegisterExportView):
+    """The payment ledger of the list page (支付台账), with its filters."""
+
+    permission_required = "payments.view_payment"
+    filterset_class = PaymentFilter
+    filename = _("支付台账")
+
+    def get_queryset(self):
+        return selectors.payment_list(user=self.request.user).order_by("paid_on", "pk")
+
+    def build(self, queryset, filters):
+        workbook = exports.Workbook()
+        _payments_sheet(workbook, str(_("支付台账")), queryset, first=True)
         return workbook
 
 

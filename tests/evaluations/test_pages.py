@@ -305,7 +305,12 @@ def _more_contracts(bureau, finance_user, n=12):
 
 
 @pytest.mark.parametrize(
-    "url", ["/contracts/export/", "/payments/execution/export/?year=2024&as_of=2024-12-31"]
+    "url",
+    [
+        "/contracts/export/",
+        "/payments/execution/export/?year=2024&as_of=2024-12-31",
+        "/payments/payments/export/?year=2024",
+    ],
 )
 def test_the_contract_and_execution_exports_run_a_bounded_number_of_queries(
     bureau, manager_user, finance_user, client_for, url

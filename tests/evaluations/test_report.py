@@ -393,6 +393,24 @@ def test_the_ledger_export_gives_the_dashboards_totals(demo, client):
     assert [r[4] for r in installments if r[11] == "待交资料"] == ["第二期"]
 
 
+def test_the_payment_ledger_page_exports_what_it_lists(demo, client, make_user, other_bureau):
+    users, _evaluation = demo
+    client.force_login(users["finance"])
+    page = client.get("/payments/payments/?year=2024").text
+    assert 'href="/payments/payments/export/?year=2024"' in page
+    sheet = _workbook(client.get("/payments/payments/export/?year=2024"))["支付台账"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert sum(_money(r[6]) for r in rows) == Decimal("2177100.00")
+    assert sheet.freeze_panes == "A2"
+    only = _workbook(client.get("/payments/payments/export/?year=2024&q=助残"))["支付台账"]
+    projects = {r[4] for r in only.iter_rows(min_row=2, values_only=True)}
+    assert projects == {"助残社工服务项目"}
+    assert client.get("/payments/payments/export/?year=abc").status_code == 400
+    client.force_login(make_user("finance", other_bureau, "other-finance"))
+    other = _workbook(client.get("/payments/payments/export/?year=2024"))["支付台账"]
+    assert other.max_row == 1  # the header alone
+
+
 def test_the_ledger_export_limits_payments_and_deductions_to_the_filtered_installments(
     demo, client
 ):
