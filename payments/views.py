@@ -92,22 +92,27 @@ class DashboardView(PermissionMixin, TemplateView):
         """Serve the whole page from the cache when nothing it shows has changed.
 
         The login and the permission are checked first, on every request (dispatch). The
-        key holds everything the page shows: the user and the version of their roles, the
-        version of the records in their scope, the query, the day, the language, the unread
-        count and the browser's CSRF secret (the page's forms carry a token made from it).
-        A page with messages to show, or with errors in its query, is never cached.
+        page is cached per user, browser (the CSRF secret: the page's forms carry a token
+        made from it), query, language and day, and stored with what else it shows: the
+        version of the user's roles, the version of the records in their scope and the
+        unread count. It is served only while all three are still current, read in the
+        same round trip as the page. A page with messages to show, or with errors in its
+        query, is never cached.
         """
-        key = self._page_key()
-        if key is not None and (content := cache.get(key)) is not None:
-            return HttpResponse(content)
+        lookup = self._page_lookup()
+        if lookup is None:
+            return super().get(request, *args, **kwargs)
+        key, stamp, cached = lookup
+        if cached is not None and cached[0] == stamp:
+            return HttpResponse(cached[1])
         response = super().get(request, *args, **kwargs)
-        if key is not None:
-            response.add_post_render_callback(
-                lambda rendered: cache.set(key, rendered.content, selectors.CACHE_SECONDS)
-            )
+        response.add_post_render_callback(
+            lambda rendered: cache.set(key, (stamp, rendered.content), selectors.CACHE_SECONDS)
+        )
         return response
 
-    def _page_key(self) -> str | None:
+    def _page_lookup(self) -> tuple[str, tuple, tuple | None] | None:
+        """(key, what the page must have been made with, the cached entry), or None."""
         request, user = self.request, self.request.user
         secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
         access = getattr(user, "access_version", None)
@@ -117,25 +122,23 @@ class DashboardView(PermissionMixin, TemplateView):
         year, as_of, form = self.params
         if form.errors:
             return None
-        # The records version and the unread count in one round trip.
-        version_key, inbox_key = (
-            selectors.scope_version_key(user=user),
-            reminders.inbox_key(user.pk),
-        )
-        found = cache.get_many([version_key, inbox_key])
-        self.scope = selectors.scope_version(user=user, version=found.get(version_key))
-        unread = found.get(inbox_key)
         parts = [
             "dashboard-page",
             str(user.pk),
-            access,
             hashlib.sha256(secret.encode()).hexdigest()[:16],
-            self.fragment_key(year, as_of),
             request.get_full_path(),
             translation.get_language() or "",
-            str(reminders.unread_count(user) if unread is None else unread),
+            str(timezone.localdate()),
         ]
-        return hashlib.sha256(":".join(parts).encode()).hexdigest()
+        key = hashlib.sha256(":".join(parts).encode()).hexdigest()
+        version_key = selectors.scope_version_key(user=user)
+        inbox_key = reminders.inbox_key(user.pk)
+        found = cache.get_many([key, version_key, inbox_key])
+        self.scope = selectors.scope_version(user=user, version=found.get(version_key))
+        unread = found.get(inbox_key)
+        if unread is None:
+            unread = reminders.unread_count(user)
+        return key, (access, self.fragment_key(year, as_of), unread), found.get(key)
 
     def fragment_key(self, year, as_of) -> str:
         """The rendered figures are cached with the version of the records they show."""
