@@ -1,7 +1,6 @@
 """The reminder scan: what it finds, who hears of it, once, and in working hours."""
 
 import datetime
-import io
 import json
 import threading
 from decimal import Decimal
@@ -10,35 +9,17 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from accounts.models import User
 from payments import reminders, services
 from payments.models import Installment, Notice, Notification, ReminderSettings
 from tests.factories import BudgetFactory, ContractFactory
+from tests.reminders.conftest import at
+from tests.reminders.conftest import run_command as _run
 
 pytestmark = pytest.mark.django_db
 S = Installment.Status
-
-
-def at(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
-    return {u.username: u for u in User.objects.all()}
-
-
-def _run(*args):
-    out = io.StringIO()
-    call_command("run_reminders", *args, stdout=out)
-    return out.getvalue()
 
 
 def test_the_demo_dry_run_on_20_december_2024(demo):

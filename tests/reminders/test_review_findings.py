@@ -3,7 +3,6 @@ delivery in its own task, prompt resolution, the provider's e-mail and the contr
 payment term."""
 
 import datetime
-import io
 import socket
 import threading
 from decimal import Decimal
@@ -11,13 +10,11 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from contracts.models import Provider
 from payments import reminders, services, tasks
 from payments.models import (
@@ -29,28 +26,13 @@ from payments.models import (
 )
 from tests.factories import BudgetFactory, ContractFactory
 from tests.payments.conftest import approve
+from tests.reminders.conftest import at
+from tests.reminders.conftest import run_command as _run
 
 pytestmark = pytest.mark.django_db
 S = Installment.Status
 R = Notice.Rule
 INLINE = reminders.INLINE
-
-
-def at(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
-    return {u.username: u for u in User.objects.all()}
-
-
-def _run(*args):
-    out = io.StringIO()
-    call_command("run_reminders", *args, stdout=out)
-    return out.getvalue()
 
 
 def _one_installment(bureau, owner, finance, *, due, amount="1000000.00", **contract):
