@@ -113,8 +113,11 @@ def navigation(request):
         "app_version": settings.VERSION,
         "unread_notifications": unread,
         # The rendered menu is cached (base.html) under everything it depends on: the user
-        # and the version of their roles and grants, and the page (the active item).
-        "nav_key": ":".join(
-            [str(user.pk), getattr(user, "access_version", "") or "uncached", request.path]
+        # and the version of their roles and grants, and the page (the active item). A user
+        # not read through the access cache has no version: their menu is not cached.
+        "nav_key": (
+            ":".join([str(user.pk), user.access_version, request.path])
+            if getattr(user, "access_version", None)
+            else None
         ),
     }

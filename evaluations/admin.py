@@ -32,14 +32,9 @@ class TemplateRowFormSet(forms.BaseInlineFormSet):
             raise ValidationError(exc.messages) from exc
 
 
-class TemplateRowInline(admin.TabularInline):
-    model = TemplateRow
-    formset = TemplateRowFormSet
-    extra = 0
-
-
-class SharedDataAdmin(admin.ModelAdmin):
-    """Templates and grade scales are shared by every bureau: only a superuser changes them."""
+class SharedDataPermissions:
+    """Templates and grade scales are shared by every bureau: only a superuser changes them
+    (rows included; the roles' permissions do not reach shared data)."""
 
     def has_add_permission(self, request, obj=None):
         return request.user.is_superuser
@@ -51,13 +46,23 @@ class SharedDataAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
 
+class TemplateRowInline(SharedDataPermissions, admin.TabularInline):
+    model = TemplateRow
+    formset = TemplateRowFormSet
+    extra = 0
+
+
+class SharedDataAdmin(SharedDataPermissions, admin.ModelAdmin):
+    pass
+
+
 @admin.register(IndicatorTemplate)
 class IndicatorTemplateAdmin(SimpleHistoryAdmin, SharedDataAdmin):
     list_display = ["name", "is_active"]
     inlines = [TemplateRowInline]
 
 
-class GradeBandInline(admin.TabularInline):
+class GradeBandInline(SharedDataPermissions, admin.TabularInline):
     model = GradeBand
     extra = 0
 

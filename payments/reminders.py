@@ -31,6 +31,7 @@ import json
 import logging
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -628,7 +629,9 @@ def run(
     commit; ``"inline"`` (``run_reminders`` by hand, which prints what it sent) sends
     them here, one notice after another.
     """
-    now = now or timezone.now()
+    # The wall-clock time the records were read at (``now`` can be back-dated by hand).
+    started = timezone.now()
+    now = now or started
     as_of = as_of or timezone.localdate(now)
     candidates = find(as_of, bureau_ids=bureau_ids)
     outcome = Outcome(candidates=candidates)
@@ -638,7 +641,14 @@ def run(
     new = [(i, c) for i, c in enumerate(candidates) if c.key not in existing]
     # A cause that came back (a payment reversed, a document found missing again) reopens
     # its notice: it shows again as unread; e-mail and robot are not sent a second time.
-    reopen = [key for key, resolved_at in existing.items() if resolved_at is not None]
+    # Only a notice resolved before the records were read: one resolved since (a payment
+    # posted while the scan ran resolves its notices at once) was resolved by news this
+    # scan has not seen.
+    reopen = [
+        key
+        for key, resolved_at in existing.items()
+        if resolved_at is not None and resolved_at < started
+    ]
     open_notices = Notice.objects.filter(resolved_at__isnull=True)
     if bureau_ids is not None:
         open_notices = open_notices.filter(bureau_id__in=bureau_ids)
@@ -673,7 +683,10 @@ def run(
             # A notice comes back with what is true now (amounts, days late), not with
             # the text of the first time.
             by_key = {c.key: c for c in candidates}
-            outcome.reopened = list(Notice.objects.filter(key__in=reopen))
+            outcome.reopened = list(
+                Notice.objects.select_for_update().filter(key__in=reopen, resolved_at__lt=started)
+            )
+            reopen = [notice.key for notice in outcome.reopened]
             for notice in outcome.reopened:
                 candidate = by_key[notice.key].render()
                 notice.title, notice.body = candidate.title, candidate.body
@@ -1116,25 +1129,48 @@ def _post_webhook(url: str, notice: Notice) -> int:
 
 
 def inbox_key(user_id: int) -> str:
-    """Where the user's unread count is cached (read with other keys by the dashboard)."""
+    """Where the version of the user's notifications is kept (a token moved by every change)."""
     return f"inbox-version:{user_id}"
 
 
 def inbox_changed(*user_ids: int) -> None:
-    """Someone's notifications were added, read, resolved or reopened: recount them."""
+    """Someone's notifications were added, read, resolved or reopened: recount them.
+
+    The versions move now, so the writer's own next read is fresh, and again after the
+    commit, so that a count read from the uncommitted state is never read again.
+    """
     from django.core.cache import cache
 
     keys = [inbox_key(u) for u in user_ids]
-    cache.delete_many(keys)
-    # Again after the commit: a count read in between saw the uncommitted state.
-    transaction.on_commit(lambda: cache.delete_many(keys))
+
+    def bump():
+        cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
-def unread_count(user) -> int:
-    """The number in the navigation bar (cached until the user's notifications change)."""
+def inbox_version(user_id: int) -> str:
     from django.core.cache import cache
 
-    key = inbox_key(user.pk)
+    key = inbox_key(user_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        version = cache.get(key)
+    return version
+
+
+def unread_count(user, *, version: str | None = None) -> int:
+    """The number in the navigation bar, cached under the version of the user's notifications.
+
+    The version is read before the database, so a count read across a concurrent change is
+    stored under the old version and never read.
+    """
+    from django.core.cache import cache
+
+    version = version or inbox_version(user.pk)
+    key = f"inbox-count:{user.pk}:{version}"
     count = cache.get(key)
     if count is None:
         count = Notification.objects.filter(

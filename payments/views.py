@@ -95,9 +95,9 @@ class DashboardView(PermissionMixin, TemplateView):
         page is cached per user, browser (the CSRF secret: the page's forms carry a token
         made from it), query, language and day, and stored with what else it shows: the
         version of the user's roles, the version of the records in their scope and the
-        unread count. It is served only while all three are still current, read in the
-        same round trip as the page. A page with messages to show, or with errors in its
-        query, is never cached.
+        version of their notifications (the unread count). It is served only while all
+        three are still current, read in the same round trip as the page. A page with
+        messages to show, or with errors in its query, is never cached.
         """
         lookup = self._page_lookup()
         if lookup is None:
@@ -135,10 +135,9 @@ class DashboardView(PermissionMixin, TemplateView):
         inbox_key = reminders.inbox_key(user.pk)
         found = cache.get_many([key, version_key, inbox_key])
         self.scope = selectors.scope_version(user=user, version=found.get(version_key))
-        unread = found.get(inbox_key)
-        if unread is None:
-            unread = reminders.unread_count(user)
-        return key, (access, self.fragment_key(year, as_of), unread), found.get(key)
+        # The version of the user's notifications stands for the unread count it shows.
+        inbox = found.get(inbox_key) or reminders.inbox_version(user.pk)
+        return key, (access, self.fragment_key(year, as_of), inbox), found.get(key)
 
     def fragment_key(self, year, as_of) -> str:
         """The rendered figures are cached with the version of the records they show."""

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection
@@ -20,7 +21,7 @@ from evaluations.models import (
     Rectification,
     TemplateRow,
 )
-from tests.factories import BudgetFactory, ContractFactory
+from tests.factories import BudgetFactory, ContractFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 E = Evaluation.Status
@@ -211,6 +212,27 @@ def test_the_admin_refuses_a_template_not_totalling_100(admin_user, client_for):
     form["rows-1-weight"] = "40"
     client.post("/admin/evaluations/indicatortemplate/add/", form)
     assert IndicatorTemplate.objects.get(name="新模板").rows.count() == 2
+
+
+def test_a_superuser_without_a_role_maintains_the_shared_templates_rows_included(client, db):
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    from evaluations.models import GradeScale
+
+    root = UserFactory(username="root-operator", bureau=None, is_superuser=True, is_staff=True)
+    request = RequestFactory().get("/admin/")
+    request.user = root
+    for model in (IndicatorTemplate, GradeScale):
+        for inline in site._registry[model].get_inline_instances(request):
+            assert inline.has_add_permission(request, None), inline
+            assert inline.has_change_permission(request), inline
+            assert inline.has_delete_permission(request), inline
+    staff = UserFactory(username="bureau-admin", is_staff=True)
+    staff.groups.add(Group.objects.get(name="admin"))
+    request.user = staff
+    for inline in site._registry[IndicatorTemplate].get_inline_instances(request):
+        assert not inline.has_change_permission(request), inline
 
 
 def test_department_evaluations_warn_when_outcomes_weigh_under_60():

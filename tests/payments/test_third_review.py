@@ -3,6 +3,7 @@ paid, deletable payments, the time-progress target before the first checkpoint, 
 figures moved by later deductions, absurd dates, approvals of fully deducted installments."""
 
 import datetime
+import io
 import re
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from accounts.models import Bureau
 from payments import selectors, services
 from payments.models import Deduction, Installment, Payment, PostedPaymentError, ProgressCheckpoint
 from tests.factories import AuditFactory, ContractFactory
@@ -189,6 +191,15 @@ def test_a_database_holding_payments_can_still_be_flushed(bureau, staff_user, fi
             "payments_payment_no_delete",
             "payments_payment_no_update",
         ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_answered_no_empties_nothing(bureau, monkeypatch):
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    out = io.StringIO()
+    call_command("flush", verbosity=0, stdout=out)
+    assert "Flush cancelled." in out.getvalue()
+    assert Bureau.objects.filter(pk=bureau.pk).exists()
 
 
 # --- the time-progress target before, at and between checkpoints ---------------------------

@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -590,3 +590,78 @@ def test_the_notification_centre_counts_the_days_to_today(demo, client):
     Notice.objects.filter(pk=documents.pk).update(resolved_at=timezone.now())
     documents.refresh_from_db()
     assert reminders.live_title(documents, timezone.localdate()) == documents.title
+
+
+def test_a_payment_posted_while_a_scan_runs_stays_resolved(
+    demo, monkeypatch, django_capture_on_commit_callbacks
+):
+    reminders.run(now=at(datetime.date(2024, 12, 20)))
+    late = Notice.objects.get(rule=R.LATE)
+    installment = late.installment
+    for document in installment.documents.all():
+        services.document_receive(
+            actor=demo["staff"], document=document, received_on=datetime.date(2024, 12, 21)
+        )
+    for actor, status in (
+        ("staff", S.DOCUMENTS_SUBMITTED),
+        ("finance", S.UNDER_REVIEW),
+        ("finance", S.APPROVED),
+    ):
+        services.installment_transition(
+            actor=demo[actor], installment=installment, to_status=status
+        )
+    Notification.objects.filter(notice=late).update(read_at=timezone.now())
+    original = reminders.find
+
+    def find_then_finance_pays(as_of, **kwargs):
+        found = original(as_of, **kwargs)  # the scan has read the installment as late
+        installment.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.payment_post(
+                actor=demo["finance"],
+                installment=installment,
+                paid_on=datetime.date(2024, 12, 23),
+                amount=Decimal("121600.00"),
+                voucher_number="记-12-23",
+            )
+        return found
+
+    monkeypatch.setattr(reminders, "find", find_then_finance_pays)
+    outcome = reminders.run(now=at(datetime.date(2024, 12, 23), 11))
+    late.refresh_from_db()
+    assert outcome.reopened == []
+    assert late.resolved_at is not None and late.resolution == "已付清"
+    assert not Notification.objects.filter(notice=late, read_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unread_count_read_across_a_delivery_is_never_served(bureau, staff_user, monkeypatch):
+    from django.core.cache import caches
+
+    cache = caches["default"]  # the backend itself, not the proxy, so it can be patched
+
+    notice = Notice.objects.create(
+        bureau=bureau,
+        key="late:1:2024-12-10:L1",
+        rule=R.LATE,
+        title="t",
+        body="b",
+        url="/",
+        deliver_after=at(datetime.date(2024, 12, 10)),
+    )
+    real_set = cache.set
+    delivered = []
+
+    def store_after_a_concurrent_delivery(key, value, *args, **kwargs):
+        if key.startswith("inbox-count:") and not delivered:
+            delivered.append(key)
+            with transaction.atomic():  # another process delivers meanwhile
+                Notification.objects.create(notice=notice, recipient=staff_user)
+                reminders.inbox_changed(staff_user.pk)
+        return real_set(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", store_after_a_concurrent_delivery)
+    assert reminders.unread_count(staff_user) == 0  # counted before the delivery
+    monkeypatch.setattr(cache, "set", real_set)
+    assert delivered
+    assert reminders.unread_count(staff_user) == 1

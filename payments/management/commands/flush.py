@@ -15,6 +15,19 @@ class Command(FlushCommand):
         connection = connections[options["database"]]
         if connection.vendor != "sqlite":
             return super().handle(**options)
+        if options["interactive"]:
+            # Asked before the write lock is taken, not while holding it.
+            confirm = input(
+                "You have requested a flush of the database.\n"
+                f'This will IRREVERSIBLY DESTROY all data currently in the "{connection.settings_dict["NAME"]}" database,\n'
+                "and return each table to an empty state.\n"
+                "Are you sure you want to do this?\n\n"
+                "    Type 'yes' to continue, or 'no' to cancel: "
+            )
+            if confirm != "yes":
+                self.stdout.write("Flush cancelled.")
+                return
+            options = {**options, "interactive": False}
         with transaction.atomic(using=connection.alias):
             with connection.cursor() as cursor:
                 cursor.execute(
