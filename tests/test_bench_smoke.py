@@ -30,7 +30,7 @@ def test_bench_run_small_preset(tmp_path):
             pytest.fail("REQUIRE_REDIS is set but Redis is not reachable on 127.0.0.1:6379")
         pytest.skip("the benchmark caches in Redis, which is not running here")
     db = connection.settings_dict
-    url = f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/socialwork_bench_ci"
+    url = f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/socialwork_bench_ci{os.environ.get('TEST_REDIS_DB', '')}"
     env = {
         k: v
         for k, v in os.environ.items()
@@ -52,6 +52,8 @@ def test_bench_run_small_preset(tmp_path):
             "1",
             "--clients",
             "2",
+            "--redis-url",
+            f"redis://127.0.0.1:6379/{os.environ.get('TEST_REDIS_DB', '13')}",
             "--results-dir",
             str(tmp_path),
         ],

@@ -11,7 +11,11 @@ from django.utils import timezone
 
 from config.celery import app
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+# TEST_REDIS_DB (default 13) is the first of three Redis databases the suite may use: the
+# benchmark smoke test takes it, the reminder workers the next, this worker the one after.
+# Two checkouts testing at once on one machine give each its own base.
+REDIS_BASE_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
+REDIS_URL = os.environ.get("REDIS_URL") or f"redis://127.0.0.1:6379/{REDIS_BASE_DB + 2}"
 
 
 def _redis_or_skip():

@@ -21,11 +21,11 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from payments import services
 from payments.models import Notice, Notification, ReminderSettings
 from tests.factories import ContractFactory
-from tests.test_celery_worker import _redis_or_skip
+from tests.test_celery_worker import REDIS_BASE_DB, _redis_or_skip
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = f"redis://127.0.0.1:6379/{REDIS_BASE_DB + 1}"
 
 
 def _database_url() -> str:
