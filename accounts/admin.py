@@ -1,40 +1,36 @@
-from django.contrib import admin
+"""The admin of accounts: bureaus, users and role grants, kept apart by duty (三权分立).
+
+- The platform's system administrator (role ``admin``, no bureau) keeps the bureaus and
+  every account but a superuser's.
+- A bureau's security administrator keeps its own bureau's accounts and its second-factor
+  setting, nothing of another bureau and nothing of the platform's administrators.
+- Nobody edits a user's roles directly, a superuser included: a role changes by a
+  :class:`~accounts.models.RoleGrant` that a second administrator confirms, and the
+  grants are the history of who held which role.
+"""
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import Bureau, User
+from accounts import services
+from accounts.models import Bureau, RoleGrant, User
+from accounts.roles import Role
 
 
-@admin.register(Bureau)
-class BureauAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "division_code", "is_city_wide"]
-    search_fields = ["name", "division_code"]
-    list_filter = ["is_city_wide"]
+def is_platform_admin(user) -> bool:
+    return user.is_superuser or user.has_role(Role.ADMIN)
 
-    def get_queryset(self, request):
-        from accounts.selectors import visible_bureaus
 
-        queryset = super().get_queryset(request)
-        return (
-            queryset
-            if request.user.is_superuser
-            else queryset.filter(pk__in=visible_bureaus(user=request.user))
-        )
-
-    def get_readonly_fields(self, request, obj=None):
-        # Who sees whose records follows from these two fields: only a superuser sets them.
-        return [] if request.user.is_superuser else ["division_code", "is_city_wide"]
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
+class ScopedPermissions:
+    """Every permission check asks whether the object is in the user's queryset (the
+    history pages of simple_history look objects up past ``get_queryset``)."""
 
     def in_scope(self, request, obj) -> bool:
-        return (
-            obj is None
-            or request.user.is_superuser
-            or self.get_queryset(request).filter(pk=obj.pk).exists()
-        )
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
 
     def has_view_permission(self, request, obj=None):
         return self.in_scope(request, obj) and super().has_view_permission(request, obj)
@@ -44,6 +40,29 @@ class BureauAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self.in_scope(request, obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Bureau)
+class BureauAdmin(ScopedPermissions, SimpleHistoryAdmin):
+    list_display = ["name", "division_code", "is_city_wide", "require_otp"]
+    search_fields = ["name", "division_code"]
+    list_filter = ["is_city_wide", "require_otp"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_platform_admin(request.user):
+            return queryset
+        return queryset.filter(pk=request.user.bureau_id)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who sees whose records follows from these fields: only the platform sets them.
+        # A bureau's security administrator turns its second factor on or off.
+        if is_platform_admin(request.user):
+            return []
+        return ["name", "division_code", "is_city_wide"]
+
+    def has_add_permission(self, request):
+        return is_platform_admin(request.user) and super().has_add_permission(request)
 
     def save_model(self, request, obj, form, change):
         from accounts.cache import records_changed
@@ -53,79 +72,224 @@ class BureauAdmin(SimpleHistoryAdmin):
         records_changed(obj.pk)
 
 
+class RoleGrantInline(admin.TabularInline):
+    """The user's role history, read-only: grants change through the role-grant page."""
+
+    model = RoleGrant
+    fk_name = "user"
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = [
+        "role",
+        "action",
+        "status",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+    ]
+    verbose_name_plural = _("角色变更历史")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "full_name", "bureau", "is_active", "last_login"]
+class UserAdmin(ScopedPermissions, BaseUserAdmin):
+    list_display = ["username", "full_name", "bureau", "roles", "is_active", "last_login"]
     list_filter = ["bureau", "groups", "is_active"]
     list_select_related = ["bureau"]
     search_fields = ["username", "full_name", "email"]
+    readonly_fields = ["roles", "last_login", "date_joined"]
+    inlines = [RoleGrantInline]
     fieldsets = [
-        *BaseUserAdmin.fieldsets,
-        (_("单位与联系方式"), {"fields": ["bureau", "full_name", "phone"]}),
+        (None, {"fields": ["username", "password"]}),
+        (_("单位与联系方式"), {"fields": ["bureau", "full_name", "email", "phone"]}),
+        (
+            _("状态与角色"),
+            {"fields": ["is_active", "must_change_password", "roles", "is_staff", "is_superuser"]},
+        ),
+        (_("直接授予的权限"), {"fields": ["user_permissions"]}),
+        (_("重要日期"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        *BaseUserAdmin.add_fieldsets,
-        (_("单位与联系方式"), {"fields": ["bureau", "full_name", "phone", "groups"]}),
+        (None, {"fields": ["username", "usable_password", "password1", "password2"]}),
+        (_("单位与联系方式"), {"fields": ["bureau", "full_name", "email", "phone"]}),
     ]
 
-    def get_queryset(self, request):
-        from accounts.selectors import bureau_scope
-
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        # A bureau's administrator never sees, and so never edits, a superuser: the
-        # password form would otherwise let them take the account over.
-        return queryset.filter(bureau_scope(user=request.user), is_superuser=False)
-
-    def get_list_filter(self, request):
-        if request.user.is_superuser:
-            return self.list_filter
-        return [f for f in self.list_filter if f != "bureau"]
-
-    def in_scope(self, request, obj) -> bool:
+    @admin.display(description=_("角色"))
+    def roles(self, obj):
         return (
-            obj is None
-            or request.user.is_superuser
-            or self.get_queryset(request).filter(pk=obj.pk).exists()
+            "、".join(
+                str(Role(name).label)
+                for name in obj.groups.values_list("name", flat=True)
+                if name in Role.values
+            )
+            or "—"
         )
 
-    def has_view_permission(self, request, obj=None):
-        return self.in_scope(request, obj) and super().has_view_permission(request, obj)
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).prefetch_related("groups")
+        user = request.user
+        if user.is_superuser:
+            return queryset
+        # Nobody but a superuser sees a superuser: the password form would hand it over.
+        queryset = queryset.filter(is_superuser=False)
+        if user.has_role(Role.ADMIN):
+            return queryset
+        if user.has_role(Role.SECURITY) and user.bureau_id is not None:
+            return queryset.filter(bureau_id=user.bureau_id)
+        return queryset.none()
 
-    def has_change_permission(self, request, obj=None):
-        return self.in_scope(request, obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.in_scope(request, obj) and super().has_delete_permission(request, obj)
+    def get_list_filter(self, request):
+        if is_platform_admin(request.user):
+            return self.list_filter
+        return [f for f in self.list_filter if f != "bureau"]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
             return fieldsets
-        # An administrator of a bureau manages its people and their roles, nothing more:
-        # no superuser flag and no permissions outside the roles.
-        hidden = {"is_superuser", "user_permissions"}
+        # An administrator manages people and, through grants, their roles: no superuser
+        # flag, no admin-site flag (it follows the roles), no permissions beside roles.
+        hidden = {"is_superuser", "is_staff", "user_permissions"}
         return [
             (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for name, options in fieldsets
+            if any(f not in hidden for f in options["fields"])
         ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "bureau" and not request.user.is_superuser:
-            from accounts.selectors import visible_bureaus
-
-            kwargs["queryset"] = visible_bureaus(user=request.user)
+        if db_field.name == "bureau" and not is_platform_admin(request.user):
+            kwargs["queryset"] = Bureau.objects.filter(pk=request.user.bureau_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "groups" and not request.user.is_superuser:
-            from django.contrib.auth.models import Group
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # Created with a password the administrator knows: its owner changes it first.
+            services.password_set_by_administrator(user=obj)
 
-            from accounts.roles import Role
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_queryset(request).filter(pk=id).first()
+            if user is not None:
+                services.password_set_by_administrator(user=user)
+        return response
 
-            kwargs["queryset"] = Group.objects.filter(name__in=[str(r) for r in Role])
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+class RoleGrantForm(forms.ModelForm):
+    """Asks for a grant; the checks are the service's (:func:`services.role_grant_request`)."""
+
+    class Meta:
+        model = RoleGrant
+        fields = ["user", "role", "action", "reason"]
+
+    def clean(self):
+        data = super().clean()
+        user, role, action = data.get("user"), data.get("role"), data.get("action")
+        if user and role and action:
+            try:
+                services.role_grant_check(actor=self.actor, user=user, role=role, action=action)
+            except ValidationError as exc:
+                raise ValidationError(exc.messages) from exc
+        return data
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(ScopedPermissions, admin.ModelAdmin):
+    form = RoleGrantForm
+    list_display = [
+        "user",
+        "role",
+        "action",
+        "status",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["status", "role", "action"]
+    list_select_related = ["user", "requested_by", "decided_by"]
+    search_fields = ["user__username", "user__full_name"]
+    actions = ["confirm", "reject"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        user = request.user
+        if is_platform_admin(user):
+            return queryset
+        if user.has_role(Role.SECURITY) and user.bureau_id is not None:
+            return queryset.filter(user__bureau_id=user.bureau_id)
+        return queryset.none()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            # Whom the administrator manages, never themselves.
+            kwargs["queryset"] = (
+                UserAdmin(User, self.admin_site).get_queryset(request).exclude(pk=request.user.pk)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            allowed = services.grantable_roles(request.user)
+            kwargs["choices"] = [(v, label) for v, label in Role.choices if v in allowed]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        grant = services.role_grant_request(
+            actor=request.user,
+            user=obj.user,
+            role=obj.role,
+            action=obj.action,
+            reason=obj.reason,
+        )
+        obj.pk, obj.requested_by, obj.requested_at = (
+            grant.pk,
+            grant.requested_by,
+            grant.requested_at,
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_confirm_permission(self, request):
+        return request.user.has_perm("accounts.confirm_rolegrant")
+
+    @admin.action(description=_("确认所选申请（生效）"), permissions=["confirm"])
+    def confirm(self, request, queryset):
+        self._decide(request, queryset, services.role_grant_confirm, _("已确认"))
+
+    @admin.action(description=_("拒绝所选申请"), permissions=["confirm"])
+    def reject(self, request, queryset):
+        self._decide(request, queryset, services.role_grant_reject, _("已拒绝"))
+
+    def _decide(self, request, queryset, decide, done):
+        for grant in queryset:
+            try:
+                decide(actor=request.user, grant=grant)
+            except ValidationError as exc:
+                self.message_user(request, f"{grant}：{'；'.join(exc.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, f"{grant}：{done}", messages.SUCCESS)
 
 
 class BureauScopedAdmin(admin.ModelAdmin):

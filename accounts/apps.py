@@ -23,6 +23,7 @@ class AccountsConfig(AppConfig):
         # permissions, including those of models added since the data migration.
         post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")
         _connect_access_cache()
+        _connect_security_audit()
 
 
 def _connect_access_cache():
@@ -42,3 +43,20 @@ def _connect_access_cache():
     m2m_changed.connect(
         access_changed, sender=Group.permissions.through, dispatch_uid="access:m2m:group-perms"
     )
+
+
+def _connect_security_audit():
+    """Logins, logouts, failures, lock-outs and the admin's changes reach the security
+    audit log (accounts.audit) from the signals Django and django-axes send."""
+    from axes.signals import user_locked_out
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+    from django.db.models.signals import post_save
+
+    from accounts import audit
+
+    user_logged_in.connect(audit.on_logged_in, dispatch_uid="audit:login")
+    user_logged_out.connect(audit.on_logged_out, dispatch_uid="audit:logout")
+    user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit:login-failed")
+    user_locked_out.connect(audit.on_locked_out, dispatch_uid="audit:locked-out")
+    post_save.connect(audit.on_admin_log, sender=LogEntry, dispatch_uid="audit:admin-log")

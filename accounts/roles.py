@@ -4,7 +4,15 @@ The whole access policy is the table :data:`ROLE_PERMISSIONS`: a role is a group
 its permissions are ``app_label.codename`` strings. :func:`sync_roles` installs the table;
 it runs from a data migration and after every ``migrate`` (so a permission added by a
 later model reaches its roles, and a test database flushed between tests gets its roles
-back). It only adds: an administrator may grant more in the admin, never less than here.
+back). The table is the policy: a group holds exactly its permissions, nothing granted
+beside it in the admin survives the next ``migrate``.
+
+Three administrators keep their duties apart (三权分立, 等保 2.0): the platform's system
+administrator runs the installation (bureaus, accounts, schedules) and reads no bureau's
+records; a bureau's security administrator manages its accounts and roles and holds no
+business role; the audit administrator reads the security audit log. Who holds which
+role changes only through a role grant a second administrator confirms
+(:mod:`accounts.services`).
 """
 
 from django.db import models
@@ -17,14 +25,52 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("分管领导")
     AUDITOR = "auditor", _("审计/评估")
     ADMIN = "admin", _("系统管理员")
+    SECURITY = "security", _("安全管理员")
+    AUDIT_ADMIN = "auditadmin", _("审计管理员")
 
 
-# The apps that hold a bureau's business. Acting on them (adding, changing, paying,
-# approving) takes a role even for a superuser; reading does not (User.has_perm).
+# The roles that do a bureau's business, and the administrators' roles.
+BUSINESS_ROLES = frozenset({Role.STAFF, Role.FINANCE, Role.MANAGER, Role.AUDITOR})
+ADMIN_ROLES = frozenset({Role.ADMIN, Role.SECURITY, Role.AUDIT_ADMIN})
+
+# Roles one person may not hold together. The system and security administrators hold
+# nothing else; the audit administrator is never one of the two it watches.
+INCOMPATIBLE_ROLES: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(Role) - {Role.ADMIN},
+    Role.SECURITY: frozenset(Role) - {Role.SECURITY},
+    Role.AUDIT_ADMIN: frozenset({Role.ADMIN, Role.SECURITY}),
+    **{role: frozenset({Role.ADMIN, Role.SECURITY}) for role in BUSINESS_ROLES},
+}
+
+# The platform administrator's role is for accounts without a bureau; every other role
+# belongs to a bureau's people.
+PLATFORM_ROLES = frozenset({Role.ADMIN})
+
+# Roles whose accounts reach the Django admin (is_staff follows the role).
+ADMIN_SITE_ROLES = frozenset({Role.ADMIN, Role.SECURITY})
+
+# Roles that log in with a second factor (TOTP) where their bureau turns it on.
+OTP_ROLES = frozenset({Role.FINANCE, Role.MANAGER, *ADMIN_ROLES})
+
+
+# The apps that hold a bureau's business. Reading or acting on them takes a role even
+# for a superuser (User.has_perm): the superuser installs the platform, nothing more.
 DUTY_APPS = frozenset({"contracts", "payments", "evaluations"})
 
+# Models of those apps that are the platform's shared data, not a bureau's records:
+# the indicator templates and grade scales every bureau scores with.
+PLATFORM_MODELS = frozenset({"indicatortemplate", "templaterow", "gradescale", "gradeband"})
+
 # When a person holds several roles, the first one here decides their home page.
-ROLE_PRIORITY = [Role.ADMIN, Role.MANAGER, Role.FINANCE, Role.STAFF, Role.AUDITOR]
+ROLE_PRIORITY = [
+    Role.ADMIN,
+    Role.SECURITY,
+    Role.AUDIT_ADMIN,
+    Role.MANAGER,
+    Role.FINANCE,
+    Role.STAFF,
+    Role.AUDITOR,
+]
 
 
 def _crud(app_label: str, *models_: str, actions=("add", "change", "view")) -> list[str]:
@@ -96,8 +142,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.cancel_installment",
         *READ_EVALUATIONS,
     ],
-    # 分管领导: reads dashboards, approves evaluations; read-mostly.
+    # 分管领导: reads dashboards, approves evaluations, sets the bureau's reminders
+    # (who is warned when, escalations to them); read-mostly.
     Role.MANAGER: [
+        *_crud("payments", "remindersettings"),
         *READ_CONTRACTS,
         *READ_PAYMENTS,
         DASHBOARD,
@@ -116,26 +164,37 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         DASHBOARD,
         "accounts.view_history",
     ],
-    # 系统管理员: users, bureaus, reminder settings; reads the records. Celery beat
-    # schedules name arbitrary tasks, so they stay with superusers.
+    # 系统管理员 (the platform's, without a bureau): bureaus, accounts, Celery beat
+    # schedules, the login lock-outs; the shared indicator templates and grade scales.
+    # No bureau's records: neither reading nor acting.
     Role.ADMIN: [
         *_crud("accounts", "user", "bureau"),
-        "accounts.delete_user",
-        "accounts.view_history",
+        *_crud("accounts", "rolegrant", actions=("add", "view")),
+        "accounts.confirm_rolegrant",
         "auth.view_group",
-        *READ_CONTRACTS,
-        *READ_PAYMENTS,
-        DASHBOARD,
-        *_crud("payments", "progresscheckpoint", actions=("add", "change", "delete")),
-        *_crud("payments", "remindersettings"),
-        *READ_EVALUATIONS,
-        *_crud("evaluations", "indicatortemplate", "templaterow", "gradescale", "gradeband"),
+        *_crud("django_celery_beat", "periodictask", "crontabschedule", "intervalschedule"),
+        *_crud("django_celery_beat", "solarschedule", "clockedschedule"),
+        *_crud("axes", "accessattempt", "accesslog", "accessfailurelog", actions=("view",)),
+        "axes.delete_accessattempt",
+        *_crud("evaluations", *PLATFORM_MODELS, actions=("view",)),
     ],
+    # 安全管理员 (a bureau's): the accounts and roles of the bureau, its second-factor
+    # setting. No business role, no business record.
+    Role.SECURITY: [
+        *_crud("accounts", "user"),
+        *_crud("accounts", "rolegrant", actions=("add", "view")),
+        "accounts.confirm_rolegrant",
+        "accounts.view_bureau",
+        "accounts.change_bureau",
+        "auth.view_group",
+    ],
+    # 审计管理员: reads the security audit log, nothing else.
+    Role.AUDIT_ADMIN: ["accounts.view_securityevent"],
 }
 
 
 def sync_roles(apps=None) -> None:
-    """Create the role groups and give them at least the permissions of the table.
+    """Create the role groups and give each exactly the permissions of the table.
 
     ``apps`` is a migration's app registry, or None for the live one. Permissions of
     apps not migrated yet are skipped; the post-migrate run adds them.
@@ -152,5 +211,10 @@ def sync_roles(apps=None) -> None:
     }
     for role in Role:
         group, _created = Group.objects.get_or_create(name=str(role))
-        wanted = [available[p] for p in ROLE_PERMISSIONS[role] if p in available]
-        group.permissions.add(*wanted)
+        wanted = {available[p] for p in ROLE_PERMISSIONS[role] if p in available}
+        current = set(group.permissions.values_list("pk", flat=True))
+        # Only what differs: a grant added beside the table is taken away again.
+        if stale := current - wanted:
+            group.permissions.remove(*stale)
+        if missing := wanted - current:
+            group.permissions.add(*missing)

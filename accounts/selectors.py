@@ -41,3 +41,17 @@ def is_multi_bureau(*, user: User) -> bool:
     """Whether the user's view spans several bureaus (a city-wide or superuser account)."""
     bureau = user.bureau
     return bureau is None or bureau.is_city_wide
+
+
+def security_event_list(*, user: User):
+    """The security audit log an audit administrator reads: their bureau's events (a
+    city-wide bureau's: its district bureaus' too); an audit administrator of the
+    platform, without a bureau, reads every event."""
+    from accounts.models import SecurityEvent
+
+    if not user.has_perm("accounts.view_securityevent"):
+        return SecurityEvent.objects.none()
+    queryset = SecurityEvent.objects.select_related("bureau")
+    if user.bureau is None:
+        return queryset
+    return queryset.filter(bureau_scope(user=user))

@@ -13,6 +13,7 @@ from payments import reminders
 NAVIGATION = [
     (_("首页"), "home", "house", None),
     (_("执行看板"), "payments:dashboard", "speedometer2", "payments.view_dashboard"),
+    (_("安全审计"), "security-log", "shield-lock", "accounts.view_securityevent"),
     (
         _("合同管理"),
         "file-earmark-text",

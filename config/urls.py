@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from config import views
+from config import security_log, views
 from evaluations import views as evaluation_views
 from payments import views as payment_views
 
@@ -23,6 +23,12 @@ urlpatterns = [
         name="api-evaluation",
     ),
     path("api/v1/execution/", payment_views.ExecutionApiView.as_view(), name="api-execution"),
+    path("security/audit-log/", security_log.SecurityLogView.as_view(), name="security-log"),
+    path(
+        "security/audit-log/export/",
+        security_log.SecurityLogExportView.as_view(),
+        name="security-log-export",
+    ),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz/", views.healthz, name="healthz"),

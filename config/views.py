@@ -8,6 +8,8 @@ from django.views.generic import TemplateView
 # The page each role starts from. Roles not listed see the general home page.
 ROLE_HOME = {
     "admin": "admin:index",
+    "security": "admin:index",
+    "auditadmin": "security-log",
     "manager": "payments:dashboard",
     "auditor": "payments:dashboard",
     "finance": "payments:installment-list",

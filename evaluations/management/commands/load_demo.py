@@ -38,5 +38,7 @@ class Command(BaseCommand):
             evaluations_demo.load(context)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         self.stdout.write(
-            f"演示用户：admin / manager / finance / staff / auditor，密码 {accounts_demo.DEMO_PASSWORD}"
+            "演示用户："
+            + " / ".join(username for username, _name, _role in accounts_demo.DEMO_USERS)
+            + f"，密码 {accounts_demo.DEMO_PASSWORD}"
         )
