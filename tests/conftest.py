@@ -91,11 +91,26 @@ def auditor_user(bureau):
 
 
 @pytest.fixture
-def admin_user(bureau):
-    user = _user(Role.ADMIN, bureau, "admin")
-    user.is_staff = user.is_superuser = True
+def admin_user(db):
+    """The platform's system administrator: no bureau, the admin site, no bureau's records."""
+    user = UserFactory(username="admin", bureau=None, is_staff=True)
+    user.groups.add(Group.objects.get(name=str(Role.ADMIN)))
+    return user
+
+
+@pytest.fixture
+def security_admin(bureau):
+    """The bureau's security administrator (安全管理员)."""
+    user = _user(Role.SECURITY, bureau, "secadmin")
+    user.is_staff = True
     user.save()
     return user
+
+
+@pytest.fixture
+def audit_admin(bureau):
+    """The bureau's audit administrator (审计管理员)."""
+    return _user(Role.AUDIT_ADMIN, bureau, "auditadmin")
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ pytestmark = pytest.mark.django_db
 
 HOME_PAGES = {
     "admin": ("/admin/", "系统管理"),
+    "secadmin": ("/admin/", "系统管理"),
+    "auditadmin": ("/security/audit-log/", "安全审计日志"),
     "manager": ("/payments/dashboard/", "预算执行看板"),
     "finance": ("/payments/installments/", "分期款"),
     "staff": ("/contracts/", "合同"),
@@ -38,9 +40,11 @@ def test_load_demo_twice_changes_nothing(settings):
     assert Bureau.objects.get().name == "深圳市盐田区民政局"
     assert sorted(User.objects.values_list("username", flat=True)) == [
         "admin",
+        "auditadmin",
         "auditor",
         "finance",
         "manager",
+        "secadmin",
         "staff",
     ]
 
@@ -51,10 +55,13 @@ def test_load_demo_refuses_a_production_configuration(settings):
         call_command("load_demo", verbosity=0)
     assert not User.objects.exists()
     call_command("load_demo", "--force", verbosity=0)
-    assert User.objects.count() == 5
+    assert User.objects.count() == 7
 
 
-@pytest.mark.parametrize("username", ["admin", "manager", "finance", "staff", "auditor"])
+ROLES = {"secadmin": "security", "auditadmin": "auditadmin"}
+
+
+@pytest.mark.parametrize("username", list(HOME_PAGES))
 def test_each_demo_user_logs_in_to_their_home_page(client, settings, username):
     settings.DEBUG = True
     call_command("load_demo", verbosity=0)
@@ -64,7 +71,7 @@ def test_each_demo_user_logs_in_to_their_home_page(client, settings, username):
     assert response.status_code == 200
     user = User.objects.get(username=username)
     assert response.context["user"] == user
-    assert user.role == username
+    assert user.role == ROLES.get(username, username)
     path, title = HOME_PAGES[username]
     assert response.redirect_chain[-1][0] == path
     assert title in response.content.decode()

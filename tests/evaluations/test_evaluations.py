@@ -187,8 +187,9 @@ def test_an_evaluation_cannot_start_from_a_template_not_totalling_100(bureau, st
     assert not Evaluation.objects.exists()
 
 
-def test_the_admin_refuses_a_template_not_totalling_100(admin_user, client_for):
-    client = client_for(admin_user)
+def test_the_admin_refuses_a_template_not_totalling_100(client_for, db):
+    # Shared templates are kept by the platform's superuser (SharedDataPermissions).
+    client = client_for(UserFactory(username="root", bureau=None, is_superuser=True, is_staff=True))
     form = {
         "name": "新模板",
         "description": "",
