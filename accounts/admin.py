@@ -153,6 +153,9 @@ class UserAdmin(ScopedPermissions, BaseUserAdmin):
             return self.list_filter
         return [f for f in self.list_filter if f != "bureau"]
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
