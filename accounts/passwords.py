@@ -6,6 +6,7 @@ Django's validators (settings.AUTH_PASSWORD_VALIDATORS); the kinds of characters
 checked here.
 """
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -37,3 +38,14 @@ class CharacterClassesValidator:
         return _("至少包含大写字母、小写字母、数字、符号四类中的 %(n)d 类。") % {
             "n": self.min_classes
         }
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule with its message in Chinese (Django's own catalogue lacks the
+    plural form for 12)."""
+
+    def get_error_message(self):
+        return _("密码太短：至少需要 %(min_length)d 个字符。") % {"min_length": self.min_length}
+
+    def get_help_text(self):
+        return _("至少 %(min_length)d 个字符。") % {"min_length": self.min_length}
