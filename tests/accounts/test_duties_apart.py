@@ -49,9 +49,7 @@ def test_a_superuser_reads_no_bureaus_records_in_the_admin(client, contract):
     assert client.get("/payments/installments/").status_code == 403
 
 
-def test_the_audit_administrator_reads_the_security_log_and_nothing_else(
-    client_for, audit_admin
-):
+def test_the_audit_administrator_reads_the_security_log_and_nothing_else(client_for, audit_admin):
     client = client_for(audit_admin)
     assert client.get("/").url == "/security/audit-log/"
     assert client.get("/security/audit-log/").status_code == 200

@@ -32,9 +32,7 @@ def test_five_failures_from_one_address_lock_that_pair_only(client, finance_user
     assert client.session["_auth_user_id"] == str(finance_user.pk)
 
 
-def test_one_password_sprayed_over_many_accounts_locks_the_address(
-    client, settings, staff_user
-):
+def test_one_password_sprayed_over_many_accounts_locks_the_address(client, settings, staff_user):
     assert settings.AXES_ADDRESS_FAILURE_LIMIT == 20
     for n in range(19):
         assert _login(client, f"guess{n}", "Spring2025!", A).status_code == 200
@@ -54,9 +52,7 @@ def test_a_few_colleagues_typos_behind_one_address_lock_nobody(
     assert _login(client, "staff", TEST_PASSWORD, A).status_code == 302
 
 
-def test_a_success_clears_the_accounts_failures_but_not_the_addresss(
-    client, staff_user, settings
-):
+def test_a_success_clears_the_accounts_failures_but_not_the_addresss(client, staff_user, settings):
     for n in range(15):
         _login(client, f"guess{n}", "Spring2025!", A)
     for _attempt in range(4):

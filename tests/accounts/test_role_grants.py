@@ -228,4 +228,8 @@ def test_grant_role_installs_the_first_administrators_with_history(db):
     root_admin.refresh_from_db()
     assert root_admin.is_staff and _roles(root_admin) == {"admin"}
     grant = RoleGrant.objects.get(user=root_admin)
-    assert (grant.status, grant.requested_by, grant.reason) == ("confirmed", None, "安装时由命令行授予")
+    assert (grant.status, grant.requested_by, grant.reason) == (
+        "confirmed",
+        None,
+        "安装时由命令行授予",
+    )
