@@ -8,24 +8,13 @@ import pytest
 import time_machine
 from axes.models import AccessAttempt
 from django.utils import timezone
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SecurityEvent
+from tests.accounts.totp import code, wrong_code
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-def code(device, offset: int = 0) -> str:
-    """The code the user's authenticator app shows now (``offset`` steps away)."""
-    value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset)
-    return str(value).zfill(device.digits)
-
-
-def wrong_code(device) -> str:
-    right = {code(device, offset) for offset in (-1, 0, 1)}
-    return next(c for c in ("000000", "111111", "222222", "333333") if c not in right)
 
 
 @pytest.fixture
@@ -36,7 +25,7 @@ def otp_bureau(bureau):
 
 
 @pytest.fixture
-def device(otp_bureau, manager_user):
+def totp_device(otp_bureau, manager_user):
     return TOTPDevice.objects.create(user=manager_user, name="手机", confirmed=True)
 
 
@@ -44,21 +33,21 @@ def _password(client, username="manager"):
     return client.post("/accounts/login/", {"username": username, "password": TEST_PASSWORD})
 
 
-def test_a_manager_logs_in_with_password_then_code(client, device, manager_user):
+def test_a_manager_logs_in_with_password_then_code(client, totp_device, manager_user):
     response = _password(client)
     assert response.url == "/accounts/login/otp/"
     assert "_auth_user_id" not in client.session  # not logged in on the password alone
     assert client.get("/payments/dashboard/").status_code == 302
 
-    response = client.post("/accounts/login/otp/", {"token": code(device)})
+    response = client.post("/accounts/login/otp/", {"token": code(totp_device)})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(manager_user.pk)
     assert client.get("/payments/dashboard/").status_code == 200
 
 
-def test_a_wrong_code_is_refused_and_counts_toward_the_lock_out(client, device):
+def test_a_wrong_code_is_refused_and_counts_toward_the_lock_out(client, totp_device):
     _password(client)
-    response = client.post("/accounts/login/otp/", {"token": wrong_code(device)})
+    response = client.post("/accounts/login/otp/", {"token": wrong_code(totp_device)})
     assert response.status_code == 200
     assert "动态口令不正确或已过期，请重新输入。" in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -67,8 +56,8 @@ def test_a_wrong_code_is_refused_and_counts_toward_the_lock_out(client, device):
     assert (event.username, event.ip_address) == ("manager", "127.0.0.1")
 
     for _attempt in range(3):
-        client.post("/accounts/login/otp/", {"token": wrong_code(device)})
-    response = client.post("/accounts/login/otp/", {"token": wrong_code(device)})
+        client.post("/accounts/login/otp/", {"token": wrong_code(totp_device)})
+    response = client.post("/accounts/login/otp/", {"token": wrong_code(totp_device)})
     assert response.status_code == 429
     assert "该账户已被锁定 30 分钟" in response.content.decode()
     # Locked: the password alone no longer even reaches the code step.
