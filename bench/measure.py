@@ -144,6 +144,11 @@ def run_all(args, env) -> dict:
     superuser, _ = User.objects.get_or_create(
         username="bench-superuser", defaults={"is_superuser": True, "is_staff": True}
     )
+    # A superuser reads no bureau's records by its flag (三权分立): the auditor's role lets
+    # it read every bureau's, in our list and in the admin alike.
+    from django.contrib.auth.models import Group
+
+    superuser.groups.add(Group.objects.get(name="auditor"))
     admin_client = Client()
     admin_client.force_login(superuser)
     ours = _get(admin_client, f"/payments/installments/?year={YEAR}&status=paid")
