@@ -12,13 +12,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import services
 from accounts.models import Bureau, RoleGrant, User
-from accounts.roles import Role
+from accounts.roles import ADMIN_ROLES, Role
 
 
 def is_platform_admin(user) -> bool:
@@ -156,6 +156,21 @@ class UserAdmin(ScopedPermissions, BaseUserAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 
+    @staticmethod
+    def guarded(request, obj) -> bool:
+        """Another administrator's account: its e-mail and password are its owner's alone,
+        or one administrator could take over a second one and confirm their own grants."""
+        return (
+            obj is not None
+            and obj.pk != request.user.pk
+            and not request.user.is_superuser
+            and obj.groups.filter(name__in=ADMIN_ROLES).exists()
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "email"] if self.guarded(request, obj) else readonly
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
@@ -181,6 +196,8 @@ class UserAdmin(ScopedPermissions, BaseUserAdmin):
             services.password_set_by_administrator(user=obj)
 
     def user_change_password(self, request, id, form_url=""):
+        if self.guarded(request, self.get_queryset(request).filter(pk=id).first()):
+            raise PermissionDenied
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
             user = self.get_queryset(request).filter(pk=id).first()

@@ -101,6 +101,14 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        constraints = [
+            # The superuser installs the platform; nobody of a bureau is one (三权分立).
+            models.CheckConstraint(
+                condition=Q(is_superuser=False) | Q(bureau__isnull=True),
+                name="user_superuser_without_bureau",
+                violation_error_message=_("超级管理员仅用于安装，不能属于任何单位。"),
+            )
+        ]
 
     def __str__(self):
         return self.full_name or self.username

@@ -63,7 +63,7 @@ def test_the_admin_history_of_another_bureaus_record_is_refused(
 def test_a_bureau_admin_cannot_see_or_take_over_a_superuser_of_their_bureau(
     client, bureau_admin, bureau
 ):
-    root = UserFactory(username="root-of-bureau", bureau=bureau, is_superuser=True, is_staff=True)
+    root = UserFactory(username="root-of-bureau", bureau=None, is_superuser=True, is_staff=True)
     client.force_login(bureau_admin)
     assert "root-of-bureau" not in client.get("/admin/accounts/user/").content.decode()
     change = client.get(f"/admin/accounts/user/{root.pk}/change/")

@@ -92,3 +92,38 @@ def test_the_demo_has_no_superuser_and_admin_is_the_platforms_administrator(sett
     assert roles["auditadmin"] == ("auditadmin", True)
     # Every demo role came through the grant history.
     assert {g.user.username for g in admin.role_grants.model.objects.all()} == set(roles)
+
+
+def test_an_administrator_cannot_take_over_another_administrators_account(
+    client_for, security_admin, audit_admin, make_user, bureau
+):
+    from accounts.roles import Role
+
+    second = make_user(Role.SECURITY, bureau, "secadmin-2")
+    clerk = make_user(Role.STAFF, bureau, "clerk")
+    client = client_for(security_admin)
+    for target in (second, audit_admin):
+        form = client.get(f"/admin/accounts/user/{target.pk}/change/").content.decode()
+        assert 'name="email"' not in form  # the reset e-mail stays its owner's
+        response = client.post(
+            f"/admin/accounts/user/{target.pk}/password/",
+            {"password1": "Taken-Over-2025", "password2": "Taken-Over-2025"},
+        )
+        assert response.status_code == 403
+        target.refresh_from_db()
+        assert not target.check_password("Taken-Over-2025")
+    # A business account's password the security administrator sets; its owner changes it.
+    response = client.post(
+        f"/admin/accounts/user/{clerk.pk}/password/",
+        {"usable_password": "true", "password1": "Temp-Pass-2025!", "password2": "Temp-Pass-2025!"},
+    )
+    assert response.status_code == 302
+    clerk.refresh_from_db()
+    assert clerk.check_password("Temp-Pass-2025!") and clerk.must_change_password
+
+
+def test_the_database_refuses_a_superuser_of_a_bureau(bureau):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="root-of-bureau", bureau=bureau, is_superuser=True)
