@@ -72,6 +72,19 @@ class BureauAdmin(ScopedPermissions, SimpleHistoryAdmin):
         records_changed(obj.pk)
 
 
+# What a grant's row shows, on the user's page and in the list of grants.
+GRANT_COLUMNS = [
+    "role",
+    "action",
+    "status",
+    "reason",
+    "requested_by",
+    "requested_at",
+    "decided_by",
+    "decided_at",
+]
+
+
 class RoleGrantInline(admin.TabularInline):
     """The user's role history, read-only: grants change through the role-grant page."""
 
@@ -79,16 +92,7 @@ class RoleGrantInline(admin.TabularInline):
     fk_name = "user"
     extra = 0
     can_delete = False
-    fields = readonly_fields = [
-        "role",
-        "action",
-        "status",
-        "reason",
-        "requested_by",
-        "requested_at",
-        "decided_by",
-        "decided_at",
-    ]
+    fields = readonly_fields = GRANT_COLUMNS
     verbose_name_plural = _("角色变更历史")
 
     def has_add_permission(self, request, obj=None):
@@ -227,17 +231,7 @@ class RoleGrantForm(forms.ModelForm):
 @admin.register(RoleGrant)
 class RoleGrantAdmin(ScopedPermissions, admin.ModelAdmin):
     form = RoleGrantForm
-    list_display = [
-        "user",
-        "role",
-        "action",
-        "status",
-        "reason",
-        "requested_by",
-        "requested_at",
-        "decided_by",
-        "decided_at",
-    ]
+    list_display = ["user", *GRANT_COLUMNS]
     list_filter = ["status", "role", "action"]
     list_select_related = ["user", "requested_by", "decided_by"]
     search_fields = ["user__username", "user__full_name"]
