@@ -104,7 +104,7 @@ def test_a_computed_rows_source_is_printed_under_its_value(demo, client):
     row = page[page.index('data-source="execution_rate"') :]
     row = row[: row.index("</tr>")]
     assert (
-        '<div class="text-muted computed-note" style="font-size: .75rem">'
+        '<div class="text-muted computed-note small-note">'
         "截至 2024-12-31 支付 2177100.00 元 ÷ 实际下达预算 2336000.00 元（分母：实际到位资金）</div>"
     ) in row
     assert "调整理由：按自评报告评分：项目支出进度落后" in row
