@@ -51,6 +51,8 @@ def grantable_roles(actor: User) -> list[str]:
 
 
 def role_grant_check(*, actor: User, user: User, role: str, action: str) -> None:
+    """Refuse a request the actor may not make: for themselves, for an account or a role
+    outside their charge, or for a combination of roles the duties apart forbid."""
     if user.pk == actor.pk:
         raise ValidationError(_("不能为自己申请角色变更；请由另一位管理员办理。"))
     if not manages_accounts_of(actor, user) or role not in grantable_roles(actor):
@@ -72,10 +74,11 @@ def _check_combination(*, user: User, role: str, action: str) -> None:
             _("三权分立：%(role)s 不能与该用户已有的 %(held)s 角色兼任。")
             % {"role": label, "held": "、".join(str(Role(r).label) for r in clash)}
         )
-    if (role in PLATFORM_ROLES) != (user.bureau_id is None):
-        raise ValidationError(
-            _("系统管理员角色只授予不属于任何单位的平台账户；其他角色须属于某个单位。")
-        )
+    if role in PLATFORM_ROLES and user.bureau_id is not None:
+        raise ValidationError(_("系统管理员角色只授予不属于任何单位的平台账户。"))
+    # The audit administrator may be the platform's (no bureau: every bureau's log).
+    if role not in PLATFORM_ROLES | {Role.AUDIT_ADMIN} and user.bureau_id is None:
+        raise ValidationError(_("该角色只授予属于某个单位的账户。"))
 
 
 @transaction.atomic

@@ -254,3 +254,22 @@ def test_a_grant_and_its_confirmation_are_in_the_log_of_the_bureau(
     services.role_grant_confirm(actor=second, grant=grant)
     page = client_for(audit_admin).get("/security/audit-log/?q=clerk").content.decode()
     assert "申请角色变更" in page and "确认角色变更" in page and "授予 clerk 审计/评估" in page
+
+
+def test_the_platforms_audit_administrator_reads_every_bureaus_log(
+    admin_user, logged_events, client
+):
+    from accounts.models import User
+    from tests.factories import UserFactory
+
+    platform_auditor = UserFactory(username="platform-audit", bureau=None)
+    grant = services.role_grant_request(
+        actor=admin_user, user=platform_auditor, role=Role.AUDIT_ADMIN
+    )
+    second = UserFactory(username="admin-2", bureau=None)
+    second.groups.add(*admin_user.groups.all())
+    services.role_grant_confirm(actor=User.objects.get(pk=second.pk), grant=grant)
+    client.force_login(platform_auditor)
+    page = client.get("/security/audit-log/?kind=login&until=2025-03-02").content.decode()
+    table = page[page.index('id="security-log"') :]
+    assert ">staff<" in table and ">other-staff<" in table
