@@ -79,8 +79,8 @@ def test_another_bureau_gets_404_everywhere(make_user, other_bureau, client, app
 def test_only_finance_pays_through_the_page(make_user, bureau, client, approved, role):
     user = make_user(role, bureau, f"{role}-payer")
     if role == "admin":
-        # Not even a superuser flag on an administrator pays: running the platform is not
-        # paying.
+        # Not even the superuser pays: installing the platform is not paying.
+        user.bureau = None
         user.is_staff = user.is_superuser = True
         user.save()
     client.force_login(user)
