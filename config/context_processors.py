@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from payments import reminders
+from payments.reminders import inbox
 
 # (label, url name [?query], icon, permission needed), or a group: (label, icon, [items]). A link
 # shows only when the user holds the permission, but the view checks it again: menus are
@@ -106,7 +106,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "app_version": settings.VERSION, "unread_notifications": 0}
-    unread = reminders.unread_count(user)
+    unread = inbox.unread_count(user)
     return {
         # Built only when the navigation bar is rendered, not when it comes from the cache.
         "nav_items": SimpleLazyObject(lambda: _navigation_items(user)),

@@ -51,6 +51,7 @@ from payments.models import (
     Installment,
     Payment,
     ProgressCheckpoint,
+    ReminderSettings,
 )
 
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
@@ -358,6 +359,22 @@ def checkpoints_of(*, bureau: Bureau | None, year: int) -> list[ProgressCheckpoi
         value = list(ProgressCheckpoint.objects.filter(bureau=bureau, year=year).order_by("month"))
         cache.set(key, value, CACHE_SECONDS)
     return value
+
+
+def checkpoints_by_bureau(year: int, bureau_ids) -> dict[int, list[ProgressCheckpoint]]:
+    """The checkpoints of many bureaus for a year, by bureau (one query; for the scan)."""
+    grouped: dict[int, list[ProgressCheckpoint]] = {}
+    for checkpoint in ProgressCheckpoint.objects.filter(
+        bureau_id__in=bureau_ids, year=year
+    ).order_by("month"):
+        grouped.setdefault(checkpoint.bureau_id, []).append(checkpoint)
+    return grouped
+
+
+def reminder_settings_for(bureau_ids) -> dict[int, ReminderSettings]:
+    """Each bureau's reminder settings; bureaus without a row get the defaults (unsaved)."""
+    found = {s.bureau_id: s for s in ReminderSettings.objects.filter(bureau_id__in=bureau_ids)}
+    return {pk: found.get(pk) or ReminderSettings(bureau_id=pk) for pk in bureau_ids}
 
 
 def time_progress_target(

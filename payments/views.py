@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -32,7 +31,7 @@ from contracts import views as contract_views
 from contracts.money import to_wan, to_yuan
 from contracts.selectors import history_of
 from contracts.views import RegisterExportView, RegisterListView
-from payments import reminders, selectors, services
+from payments import selectors, services
 from payments.filters import AuditFilter, BudgetFilter, InstallmentFilter, PaymentFilter
 from payments.forms import (
     AuditForm,
@@ -59,6 +58,7 @@ from payments.models import (
     ReminderSettings,
     RequiredDocument,
 )
+from payments.reminders import inbox
 from payments.tables import audit_columns, budget_columns, installment_columns, payment_columns
 
 # --- the dashboard and the API -------------------------------------------------------------
@@ -132,12 +132,12 @@ class DashboardView(PermissionMixin, TemplateView):
         ]
         key = hashlib.sha256(":".join(parts).encode()).hexdigest()
         version_key = selectors.scope_version_key(user=user)
-        inbox_key = reminders.inbox_key(user.pk)
+        inbox_key = inbox.inbox_key(user.pk)
         found = cache.get_many([key, version_key, inbox_key])
         self.scope = selectors.scope_version(user=user, version=found.get(version_key))
         # The version of the user's notifications stands for the unread count it shows.
-        inbox = found.get(inbox_key) or reminders.inbox_version(user.pk)
-        return key, (access, self.fragment_key(year, as_of), inbox), found.get(key)
+        notifications = found.get(inbox_key) or inbox.inbox_version(user.pk)
+        return key, (access, self.fragment_key(year, as_of), notifications), found.get(key)
 
     def fragment_key(self, year, as_of) -> str:
         """The rendered figures are cached with the version of the records they show."""
@@ -172,8 +172,8 @@ class DashboardView(PermissionMixin, TemplateView):
                 report,
                 selectors.progress_line(bureau=user.bureau, year=year, checkpoints=checkpoints()),
             ),
-            urgent=SimpleLazyObject(lambda: reminders.urgent_notices(user=user)),
-            urgent_days=lambda: reminders.urgent_days(reminders.urgent_notices(user=user)),
+            urgent=SimpleLazyObject(lambda: inbox.urgent_notices(user=user)),
+            urgent_days=lambda: inbox.urgent_days(inbox.urgent_notices(user=user)),
             fragment_key=self.fragment_key(year, as_of),
         )
         context.update(self.extra_panels(year=year, as_of=as_of))
@@ -905,17 +905,16 @@ class NotificationListView(ListView):
     context_object_name = "notifications"
 
     def get_queryset(self):
-        queryset = Notification.objects.filter(recipient=self.request.user).select_related("notice")
-        if self.request.GET.get("show") != "all":
-            queryset = queryset.filter(notice__resolved_at__isnull=True)
-        return queryset.order_by(F("read_at").asc(nulls_first=True), "-created_at")
+        return inbox.notification_list(
+            user=self.request.user, show_all=self.request.GET.get("show") == "all"
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["show_all"] = self.request.GET.get("show") == "all"
         today = timezone.localdate()
         for notification in context["notifications"]:
-            notification.title = reminders.live_title(notification.notice, today)
+            notification.title = inbox.live_title(notification.notice, today)
         return context
 
 
