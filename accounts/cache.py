@@ -13,37 +13,19 @@ from django.db import transaction
 
 EVERYTHING = "records-version:all"
 
-# Where a record's bureau is, for records that do not hold it themselves.
-_PARENTS = (
-    "project",
-    "budget",
-    "installment",
-    "contract",
-    "evaluation",
-    "finding",
-    "indicator",
-    "award",
-)
-
 
 def _key(bureau_id: int) -> str:
     return f"records-version:{bureau_id}"
 
 
 def bureau_of(instance) -> int | None:
-    """The id of the bureau a record belongs to (following its parents)."""
-    for _depth in range(4):
-        bureau_id = getattr(instance, "bureau_id", None)
-        if bureau_id is not None:
-            return bureau_id
-        parent = next(
-            (found for name in _PARENTS if (found := getattr(instance, name, None)) is not None),
-            None,
-        )
-        if parent is None:
-            return None
-        instance = parent
-    return None
+    """The id of the bureau a record belongs to: its own ``bureau_id``, or, for a record
+    that belongs to another (an award to its project, a score row to its evaluation), the
+    ``owning_bureau_id`` its model says; None for records shared by every bureau."""
+    bureau_id = getattr(instance, "bureau_id", None)
+    if bureau_id is None:
+        bureau_id = getattr(instance, "owning_bureau_id", None)
+    return bureau_id
 
 
 def records_changed(*bureau_ids: int | None) -> None:

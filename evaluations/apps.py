@@ -20,3 +20,7 @@ class EvaluationsConfig(AppConfig):
         post_migrate.connect(
             _install_shipped, sender=self, dispatch_uid="evaluations.install_shipped"
         )
+        from evaluations import panels
+
+        # The overdue rectifications on the payments app's dashboard.
+        panels.register_panels()

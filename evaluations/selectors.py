@@ -24,6 +24,7 @@ from evaluations.models import (
     Rectification,
     StatedFigure,
 )
+from payments import selectors as payment_selectors
 from payments.models import Audit
 
 # A stated figure differs from the records when they disagree by more than this.
@@ -341,14 +342,13 @@ def overdue_rectifications(
 def assessments_of(*, evaluation: Evaluation) -> list[Audit]:
     """The third-party assessments (质量评估) of the evaluation's projects and year, each
     with the grade its score gives (see ``with_grades``)."""
-    project_ids = [p.pk for p in evaluation.projects.all()]
     return with_grades(
-        Audit.objects.filter(
-            bureau=evaluation.bureau, kind=Audit.Kind.ASSESSMENT, year=evaluation.year
+        payment_selectors.audits_of_projects(
+            bureau_id=evaluation.bureau_id,
+            project_ids=[p.pk for p in evaluation.projects.all()],
+            year=evaluation.year,
+            kind=Audit.Kind.ASSESSMENT,
         )
-        .filter(Q(project_id__in=project_ids) | Q(project__isnull=True))
-        .select_related("project")
-        .order_by("started_on", "pk")
     )
 
 

@@ -9,3 +9,7 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         # The reminders queue their tasks by name: register them in every process.
         import payments.tasks  # noqa: F401
+        from payments import panels
+
+        # The installments on the contracts app's contract page.
+        panels.register_panels()

@@ -131,6 +131,11 @@ class BudgetAdjustment(models.Model):
         return f"{self.get_direction_display()} {self.amount}"
 
     @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        return self.budget.bureau_id
+
+    @property
     def signed_amount(self) -> Decimal:
         return self.amount if self.direction == self.Direction.INCREASE else -self.amount
 
@@ -417,6 +422,11 @@ class InstallmentTransition(models.Model):
     def __str__(self):
         return f"{self.installment_id}: {self.from_status} → {self.to_status}"
 
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        return self.installment.bureau_id
+
 
 class RequiredDocument(models.Model):
     """A document the provider must hand in before an installment can be paid."""
@@ -446,6 +456,11 @@ class RequiredDocument(models.Model):
 
     def __str__(self):
         return self.name or self.get_kind_display()
+
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        return self.installment.bureau_id
 
     @property
     def title(self) -> str:

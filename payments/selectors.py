@@ -25,6 +25,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -761,6 +762,76 @@ def _late_installments(
     for installment in rows:
         installment.days_late = (as_of - installment.due_date).days
     return rows
+
+
+# --- reads of the evaluations app (which reads payments' records only through these) ---------
+
+
+def payments_of_projects(*, bureau_id: int, project_ids: list[int], year: int) -> list[Payment]:
+    """The payments dated in ``year`` on the projects' installments, reversals included,
+    with installment, contract and project, in date order."""
+    return list(
+        Payment.objects.filter(
+            installment__contract__award__project_id__in=project_ids,
+            bureau_id=bureau_id,
+            paid_on__year=year,
+        )
+        .select_related("installment__contract__award__project")
+        .order_by("paid_on", "pk")
+    )
+
+
+def deductions_of_projects(*, bureau_id: int, project_ids: list[int], year: int) -> list[Deduction]:
+    """The deductions decided in ``year`` on the projects' installments and not withdrawn,
+    with installment, contract, project and report, in date order."""
+    return list(
+        Deduction.objects.filter(
+            installment__contract__award__project_id__in=project_ids,
+            bureau_id=bureau_id,
+            decided_on__year=year,
+            withdrawn_on__isnull=True,
+        )
+        .select_related("installment__contract__award__project", "audit")
+        .order_by("decided_on", "pk")
+    )
+
+
+def audits_of_projects(
+    *, bureau_id: int, project_ids: list[int], year: int, kind: str | None = None
+) -> QuerySet[Audit]:
+    """The audits and assessments of ``year`` on the projects (or on all the bureau's
+    projects), with their project, in the order they started."""
+    audits = Audit.objects.filter(bureau_id=bureau_id, year=year)
+    if kind is not None:
+        audits = audits.filter(kind=kind)
+    return (
+        audits.filter(Q(project_id__in=project_ids) | Q(project__isnull=True))
+        .select_related("project")
+        .order_by("started_on", "pk")
+    )
+
+
+def installment_punctuality(
+    *, project_ids: list[int], year: int, as_of: datetime.date
+) -> tuple[int, int]:
+    """(paid in full by their due date, due in the year by ``as_of``) for the projects'
+    installments, from the payment records. An installment whose deductions leave nothing
+    to pay counts as paid on time."""
+    rows = list(
+        with_amounts(
+            Installment.objects.filter(
+                contract__award__project_id__in=project_ids,
+                due_date__year=year,
+                due_date__lte=as_of,
+            ).exclude(status=S.CANCELLED)
+        )
+        .annotate(last_paid=Max("payments__paid_on"))
+        .values_list("due_date", "outstanding", "last_paid")
+    )
+    on_time = sum(
+        1 for due, outstanding, last in rows if outstanding <= 0 and (last is None or last <= due)
+    )
+    return on_time, len(rows)
 
 
 def contract_schedule_total(installments) -> Decimal:

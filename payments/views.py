@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from accounts import panels
 from accounts.mixins import (
     BureauRequiredMixin,
     PermissionMixin,
@@ -27,7 +28,6 @@ from accounts.mixins import (
 )
 from contracts import exports
 from contracts import selectors as contract_selectors
-from contracts import views as contract_views
 from contracts.money import to_wan, to_yuan
 from contracts.selectors import history_of
 from contracts.views import RegisterExportView, RegisterListView
@@ -175,13 +175,10 @@ class DashboardView(PermissionMixin, TemplateView):
             urgent=SimpleLazyObject(lambda: inbox.urgent_notices(user=user)),
             urgent_days=lambda: inbox.urgent_days(inbox.urgent_notices(user=user)),
             fragment_key=self.fragment_key(year, as_of),
+            # Other apps' panels (accounts/panels.py), rendered inside the cached fragment.
+            panels=panels.bound("payments:dashboard", request=self.request, year=year, as_of=as_of),
         )
-        context.update(self.extra_panels(year=year, as_of=as_of))
         return context
-
-    def extra_panels(self, *, year, as_of) -> dict:
-        """Panels other apps add to the dashboard (overridden higher up the import chain)."""
-        return {}
 
 
 def _chart(report, target_line) -> dict:
@@ -865,33 +862,6 @@ class AuditUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
         return services.audit_update(
             actor=self.request.user, audit=self.object, **form.cleaned_data
         )
-
-
-# --- the contract page, with its installments ------------------------------------------------
-
-
-class ContractDetailView(contract_views.ContractDetailView):
-    """The contracts app's contract page, with the installment schedule and its amounts.
-
-    Routed in config/urls.py in place of the plain page: the contracts app does not know
-    about installments (imports run evaluations → payments → contracts → accounts).
-    """
-
-    template_name = "payments/contract_detail.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        installments = list(
-            selectors.installment_list(user=self.request.user)
-            .filter(contract=self.object)
-            .order_by("number")
-        )
-        today = timezone.localdate()
-        for installment in installments:
-            installment.days_late = selectors.days_late(installment, today)
-        context["installments"] = installments
-        context["schedule_total"] = selectors.contract_schedule_total(installments)
-        return context
 
 
 # --- notifications and reminder settings -----------------------------------------------------

@@ -119,3 +119,28 @@ def test_imports_run_one_way_between_the_apps():
             if other not in rank or rank[other] > rank[app]:
                 upward.append(f"{name} → {target}")
     assert upward == []
+
+
+def test_evaluations_reads_payments_records_only_through_payments_selectors():
+    """Names from payments.models (types, choices) are fine in the evaluations app; their
+    managers are not: every read goes through a function of payments/selectors.py."""
+    queried = []
+    for name, path in MODULES.items():
+        if not name.startswith("evaluations.") or ".migrations." in name:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        models = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "payments.models"
+            for alias in node.names
+        }
+        queried += [
+            f"{name}:{node.lineno} {node.value.id}.{node.attr}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            and node.attr in ("objects", "_default_manager", "_base_manager")
+            and isinstance(node.value, ast.Name)
+            and node.value.id in models
+        ]
+    assert queried == []

@@ -41,12 +41,11 @@ class NoticeKey:
     step: str = ""  # due soon: the threshold in days; late: "L1", "L2", "L3"
 
     def __str__(self) -> str:
-        parts = [self.rule, str(self.subject)]
+        # Written out rather than joined: the scan makes tens of thousands of keys.
+        text = f"{self.rule}:{self.subject}"
         if self.period:
-            parts.append(self.period)
-        if self.step:
-            parts.append(self.step)
-        return ":".join(parts)
+            text = f"{text}:{self.period}"
+        return f"{text}:{self.step}" if self.step else text
 
     @classmethod
     def parse(cls, text: str) -> "NoticeKey":
