@@ -46,12 +46,16 @@ class Candidate:
     urgent: bool = False
     installment_id: int | None = None
     owner_ids: set[int] = field(default_factory=set)
-    roles: tuple[str, ...] = ()
     provider_email: str = ""
     data: dict = field(default_factory=dict)
     # Writes title, body and data when asked: a scan finds tens of thousands of notices
     # that already exist, and needs only their keys.
     text: Callable[[], tuple[str, str, dict]] | None = None
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The bureau roles told besides the owners."""
+        return rules.roles_told(self.rule, self.level)
 
     def render(self) -> "Candidate":
         if self.text is not None:
@@ -248,12 +252,9 @@ def installment_notices(
                 key=str(NoticeKey.due_soon(installment.pk, installment.due_date, threshold)),
                 rule=R.DUE_SOON,
                 owner_ids=owners,
-                roles=rules.roles_told(R.DUE_SOON),
                 text=lambda: (
                     messages.title(R.DUE_SOON, name(), days_to_due),
-                    messages.due_soon_body(
-                        due=installment.due_date, outstanding=installment.outstanding
-                    ),
+                    messages.due_soon_body(installment),
                     data(days_to_due=days_to_due),
                 ),
                 **common,
@@ -272,15 +273,10 @@ def installment_notices(
                 key=str(NoticeKey.documents_late(installment.pk, installment.documents_due)),
                 rule=R.DOCUMENTS_LATE,
                 owner_ids=owners,
-                roles=rules.roles_told(R.DOCUMENTS_LATE),
                 provider_email=installment.provider_email,
                 text=lambda: (
                     messages.title(R.DOCUMENTS_LATE, name(), days_overdue),
-                    messages.documents_late_body(
-                        deadline=installment.documents_due,
-                        provider=installment.provider_name,
-                        due=installment.due_date,
-                    ),
+                    messages.documents_late_body(installment),
                     data(
                         documents_due=installment.documents_due.isoformat(), days_late=days_overdue
                     ),
@@ -303,14 +299,9 @@ def installment_notices(
                 level=level,
                 urgent=level == 3,
                 owner_ids=owners,
-                roles=rules.roles_told(R.LATE, level),
                 text=lambda: (
                     messages.title(R.LATE, name(), days_late),
-                    messages.late_body(
-                        due=installment.due_date,
-                        outstanding=installment.outstanding,
-                        reason=installment.delay_reason,
-                    ),
+                    messages.late_body(installment),
                     data(days_late=days_late, level=level, delay_reason=installment.delay_reason),
                 ),
                 **common,
@@ -326,14 +317,9 @@ def installment_notices(
             Candidate(
                 key=str(NoticeKey.approved_unpaid(installment.pk, installment.approved_on)),
                 rule=R.APPROVED_UNPAID,
-                roles=rules.roles_told(R.APPROVED_UNPAID),
                 text=lambda: (
                     messages.title(R.APPROVED_UNPAID, name(), waited),
-                    messages.approved_unpaid_body(
-                        approved_on=installment.approved_on,
-                        term_days=term,
-                        outstanding=installment.outstanding,
-                    ),
+                    messages.approved_unpaid_body(installment, term_days=term),
                     data(approved_on=installment.approved_on.isoformat(), days_waited=waited),
                 ),
                 **common,
@@ -361,7 +347,6 @@ def execution_candidates(as_of, bureau_ids) -> list[Candidate]:
         {row.key for row in behind} | {row.key for row in projection}
     )
     checkpoints = selectors.checkpoints_by_bureau(month_end.year, [row.key for row in behind])
-    dashboard = reverse("payments:dashboard")
     candidates = []
     for row in behind:
         if row.rate is None:
@@ -375,23 +360,13 @@ def execution_candidates(as_of, bureau_ids) -> list[Candidate]:
         gap = row.rate - target
         if not rules.is_behind(gap, conf[row.key].tolerance_points):
             continue
-        url = site(f"{dashboard}?year={month_end.year}&as_of={month_end.isoformat()}")
         candidates.append(
-            Candidate(
-                key=str(NoticeKey.behind_target(row.key, month_end)),
-                bureau_id=row.key,
-                rule=R.BEHIND_TARGET,
+            _execution_notice(
+                NoticeKey.behind_target(row.key, month_end),
+                day=month_end,
                 title=messages.behind_target_title(year=month_end.year, gap=gap),
                 body=messages.behind_target_body(day=month_end, rate=row.rate, target=target),
-                url=url,
-                roles=rules.roles_told(R.BEHIND_TARGET),
-                data={
-                    "year": month_end.year,
-                    "as_of": month_end.isoformat(),
-                    "rate": str(row.rate),
-                    "target": str(target),
-                    "url": url,
-                },
+                data={"as_of": month_end.isoformat(), "rate": str(row.rate), "target": str(target)},
             )
         )
     for row in projection:
@@ -403,12 +378,10 @@ def execution_candidates(as_of, bureau_ids) -> list[Candidate]:
             target=settings_row.year_end_target,
         ):
             continue
-        url = site(f"{dashboard}?year={as_of.year}&as_of={as_of.isoformat()}")
         candidates.append(
-            Candidate(
-                key=str(NoticeKey.projection_low(row.key, as_of)),
-                bureau_id=row.key,
-                rule=R.PROJECTION_LOW,
+            _execution_notice(
+                NoticeKey.projection_low(row.key, as_of),
+                day=as_of,
                 title=messages.projection_low_title(
                     year=as_of.year,
                     projected=row.projected_rate,
@@ -417,17 +390,27 @@ def execution_candidates(as_of, bureau_ids) -> list[Candidate]:
                 body=messages.projection_low_body(
                     paid=row.paid, scheduled=row.scheduled, late=row.late, issued=row.issued
                 ),
-                url=url,
-                roles=rules.roles_told(R.PROJECTION_LOW),
                 data={
-                    "year": as_of.year,
                     "projected_rate": str(row.projected_rate),
                     "target": str(settings_row.year_end_target),
-                    "url": url,
                 },
             )
         )
     return candidates
+
+
+def _execution_notice(key: NoticeKey, *, day, title: str, body: str, data: dict) -> Candidate:
+    """A bureau's execution notice, linking to its dashboard on ``day``."""
+    url = site(f"{reverse('payments:dashboard')}?year={day.year}&as_of={day.isoformat()}")
+    return Candidate(
+        key=str(key),
+        bureau_id=key.subject,
+        rule=key.rule,
+        title=title,
+        body=body,
+        url=url,
+        data={"year": day.year, **data, "url": url},
+    )
 
 
 # --- who is told -----------------------------------------------------------------------------

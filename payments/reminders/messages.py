@@ -39,34 +39,38 @@ def title(rule: str, name: str, days: int) -> str:
     return _("%(name)s 审批后 %(days)s 天仍未付款") % values
 
 
-def due_soon_body(*, due: datetime.date, outstanding) -> str:
+# The bodies read an installment row of the scan (candidates.DueRow): its due date,
+# outstanding amount, documents deadline, provider and delay reason.
+
+
+def due_soon_body(row) -> str:
     return _("应付日期 %(due)s，尚未支付 %(amount)s 万元，请做好付款准备。") % {
-        "due": due,
-        "amount": wan(outstanding),
+        "due": row.due_date,
+        "amount": wan(row.outstanding),
     }
 
 
-def documents_late_body(*, deadline: datetime.date, provider: str, due: datetime.date) -> str:
+def documents_late_body(row) -> str:
     return _("资料提交期限 %(deadline)s，%(provider)s 尚未交齐付款资料；应付日期 %(due)s。") % {
-        "deadline": deadline,
-        "provider": provider,
-        "due": due,
+        "deadline": row.documents_due,
+        "provider": row.provider_name,
+        "due": row.due_date,
     }
 
 
-def late_body(*, due: datetime.date, outstanding, reason: str) -> str:
+def late_body(row) -> str:
     return _("应付日期 %(due)s，尚未支付 %(amount)s 万元，延迟原因：%(reason)s。") % {
-        "due": due,
-        "amount": wan(outstanding),
-        "reason": reason or _("未填写"),
+        "due": row.due_date,
+        "amount": wan(row.outstanding),
+        "reason": row.delay_reason or _("未填写"),
     }
 
 
-def approved_unpaid_body(*, approved_on: datetime.date, term_days: int, outstanding) -> str:
+def approved_unpaid_body(row, *, term_days: int) -> str:
     return _("%(approved)s 审批通过，超过 %(limit)s 天付款期限，尚未支付 %(amount)s 万元。") % {
-        "approved": approved_on,
+        "approved": row.approved_on,
         "limit": term_days,
-        "amount": wan(outstanding),
+        "amount": wan(row.outstanding),
     }
 
 

@@ -211,18 +211,14 @@ def _explain(stale: list[Notice], current_keys: set[str]) -> None:
         )
 
 
+# What a notice takes from its candidate as it is.
+COPIED = ("bureau_id", "key", "rule", "level", "urgent", "installment_id", "title", "body", "url")
+
+
 def _notice(candidate: Candidate, recipient_ids: set[int], now, conf) -> Notice:
     candidate.render()
     return Notice(
-        bureau_id=candidate.bureau_id,
-        key=candidate.key,
-        rule=candidate.rule,
-        level=candidate.level,
-        urgent=candidate.urgent,
-        installment_id=candidate.installment_id,
-        title=candidate.title,
-        body=candidate.body,
-        url=candidate.url,
+        **{name: getattr(candidate, name) for name in COPIED},
         data={
             **candidate.data,
             "recipients": sorted(recipient_ids),
