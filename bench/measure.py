@@ -75,7 +75,7 @@ def _params(bureau_ids, year=YEAR, as_of=AS_OF):
 def run_all(args, env) -> dict:
     from django.core.cache import cache
 
-    from accounts.cache import records_changed
+    from accounts.caching import records_changed
     from accounts.models import Bureau, User
     from payments.models import Installment, Payment
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from accounts import caching
 from payments.reminders import inbox
 
 # (label, url name [?query], icon, permission needed), or a group: (label, icon, [items]). A link
@@ -112,12 +113,6 @@ def navigation(request):
         "nav_items": SimpleLazyObject(lambda: _navigation_items(user)),
         "app_version": settings.VERSION,
         "unread_notifications": unread,
-        # The rendered menu is cached (base.html) under everything it depends on: the user
-        # and the version of their roles and grants, and the page (the active item). A user
-        # not read through the access cache has no version: their menu is not cached.
-        "nav_key": (
-            ":".join([str(user.pk), user.access_version, request.path])
-            if getattr(user, "access_version", None)
-            else None
-        ),
+        # The rendered menu is cached (base.html; accounts/caching.py: navigation).
+        "nav_key": caching.navigation_key(user, request.path),
     }

@@ -184,7 +184,7 @@ class AnnualGoal(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.project.bureau_id
 
 
@@ -261,7 +261,7 @@ class Award(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.project.bureau_id
 
     @property
@@ -438,5 +438,5 @@ class ContractAttachment(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.contract.bureau_id

@@ -231,7 +231,7 @@ class EvaluationTransition(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.evaluation.bureau_id
 
 
@@ -297,7 +297,7 @@ class EvaluationRow(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.evaluation.bureau_id
 
     @property
@@ -344,7 +344,7 @@ class StatedFigure(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.evaluation.bureau_id
 
 
@@ -420,7 +420,7 @@ class OutputIndicator(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.project.bureau_id
 
 
@@ -449,7 +449,7 @@ class OutputUpdate(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.indicator.owning_bureau_id
 
 
@@ -483,7 +483,7 @@ class Finding(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.evaluation.bureau_id
 
 
@@ -527,5 +527,5 @@ class Rectification(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.finding.owning_bureau_id

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.caching import cached
 from accounts.models import User
 from accounts.selectors import bureau_scope
 from contracts.money import ZERO
@@ -321,8 +322,6 @@ def overdue_rectifications(
     *, user: User, today: datetime.date | None = None, limit: int = 20
 ) -> list[Rectification]:
     """Rectifications past their deadline and not done (for the manager's dashboard, cached)."""
-    from payments.selectors import cached
-
     today = today or timezone.localdate()
     return cached(
         user=user,

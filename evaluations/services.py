@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.cache import bureau_of, records_changed
+from accounts.caching import bureau_of, records_changed
 from accounts.models import Bureau, User
 from contracts.models import Project
 from contracts.money import ZERO, percent

@@ -132,7 +132,7 @@ class BudgetAdjustment(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.budget.bureau_id
 
     @property
@@ -424,7 +424,7 @@ class InstallmentTransition(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.installment.bureau_id
 
 
@@ -459,7 +459,7 @@ class RequiredDocument(models.Model):
 
     @property
     def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.cache.bureau_of)."""
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
         return self.installment.bureau_id
 
     @property

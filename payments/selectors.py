@@ -17,7 +17,6 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -37,10 +36,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractMonth, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts.cache import records_version, records_version_key, records_versions
+from accounts.caching import cached, cached_for_bureau, cached_per_bureau
 from accounts.models import Bureau, User
 from accounts.selectors import bureau_scope, is_multi_bureau
 from contracts.money import ZERO, percent, to_yuan
@@ -75,52 +73,9 @@ def _sum(queryset: QuerySet, group: str, field_name: str = "amount", expression=
     )
 
 
-# Dashboards are read far more often than the records change: their figures are cached,
-# keyed on the version of the records they read (accounts.cache), so a write is seen at
-# once and nothing is ever stale. The timeout only bounds the cache's size.
-CACHE_SECONDS = 600
-
-
-def _scope(user: User) -> tuple[str, int | None]:
-    """The user's scope as a key part, and the bureau whose records version it follows
-    (None: the version of all records)."""
-    bureau = user.bureau
-    if bureau is not None and not bureau.is_city_wide:
-        return f"b{bureau.pk}", bureau.pk
-    if bureau is not None:
-        return f"c{bureau.scope_prefix}", None
-    if user.is_superuser:
-        return "all", None
-    # An account without a bureau sees nothing; it must never share the key of a
-    # superuser's view of everything.
-    return f"none{user.pk}", None
-
-
-def scope_version(*, user: User, version: str | None = None) -> str:
-    """The user's scope and the current version of its records, as one cache-key part.
-
-    ``version`` is the records version when the caller already read it from the cache
-    (under :func:`scope_version_key`), sparing a round trip.
-    """
-    scope, bureau_id = _scope(user)
-    return f"{scope}-{version or records_version(bureau_id=bureau_id)}"
-
-
-def scope_version_key(*, user: User) -> str:
-    """The cache key of the records version the user's scope follows."""
-    return records_version_key(bureau_id=_scope(user)[1])
-
-
-def cached(*, user: User, name: str, parts: tuple, compute):
-    """``compute()``, cached for the user's scope and the current version of its records."""
-    key = ":".join(
-        ["selectors", name, scope_version(user=user), get_language() or "", *map(str, parts)]
-    )
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, CACHE_SECONDS)
-    return value
+# Dashboards are read far more often than the records change: their figures are cached
+# on the version of the records they read (accounts/caching.py: scope-figures,
+# bureau-checkpoints, bureau-execution), so a write is seen at once.
 
 
 def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
@@ -344,22 +299,16 @@ def elapsed_share(as_of: datetime.date) -> Decimal:
 
 
 def checkpoints_of(*, bureau: Bureau | None, year: int) -> list[ProgressCheckpoint]:
+    """The bureau's own time-progress checkpoints of a year (cached)."""
     if bureau is None:
         return []
-    key = ":".join(
-        [
-            "selectors",
-            "checkpoints",
-            str(bureau.pk),
-            records_version(bureau_id=bureau.pk),
-            str(year),
-        ]
+    return cached_for_bureau(
+        bureau_id=bureau.pk,
+        year=year,
+        compute=lambda: list(
+            ProgressCheckpoint.objects.filter(bureau=bureau, year=year).order_by("month")
+        ),
     )
-    value = cache.get(key)
-    if value is None:
-        value = list(ProgressCheckpoint.objects.filter(bureau=bureau, year=year).order_by("month"))
-        cache.set(key, value, CACHE_SECONDS)
-    return value
 
 
 def checkpoints_by_bureau(year: int, bureau_ids) -> dict[int, list[ProgressCheckpoint]]:
@@ -556,20 +505,13 @@ def execution_by_bureau(
         if bureau_ids is None
         else list(bureau_ids)
     )
-    versions = records_versions(ids)
-    keys = {b: f"selectors:execution-row:{b}:{versions[b]}:{year}:{as_of}" for b in ids}
-    hits = cache.get_many(list(keys.values()))
-    missing = [b for b in ids if keys[b] not in hits]
-    computed: dict[int, ExecutionRow] = {}
-    if missing:
+
+    def compute(missing: list[int]) -> dict[int, ExecutionRow]:
         rows, _cumulative = _execution_rows(Q(bureau_id__in=missing), year, as_of, "bureau")
-        computed = {row.key: row for row in rows}
-        cache.set_many({keys[b]: computed.get(b, NO_ROW) for b in missing}, CACHE_SECONDS)
-    rows = [computed[b] if b in computed else hits.get(keys[b], NO_ROW) for b in ids]
-    return sorted((r for r in rows if r != NO_ROW), key=lambda r: r.name)
+        return {row.key: row for row in rows}
 
-
-NO_ROW = "-"  # cached for a bureau with nothing to show this year
+    rows = cached_per_bureau(bureau_ids=ids, parts=(year, as_of), compute=compute)
+    return sorted(rows.values(), key=lambda r: r.name)
 
 
 def execution_of_projects(

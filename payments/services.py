@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.cache import bureau_of, records_changed
+from accounts.caching import bureau_of, records_changed
 from accounts.models import Bureau, User
 from contracts.models import Contract, Project
 from contracts.money import ZERO, split, to_yuan

@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -17,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from accounts import panels
+from accounts import caching, panels
 from accounts.mixins import (
     BureauRequiredMixin,
     PermissionMixin,
@@ -102,17 +101,15 @@ class DashboardView(PermissionMixin, TemplateView):
         lookup = self._page_lookup()
         if lookup is None:
             return super().get(request, *args, **kwargs)
-        key, stamp, cached = lookup
-        if cached is not None and cached[0] == stamp:
-            return HttpResponse(cached[1])
+        if lookup.hit is not None:
+            return HttpResponse(lookup.hit)
         response = super().get(request, *args, **kwargs)
-        response.add_post_render_callback(
-            lambda rendered: cache.set(key, (stamp, rendered.content), selectors.CACHE_SECONDS)
-        )
+        response.add_post_render_callback(lambda rendered: lookup.store(rendered.content))
         return response
 
-    def _page_lookup(self) -> tuple[str, tuple, tuple | None] | None:
-        """(key, what the page must have been made with, the cached entry), or None."""
+    def _page_lookup(self) -> caching.PageLookup | None:
+        """The page's cache entry (accounts/caching.py: dashboard-page), or None when this
+        request's page is not to be cached."""
         request, user = self.request, self.request.user
         secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
         access = getattr(user, "access_version", None)
@@ -122,27 +119,27 @@ class DashboardView(PermissionMixin, TemplateView):
         year, as_of, form = self.params
         if form.errors:
             return None
-        parts = [
-            "dashboard-page",
-            str(user.pk),
-            hashlib.sha256(secret.encode()).hexdigest()[:16],
-            request.get_full_path(),
-            translation.get_language() or "",
-            str(timezone.localdate()),
-        ]
-        key = hashlib.sha256(":".join(parts).encode()).hexdigest()
-        version_key = selectors.scope_version_key(user=user)
-        inbox_key = inbox.inbox_key(user.pk)
-        found = cache.get_many([key, version_key, inbox_key])
-        self.scope = selectors.scope_version(user=user, version=found.get(version_key))
-        # The version of the user's notifications stands for the unread count it shows.
-        notifications = found.get(inbox_key) or inbox.inbox_version(user.pk)
-        return key, (access, self.fragment_key(year, as_of), notifications), found.get(key)
+        lookup = caching.dashboard_page(
+            user=user,
+            parts=[
+                hashlib.sha256(secret.encode()).hexdigest()[:16],
+                request.get_full_path(),
+                translation.get_language() or "",
+                str(timezone.localdate()),
+            ],
+            stamp=lambda scope: (self.fragment_key(year, as_of, scope=scope),),
+        )
+        self.scope = lookup.scope
+        return lookup
 
-    def fragment_key(self, year, as_of) -> str:
+    def fragment_key(self, year, as_of, *, scope: str | None = None) -> str:
         """The rendered figures are cached with the version of the records they show."""
-        scope = getattr(self, "scope", None) or selectors.scope_version(user=self.request.user)
-        return ":".join([scope, str(year), as_of.isoformat(), str(timezone.localdate())])
+        scope = (
+            scope or getattr(self, "scope", None) or caching.scope_version(user=self.request.user)
+        )
+        return caching.dashboard_figures_key(
+            scope=scope, year=year, as_of=as_of, today=timezone.localdate()
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

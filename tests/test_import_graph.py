@@ -94,7 +94,7 @@ def test_the_graph_sees_imports_inside_functions_and_relative_ones():
     graph = _graph()
     # payments.services imports these inside functions or from a package.
     assert "payments.reminders.scan" in graph["payments.services"]
-    assert "accounts.cache" in graph["accounts.backends"]  # inside get_user
+    assert "accounts.caching" in graph["accounts.backends"]  # inside get_user
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 

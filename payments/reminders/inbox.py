@@ -1,64 +1,42 @@
 """What a person reads of the reminders: the unread count in the navigation bar, the
-notification centre, and the urgent notices at the top of the dashboard."""
+notification centre, and the urgent notices at the top of the dashboard.
+
+The writers of notifications move the reader's inbox token (:func:`inbox_changed`, from
+accounts/caching.py, which keeps every cache and its tokens)."""
 
 import datetime
-import uuid
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import F, QuerySet
 
+from accounts import caching
+from accounts.caching import inbox_changed, inbox_version
 from accounts.models import User
 from accounts.selectors import bureau_scope
 from payments import selectors
 from payments.models import Notice, Notification, ReminderSettings
 from payments.reminders import messages, rules
 
-
-def inbox_key(user_id: int) -> str:
-    """Where the version of the user's notifications is kept (a token moved by every change)."""
-    return f"inbox-version:{user_id}"
-
-
-def inbox_changed(*user_ids: int) -> None:
-    """Someone's notifications were added, read, resolved or reopened: recount them.
-
-    The versions move now, so the writer's own next read is fresh, and again after the
-    commit, so that a count read from the uncommitted state is never read again.
-    """
-    keys = [inbox_key(u) for u in user_ids]
-
-    def bump():
-        cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), None)
-
-    bump()
-    transaction.on_commit(bump)
-
-
-def inbox_version(user_id: int) -> str:
-    key = inbox_key(user_id)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        version = cache.get(key)
-    return version
+__all__ = [
+    "inbox_changed",
+    "inbox_version",
+    "live_title",
+    "notification_list",
+    "unread_count",
+    "urgent_days",
+    "urgent_notices",
+]
 
 
 def unread_count(user, *, version: str | None = None) -> int:
-    """The number in the navigation bar, cached under the version of the user's notifications.
-
-    The version is read before the database, so a count read across a concurrent change is
-    stored under the old version and never read.
-    """
-    version = version or inbox_version(user.pk)
-    key = f"inbox-count:{user.pk}:{version}"
-    count = cache.get(key)
-    if count is None:
-        count = Notification.objects.filter(
+    """The number in the navigation bar, cached on the user's inbox token
+    (accounts/caching.py: inbox-count)."""
+    return caching.cached_unread_count(
+        user.pk,
+        lambda: Notification.objects.filter(
             recipient=user, read_at__isnull=True, notice__resolved_at__isnull=True
-        ).count()
-        cache.set(key, count, 300)
-    return count
+        ).count(),
+        version=version,
+    )
 
 
 def notification_list(*, user: User, show_all: bool = False) -> QuerySet[Notification]:
@@ -94,7 +72,7 @@ def urgent_notices(*, user, limit: int = 20) -> list[Notice]:
         )
         return list(open_urgent.order_by("created_at")[:limit])
 
-    return selectors.cached(user=user, name="urgent", parts=(limit,), compute=compute)
+    return caching.cached(user=user, name="urgent", parts=(limit,), compute=compute)
 
 
 def urgent_days(notices: list[Notice]) -> int:

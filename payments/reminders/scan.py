@@ -14,7 +14,7 @@ from celery import signature
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.cache import records_changed
+from accounts.caching import records_changed
 from accounts.models import User
 from payments import selectors
 from payments.models import Installment, Notice, Notification

@@ -5,7 +5,7 @@ accounts app knowing any higher app's models. No database: unsaved records."""
 import pytest
 from django.apps import apps
 
-from accounts.cache import bureau_of
+from accounts.caching import bureau_of
 from accounts.models import Bureau, User
 from contracts.models import AnnualGoal, Award, Contract, ContractAttachment, Project
 from evaluations.models import (
