@@ -280,12 +280,19 @@ def output_frozen_by(*, project_id: int, year: int) -> Evaluation | None:
 # --- findings, rectification, assessments ----------------------------------------------------
 
 
-def findings_of(evaluation: Evaluation) -> list[Finding]:
-    return list(
+def findings_of(evaluation: Evaluation, *, today: datetime.date | None = None) -> list[Finding]:
+    """The evaluation's findings with their rectifications, each rectification with its
+    ``days_overdue`` on ``today`` (see :func:`days_overdue`)."""
+    today = today or timezone.localdate()
+    findings = list(
         evaluation.findings.select_related("project")
         .prefetch_related("rectifications")
         .order_by("order", "pk")
     )
+    for finding in findings:
+        for rectification in finding.rectifications.all():
+            rectification.days_overdue = days_overdue(rectification, today)
+    return findings
 
 
 def rectification_list(*, user: User) -> QuerySet[Rectification]:
@@ -296,8 +303,15 @@ def rectification_list(*, user: User) -> QuerySet[Rectification]:
 
 
 def overdue_q(today: datetime.date) -> Q:
-    """Rectifications past their deadline and not done."""
+    """Rectifications past their deadline and not done (:func:`days_overdue` in SQL)."""
     return Q(due_date__lt=today) & ~Q(status=Rectification.Status.DONE)
+
+
+def days_overdue(rectification: Rectification, today: datetime.date) -> int:
+    """Days a rectification is past its deadline and not done; 0 when it is not overdue."""
+    if rectification.status == Rectification.Status.DONE or rectification.due_date is None:
+        return 0
+    return max((today - rectification.due_date).days, 0)
 
 
 def rectification_get(*, user: User, pk: int) -> Rectification:

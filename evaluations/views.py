@@ -118,7 +118,6 @@ class EvaluationDetailView(ScopedObjectMixin, DetailView):
             can_edit=evaluation.is_editable and user.has_perm("evaluations.change_evaluationrow"),
             stated_form=StatedFigureForm(),
             show_history=history_visible(user),
-            today=timezone.localdate(),
         )
         if context["show_history"]:
             context["history"] = history_of(evaluation)

@@ -52,6 +52,7 @@ from payments.models import (
     ProgressCheckpoint,
     ReminderSettings,
 )
+from payments.reminders import rules
 
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
 S = Installment.Status
@@ -327,6 +328,13 @@ def reminder_settings_for(bureau_ids) -> dict[int, ReminderSettings]:
     return {pk: found.get(pk) or ReminderSettings(bureau_id=pk) for pk in bureau_ids}
 
 
+def reminder_settings_of(*, bureau: Bureau | None) -> ReminderSettings:
+    """The bureau's reminder settings (its thresholds); the defaults without a bureau."""
+    if bureau is None:
+        return ReminderSettings()
+    return reminder_settings_for([bureau.pk])[bureau.pk]
+
+
 def time_progress_target(
     *,
     bureau: Bureau | None,
@@ -419,6 +427,8 @@ class Execution:
     grouped_by: str  # "project" or "bureau"
     target: ProgressTarget
     total: ExecutionRow
+    # How far behind the target the bureau lets the rate fall (its reminder settings).
+    tolerance: Decimal
     rows: list[ExecutionRow] = field(default_factory=list)
     cumulative_paid: list[Decimal | None] = field(default_factory=list)  # at each month end
 
@@ -428,6 +438,12 @@ class Execution:
         if self.total.rate is None:
             return None
         return self.total.rate - self.target.percent
+
+    @property
+    def behind(self) -> bool:
+        """Behind the target by more than the tolerance: the reminders' rule, which the
+        dashboard marks."""
+        return rules.is_behind(self.gap, self.tolerance)
 
 
 def execution(
@@ -488,6 +504,7 @@ def _execution(
         total=total,
         rows=rows,
         cumulative_paid=cumulative,
+        tolerance=reminder_settings_of(bureau=user.bureau).tolerance_points,
     )
 
 

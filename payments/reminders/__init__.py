@@ -19,25 +19,32 @@ The Celery tasks (payments/tasks.py) call :func:`run`, :func:`dispatch` and
 The names below are the package's entry points.
 """
 
-from payments.reminders.candidates import Candidate, due_rows, find
-from payments.reminders.delivery import INLINE, QUEUE, Sent, deliver, dispatch
-from payments.reminders.inbox import inbox_changed, live_title, unread_count
-from payments.reminders.scan import Outcome, resolve_after_commit, resolve_for_installment, run
+import importlib
 
-__all__ = [
-    "INLINE",
-    "QUEUE",
-    "Candidate",
-    "Outcome",
-    "Sent",
-    "deliver",
-    "dispatch",
-    "due_rows",
-    "find",
-    "inbox_changed",
-    "live_title",
-    "resolve_after_commit",
-    "resolve_for_installment",
-    "run",
-    "unread_count",
-]
+# The entry points, each from its module, imported on first use: importing one module of
+# the package (payments.selectors imports the rules) must not import all the others.
+_ENTRY_POINTS = {
+    "Candidate": "candidates",
+    "due_rows": "candidates",
+    "find": "candidates",
+    "INLINE": "delivery",
+    "QUEUE": "delivery",
+    "Sent": "delivery",
+    "deliver": "delivery",
+    "dispatch": "delivery",
+    "inbox_changed": "inbox",
+    "live_title": "inbox",
+    "unread_count": "inbox",
+    "Outcome": "scan",
+    "resolve_after_commit": "scan",
+    "resolve_for_installment": "scan",
+    "run": "scan",
+}
+__all__ = sorted(_ENTRY_POINTS)
+
+
+def __getattr__(name: str):
+    if name not in _ENTRY_POINTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_ENTRY_POINTS[name]}")
+    return getattr(module, name)
