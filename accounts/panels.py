@@ -7,9 +7,9 @@ the places it offers (:data:`PAGES`, each with the values it hands a panel), and
 higher app registers a panel for it in its ``AppConfig.ready()``::
 
     panels.register("contracts:contract-detail", panels.Panel(
-        name="installments",
-        template="payments/panels/contract_installments.html",
-        context=contract_installments,  # (request, contract) -> dict
+        "installments",                                # its name on the page
+        "payments/panels/contract_installments.html",  # its template
+        contract_installments,                         # (request=, contract=) -> dict
     ))
 
 The page's view puts ``panels.bound(page, request=..., **values)`` in its context and its

@@ -10,12 +10,8 @@ def overdue_rectifications(*, request, year, as_of) -> dict:
     return {"overdue_rectifications": selectors.overdue_rectifications(user=request.user)}
 
 
-def register_panels() -> None:
-    panels.register(
-        "payments:dashboard",
-        panels.Panel(
-            name="overdue-rectifications",
-            template="evaluations/panels/overdue_rectifications.html",
-            context=overdue_rectifications,
-        ),
-    )
+OVERDUE_RECTIFICATIONS = panels.Panel(
+    "overdue-rectifications",
+    "evaluations/panels/overdue_rectifications.html",
+    overdue_rectifications,
+)

@@ -9,7 +9,8 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         # The reminders queue their tasks by name: register them in every process.
         import payments.tasks  # noqa: F401
-        from payments import panels
+        from accounts import panels
+        from payments.panels import INSTALLMENTS
 
         # The installments on the contracts app's contract page.
-        panels.register_panels()
+        panels.register("contracts:contract-detail", INSTALLMENTS)

@@ -21,12 +21,6 @@ def contract_installments(*, request, contract) -> dict:
     }
 
 
-def register_panels() -> None:
-    panels.register(
-        "contracts:contract-detail",
-        panels.Panel(
-            name="installments",
-            template="payments/panels/contract_installments.html",
-            context=contract_installments,
-        ),
-    )
+INSTALLMENTS = panels.Panel(
+    "installments", "payments/panels/contract_installments.html", contract_installments
+)
