@@ -128,10 +128,10 @@ SCOPE_FIGURES = Family(
     (RECORDS, ALL_RECORDS),  # the bureau's, or all records' for views across bureaus
     SECONDS,
 )
-BUREAU_CHECKPOINTS = Family(
-    "bureau-checkpoints",
-    "a bureau's time-progress checkpoints of a year",
-    "selectors:checkpoints:{bureau}:{records token}:{year}",
+BUREAU_PROGRESS = Family(
+    "bureau-progress",
+    "a bureau's time-progress checkpoints of a year and its tolerance (payments.selectors)",
+    "selectors:progress:{bureau}:{records token}:{year}",
     (RECORDS,),
     SECONDS,
 )
@@ -176,7 +176,7 @@ FAMILIES = {
     for family in (
         ACCESS_USER,
         SCOPE_FIGURES,
-        BUREAU_CHECKPOINTS,
+        BUREAU_PROGRESS,
         BUREAU_EXECUTION,
         DASHBOARD_PAGE,
         DASHBOARD_FIGURES,
@@ -282,9 +282,9 @@ def cached(*, user, name: str, parts: tuple, compute: Callable):
 
 
 def cached_for_bureau(*, bureau_id: int, year: int, compute: Callable):
-    """A bureau's checkpoints of a year, cached on its records token."""
-    key = f"selectors:checkpoints:{bureau_id}:{records_version(bureau_id=bureau_id)}:{year}"
-    return _get_or_make(key, BUREAU_CHECKPOINTS, compute)
+    """A bureau's time-progress settings of a year, cached on its records token."""
+    key = f"selectors:progress:{bureau_id}:{records_version(bureau_id=bureau_id)}:{year}"
+    return _get_or_make(key, BUREAU_PROGRESS, compute)
 
 
 NOTHING = "-"  # cached for a bureau with nothing to show

@@ -24,6 +24,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Max,
     OuterRef,
     Q,
@@ -76,7 +77,7 @@ def _sum(queryset: QuerySet, group: str, field_name: str = "amount", expression=
 
 # Dashboards are read far more often than the records change: their figures are cached
 # on the version of the records they read (accounts/caching.py: scope-figures,
-# bureau-checkpoints, bureau-execution), so a write is seen at once.
+# bureau-progress, bureau-execution), so a write is seen at once.
 
 
 def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
@@ -299,17 +300,55 @@ def elapsed_share(as_of: datetime.date) -> Decimal:
     return (Decimal(months) * Decimal(100) / Decimal(12)).quantize(Decimal("0.01"))
 
 
+@dataclass
+class Progress:
+    """A bureau's own time-progress settings for a year: its checkpoints, and how far
+    behind the target it lets the rate fall (its reminder settings' tolerance)."""
+
+    checkpoints: list[ProgressCheckpoint]
+    tolerance: Decimal
+
+
+def progress_of(*, bureau: Bureau | None, year: int) -> Progress:
+    """The bureau's time-progress settings for a year (one query, cached); the defaults
+    without a bureau."""
+    if bureau is None:
+        return Progress([], ReminderSettings().tolerance_points)
+    return cached_for_bureau(
+        bureau_id=bureau.pk, year=year, compute=lambda: _progress(bureau.pk, year)
+    )
+
+
+def _progress(bureau_id: int, year: int) -> Progress:
+    # The bureau's row joined to its settings and, on the year, its checkpoints: at least
+    # one row, one per checkpoint. Both are read together wherever the target is shown.
+    rows = list(
+        Bureau.objects.filter(pk=bureau_id)
+        .annotate(of_year=FilteredRelation("checkpoints", condition=Q(checkpoints__year=year)))
+        .order_by("of_year__month")
+        .values_list(
+            "reminder_settings__tolerance_points",
+            "of_year__pk",
+            "of_year__month",
+            "of_year__target_percent",
+        )
+    )
+    checkpoints = [
+        ProgressCheckpoint(
+            pk=pk, bureau_id=bureau_id, year=year, month=month, target_percent=target
+        )
+        for _tolerance, pk, month, target in rows
+        if pk is not None
+    ]
+    tolerance = rows[0][0] if rows else None
+    if tolerance is None:  # no settings saved: the defaults
+        tolerance = ReminderSettings().tolerance_points
+    return Progress(checkpoints, tolerance)
+
+
 def checkpoints_of(*, bureau: Bureau | None, year: int) -> list[ProgressCheckpoint]:
     """The bureau's own time-progress checkpoints of a year (cached)."""
-    if bureau is None:
-        return []
-    return cached_for_bureau(
-        bureau_id=bureau.pk,
-        year=year,
-        compute=lambda: list(
-            ProgressCheckpoint.objects.filter(bureau=bureau, year=year).order_by("month")
-        ),
-    )
+    return progress_of(bureau=bureau, year=year).checkpoints
 
 
 def checkpoints_by_bureau(year: int, bureau_ids) -> dict[int, list[ProgressCheckpoint]]:
@@ -326,13 +365,6 @@ def reminder_settings_for(bureau_ids) -> dict[int, ReminderSettings]:
     """Each bureau's reminder settings; bureaus without a row get the defaults (unsaved)."""
     found = {s.bureau_id: s for s in ReminderSettings.objects.filter(bureau_id__in=bureau_ids)}
     return {pk: found.get(pk) or ReminderSettings(bureau_id=pk) for pk in bureau_ids}
-
-
-def reminder_settings_of(*, bureau: Bureau | None) -> ReminderSettings:
-    """The bureau's reminder settings (its thresholds); the defaults without a bureau."""
-    if bureau is None:
-        return ReminderSettings()
-    return reminder_settings_for([bureau.pk])[bureau.pk]
 
 
 def time_progress_target(
@@ -479,8 +511,8 @@ def _execution(
 
     Rows are per project for a single bureau and per bureau for a city-wide view.
     Three grouped aggregates, whatever the number of contracts (see
-    :func:`_execution_rows`), plus one query for the time-progress checkpoints unless
-    the caller passes them.
+    :func:`_execution_rows`), plus the bureau's time-progress settings (cached, see
+    :func:`progress_of`).
     """
     dec31 = year_bounds(year)[1]
     as_of = as_of or min(timezone.localdate(), dec31)
@@ -491,10 +523,12 @@ def _execution(
     for r in rows:
         for name in ("initial", "adjusted", "issued", "paid", "deducted", "scheduled", "late"):
             setattr(total, name, getattr(total, name) + getattr(r, name))
-    if checkpoints is None:
-        checkpoints = checkpoints_of(bureau=user.bureau, year=year)
+    progress = progress_of(bureau=user.bureau, year=year)
     target = time_progress_target(
-        bureau=user.bureau, year=year, as_of=until, checkpoints=checkpoints
+        bureau=user.bureau,
+        year=year,
+        as_of=until,
+        checkpoints=progress.checkpoints if checkpoints is None else checkpoints,
     )
     return Execution(
         year=year,
@@ -504,7 +538,7 @@ def _execution(
         total=total,
         rows=rows,
         cumulative_paid=cumulative,
-        tolerance=reminder_settings_of(bureau=user.bureau).tolerance_points,
+        tolerance=progress.tolerance,
     )
 
 

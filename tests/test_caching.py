@@ -61,6 +61,7 @@ def world(bureau, staff_user, finance_user, manager_user, make_user):
         finance=finance_user,
         manager=manager_user,
         city_manager=make_user(Role.MANAGER, city, "city-manager"),
+        admin=make_user(Role.ADMIN, bureau, "settings-admin"),
         clients={},
     )
 
@@ -109,6 +110,11 @@ RECORDS_WRITES = {
     "a checkpoint set": Write(
         lambda w: services.checkpoint_set(
             actor=w.finance, bureau=w.bureau, year=YEAR, month=9, target_percent=Decimal("75")
+        )
+    ),
+    "the reminder settings saved": Write(
+        lambda w: services.reminder_settings_save(
+            actor=w.admin, bureau=w.bureau, tolerance_points=Decimal("2.00")
         )
     ),
     "an output indicator saved": Write(
@@ -185,7 +191,7 @@ def probe_scope_figures(w, token):
     return bool(made)
 
 
-def probe_bureau_checkpoints(w, token):
+def probe_bureau_progress(w, token):
     made, compute = _counter()
     caching.cached_for_bureau(bureau_id=w.bureau.pk, year=YEAR, compute=compute)
     return bool(made)
@@ -255,7 +261,7 @@ def probe_inbox_count(w, token):
 PROBES = {
     caching.ACCESS_USER.name: probe_access_user,
     caching.SCOPE_FIGURES.name: probe_scope_figures,
-    caching.BUREAU_CHECKPOINTS.name: probe_bureau_checkpoints,
+    caching.BUREAU_PROGRESS.name: probe_bureau_progress,
     caching.BUREAU_EXECUTION.name: probe_bureau_execution,
     caching.DASHBOARD_PAGE.name: probe_dashboard_page,
     caching.DASHBOARD_FIGURES.name: probe_dashboard_figures,

@@ -110,3 +110,34 @@ def test_a_lenient_bureau_is_not_marked_seven_points_behind(
         Decimal("8.00"),
         False,
     )
+
+
+def test_a_bureaus_checkpoints_and_tolerance_are_read_together_in_one_query(
+    bureau, other_bureau, finance_user, make_user, django_assert_num_queries
+):
+    for year, month, target in ((2023, 9, "70"), (2024, 6, "50"), (2024, 9, "75")):
+        services.checkpoint_set(
+            actor=finance_user,
+            bureau=bureau,
+            year=year,
+            month=month,
+            target_percent=Decimal(target),
+        )
+    services.reminder_settings_save(
+        actor=make_user(Role.ADMIN, bureau, "settings-admin"),
+        bureau=bureau,
+        tolerance_points=Decimal("3.00"),
+    )
+    with django_assert_num_queries(1):
+        progress = selectors.progress_of(bureau=bureau, year=2024)
+    assert [(c.month, c.target_percent, c.date) for c in progress.checkpoints] == [
+        (6, Decimal("50.00"), datetime.date(2024, 6, 30)),
+        (9, Decimal("75.00"), datetime.date(2024, 9, 30)),
+    ]
+    assert progress.tolerance == Decimal("3.00")
+    with django_assert_num_queries(0):  # cached until the bureau's records change
+        assert selectors.progress_of(bureau=bureau, year=2024) == progress
+    # A bureau without checkpoints or settings: the defaults.
+    assert selectors.progress_of(bureau=other_bureau, year=2024) == selectors.Progress(
+        [], Decimal("5")
+    )
