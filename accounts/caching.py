@@ -111,11 +111,16 @@ class Family:
 
 
 SECONDS = 600
+# Part of every entry's key (never of a token's). Change it when a release changes what
+# an entry holds: a field of a cached dataclass, a template rendered into a cached page
+# or fragment. Entries the earlier code stored are then never read, rather than read
+# back into objects or pages of the wrong shape.
+GENERATION = "g2"
 
 ACCESS_USER = Family(
     "access-user",
     "the request's user with bureau, roles and permissions (accounts.backends)",
-    "access-user:{user}, stored with the two tokens' values",
+    "access-user:{generation}:{user}, stored with the two tokens' values",
     (ACCESS, USER_ACCESS),
     # Also bounds what a write past the signals (a bulk update of users) could leave.
     300,
@@ -124,50 +129,51 @@ SCOPE_FIGURES = Family(
     "scope-figures",
     "selectors' figures for a user's scope: execution, budget years, late installments, "
     "urgent notices, overdue rectifications",
-    "selectors:{name}:{scope}-{records token}:{language}:{parts}",
+    "selectors:{generation}:{name}:{scope}-{records token}:{language}:{parts}",
     (RECORDS, ALL_RECORDS),  # the bureau's, or all records' for views across bureaus
     SECONDS,
 )
 BUREAU_PROGRESS = Family(
     "bureau-progress",
     "a bureau's time-progress checkpoints of a year and its tolerance (payments.selectors)",
-    "selectors:progress:{bureau}:{records token}:{year}",
+    "selectors:{generation}:progress:{bureau}:{records token}:{year}",
     (RECORDS,),
     SECONDS,
 )
 BUREAU_EXECUTION = Family(
     "bureau-execution",
     "one bureau's execution row for a year and date (the reminder scan)",
-    "selectors:execution-row:{bureau}:{records token}:{year}:{as_of}",
+    "selectors:{generation}:execution-row:{bureau}:{records token}:{year}:{as_of}",
     (RECORDS,),
     SECONDS,
 )
 DASHBOARD_PAGE = Family(
     "dashboard-page",
     "the whole rendered dashboard page (payments.views.DashboardView)",
-    "sha256(dashboard-page, user, CSRF secret, query, language, day), stored with the "
-    "user's access tokens, the scope's records token and the user's inbox token",
+    "sha256(dashboard-page, generation, user, CSRF secret, query, language, day), stored "
+    "with the user's access tokens, the scope's records token and the user's inbox token",
     (ACCESS, USER_ACCESS, RECORDS, ALL_RECORDS, INBOX),
     SECONDS,
 )
 DASHBOARD_FIGURES = Family(
     "dashboard-figures",
     "the dashboard's rendered head and figures (template fragments)",
-    "{% fragment 'dashboard-figures' part %} on scope-records token, year, as-of, day, language",
+    "{% fragment 'dashboard-figures' part %} on generation, scope-records token, year, "
+    "as-of, day, language",
     (RECORDS, ALL_RECORDS),
     SECONDS,
 )
 NAVIGATION = Family(
     "navigation",
     "the rendered menu (template fragment in base.html)",
-    "{% fragment 'navigation' %} on user, access tokens, page, language",
+    "{% fragment 'navigation' %} on generation, user, access tokens, page, language",
     (ACCESS, USER_ACCESS),
     SECONDS,
 )
 INBOX_COUNT = Family(
     "inbox-count",
     "the number of unread notifications in the navigation bar",
-    "inbox-count:{user}:{inbox token}",
+    "inbox-count:{generation}:{user}:{inbox token}",
     (INBOX,),
     300,
 )
@@ -276,14 +282,22 @@ def scope_version(*, user, version: str | None = None) -> str:
 def cached(*, user, name: str, parts: tuple, compute: Callable):
     """``compute()``, cached for the user's scope and its records token (scope-figures)."""
     key = ":".join(
-        ["selectors", name, scope_version(user=user), get_language() or "", *map(str, parts)]
+        [
+            "selectors",
+            GENERATION,
+            name,
+            scope_version(user=user),
+            get_language() or "",
+            *map(str, parts),
+        ]
     )
     return _get_or_make(key, SCOPE_FIGURES, compute)
 
 
 def cached_for_bureau(*, bureau_id: int, year: int, compute: Callable):
     """A bureau's time-progress settings of a year, cached on its records token."""
-    key = f"selectors:progress:{bureau_id}:{records_version(bureau_id=bureau_id)}:{year}"
+    version = records_version(bureau_id=bureau_id)
+    key = f"selectors:{GENERATION}:progress:{bureau_id}:{version}:{year}"
     return _get_or_make(key, BUREAU_PROGRESS, compute)
 
 
@@ -296,7 +310,9 @@ def cached_per_bureau(*, bureau_ids: list[int], parts: tuple, compute: Callable)
     bureau it leaves out is remembered as having nothing (and left out of the result)."""
     versions = records_versions(bureau_ids)
     suffix = ":".join(map(str, parts))
-    keys = {b: f"selectors:execution-row:{b}:{versions[b]}:{suffix}" for b in bureau_ids}
+    keys = {
+        b: f"selectors:{GENERATION}:execution-row:{b}:{versions[b]}:{suffix}" for b in bureau_ids
+    }
     hits = cache.get_many(list(keys.values()))
     missing = [b for b in bureau_ids if keys[b] not in hits]
     computed = compute(missing) if missing else {}
@@ -342,7 +358,7 @@ def cached_user(user_id, load: Callable):
     """The user ``load()`` reads from the database, with permissions, from the cache when
     fresh. The entry is read with its two tokens in one round trip; ``access_version`` on
     the user is their value, for the caches that follow the user's access."""
-    keys = [ACCESS.key(), USER_ACCESS.key(user_id), f"access-user:{user_id}"]
+    keys = [ACCESS.key(), USER_ACCESS.key(user_id), f"access-user:{GENERATION}:{user_id}"]
     found = cache.get_many(keys)
     versions = (found.get(keys[0]), found.get(keys[1]))
     entry = found.get(keys[2])
@@ -368,7 +384,7 @@ def navigation_key(user, path: str) -> str | None:
     and the page (its active item). A user not read through :func:`cached_user` has no
     access version: their menu is not cached."""
     access = getattr(user, "access_version", None)
-    return ":".join([str(user.pk), access, path]) if access else None
+    return ":".join([GENERATION, str(user.pk), access, path]) if access else None
 
 
 # --- the inbox: a person's notifications -------------------------------------------------------
@@ -386,7 +402,7 @@ def inbox_version(user_id: int) -> str:
 def cached_unread_count(user_id: int, compute: Callable[[], int], *, version=None) -> int:
     """The unread count, cached on the user's inbox token (read before the database)."""
     version = version or inbox_version(user_id)
-    return _get_or_make(f"inbox-count:{user_id}:{version}", INBOX_COUNT, compute)
+    return _get_or_make(f"inbox-count:{GENERATION}:{user_id}:{version}", INBOX_COUNT, compute)
 
 
 # --- the dashboard page ------------------------------------------------------------------------
@@ -416,7 +432,8 @@ def dashboard_page(*, user, parts: list[str], stamp: Callable[[str], tuple]) -> 
     language, day), read with the scope's records token and the user's inbox token in
     one round trip. ``stamp(scope)`` gives what else the page shows (the fragments' key);
     the user's access version and inbox token are added to it."""
-    key = hashlib.sha256(":".join(["dashboard-page", str(user.pk), *parts]).encode()).hexdigest()
+    key = ":".join(["dashboard-page", GENERATION, str(user.pk), *parts])
+    key = hashlib.sha256(key.encode()).hexdigest()
     records_key, user_inbox = scope_version_key(user=user), INBOX.key(user.pk)
     found = cache.get_many([key, records_key, user_inbox])
     scope = scope_version(user=user, version=found.get(records_key))
@@ -433,4 +450,4 @@ def dashboard_page(*, user, parts: list[str], stamp: Callable[[str], tuple]) -> 
 def dashboard_figures_key(*, scope: str, year: int, as_of, today) -> str:
     """What the dashboard's fragments vary on (with the language): the scope's records
     token, the year, the date and today (late days count to today)."""
-    return ":".join([scope, str(year), as_of.isoformat(), str(today)])
+    return ":".join([GENERATION, scope, str(year), as_of.isoformat(), str(today)])

@@ -318,3 +318,22 @@ def test_a_write_makes_the_cached_entry_again(world, family, token, write):
     assert probe(world, token) is False  # served from the cache while nothing changes
     change.act(world)
     assert probe(world, token) is True
+
+
+def test_entries_an_earlier_release_stored_are_never_read(world, monkeypatch):
+    """A release that changes what an entry holds changes the generation: what the
+    earlier code cached (an object of another shape, an older page) is not served."""
+    monkeypatch.setattr(caching, "GENERATION", "g-earlier")
+    caching.cached(user=world.manager, name="probe", parts=(), compute=lambda: "earlier")
+    assert caching.cached(user=world.manager, name="probe", parts=(), compute=lambda: 0) == (
+        "earlier"
+    )
+    monkeypatch.undo()
+    assert caching.cached(user=world.manager, name="probe", parts=(), compute=lambda: "now") == (
+        "now"
+    )
+    user = caching.cached_user(world.manager.pk, lambda: User.objects.get(pk=world.manager.pk))
+    assert caching.GENERATION in caching.navigation_key(user, "/")
+    assert caching.GENERATION in caching.dashboard_figures_key(
+        scope="b1-x", year=YEAR, as_of=AS_OF, today=AS_OF
+    )
