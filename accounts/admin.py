@@ -65,7 +65,7 @@ class BureauAdmin(ScopedPermissions, SimpleHistoryAdmin):
         return is_platform_admin(request.user) and super().has_add_permission(request)
 
     def save_model(self, request, obj, form, change):
-        from accounts.cache import records_changed
+        from accounts.caching import records_changed
 
         super().save_model(request, obj, form, change)
         # A bureau's name and place appear on cached dashboards and reports.
@@ -333,7 +333,7 @@ class BureauScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        from accounts.cache import bureau_of, records_changed
+        from accounts.caching import bureau_of, records_changed
 
         before = form.initial.get("bureau") if change else None
         super().save_model(request, obj, form, change)
@@ -341,14 +341,14 @@ class BureauScopedAdmin(admin.ModelAdmin):
         records_changed(bureau_of(obj), before if isinstance(before, int) else None)
 
     def delete_model(self, request, obj):
-        from accounts.cache import bureau_of, records_changed
+        from accounts.caching import bureau_of, records_changed
 
         bureau_id = bureau_of(obj)
         super().delete_model(request, obj)
         records_changed(bureau_id)
 
     def delete_queryset(self, request, queryset):
-        from accounts.cache import bureau_of, records_changed
+        from accounts.caching import bureau_of, records_changed
 
         bureau_ids = {bureau_of(obj) for obj in queryset}
         super().delete_queryset(request, queryset)

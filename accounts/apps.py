@@ -31,7 +31,7 @@ def _connect_access_cache():
     from django.contrib.auth.models import Group, Permission
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from accounts.cache import access_changed, user_changed
+    from accounts.caching import access_changed, user_changed
     from accounts.models import Bureau, User
 
     for signal in (post_save, post_delete):

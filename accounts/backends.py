@@ -15,7 +15,7 @@ from django.db.models import CharField, Value
 class RoleModelBackend(ModelBackend):
     def get_user(self, user_id):
         """The session's user, with bureau, roles and permissions, from the access cache."""
-        from accounts.cache import cached_user
+        from accounts.caching import cached_user
 
         return cached_user(user_id, lambda: super(RoleModelBackend, self).get_user(user_id))
 

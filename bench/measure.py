@@ -75,7 +75,7 @@ def _params(bureau_ids, year=YEAR, as_of=AS_OF):
 def run_all(args, env) -> dict:
     from django.core.cache import cache
 
-    from accounts.cache import records_changed
+    from accounts.caching import records_changed
     from accounts.models import Bureau, User
     from payments.models import Installment, Payment
 
@@ -167,32 +167,34 @@ def run_all(args, env) -> dict:
     results["list"]["speedup"] = results["list"]["admin_ms"] / results["list"]["ms"]
 
     # 3. The reminder scan over all installments, against the raw selection of due rows.
-    from payments import reminders
+    from payments.reminders import candidates, scan
 
     horizon = AS_OF + datetime.timedelta(days=15)
     params = {**_params([]), "horizon": horizon}
     scan_repeat = max(3, repeat // 3)
     rows = len(_floor(floors.REMINDER_ROWS, params)())
     cold_started = time.perf_counter()
-    reminders.find(AS_OF)  # the first scan also computes every bureau's execution
+    candidates.find(AS_OF)  # the first scan also computes every bureau's execution
     cold_ms = (time.perf_counter() - cold_started) * 1000
     horizon_days = 15
     results["scan"] = {
         "rows": rows,
         "cold_ms": cold_ms,
-        "ms": _median(lambda: reminders.find(AS_OF), scan_repeat) * 1000,
-        "due_rows_ms": _median(lambda: reminders.due_rows(AS_OF, horizon=horizon_days), scan_repeat)
+        "ms": _median(lambda: candidates.find(AS_OF), scan_repeat) * 1000,
+        "due_rows_ms": _median(
+            lambda: candidates.due_rows(AS_OF, horizon=horizon_days), scan_repeat
+        )
         * 1000,
         "floor_ms": _median(_floor(floors.REMINDER_ROWS, params), scan_repeat) * 1000,
     }
     results["scan"]["ratio"] = results["scan"]["ms"] / results["scan"]["floor_ms"]
     now = timezone.make_aware(datetime.datetime.combine(AS_OF, datetime.time(10, 0)))
     started = time.perf_counter()
-    first = reminders.run(now=now, as_of=AS_OF, send=reminders.INLINE)
+    first = scan.run(now=now, as_of=AS_OF, send=scan.INLINE)
     results["scan"]["first_run_seconds"] = time.perf_counter() - started
     results["scan"]["first_run_created"] = len(first.created)
     results["scan"]["first_run_notifications"] = first.notifications
-    second = reminders.run(now=now, as_of=AS_OF, send=reminders.INLINE)
+    second = scan.run(now=now, as_of=AS_OF, send=scan.INLINE)
     results["scan"]["second_run_sends"] = (
         len(second.created) + second.notifications + second.emails + second.webhooks
     )
@@ -248,8 +250,6 @@ def throughput(env, manager, url, args) -> dict:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.cached_db import SessionStore
 
-    from bench.run import free_port, start_gunicorn
-
     session = SessionStore()
     session[SESSION_KEY] = str(manager.pk)
     session[BACKEND_SESSION_KEY] = "accounts.backends.RoleModelBackend"
@@ -263,8 +263,8 @@ def throughput(env, manager, url, args) -> dict:
         f"{settings.SESSION_COOKIE_NAME}={session.session_key}; "
         f"{settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}"
     )
-    port = free_port()
-    server = start_gunicorn(env, port)
+    port = load.free_port()
+    server = load.start_gunicorn(env, port)
     try:
         base = f"http://127.0.0.1:{port}"
         load.hammer(f"{base}{url}", cookie, seconds=1, clients=2)  # warm both workers

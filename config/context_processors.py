@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from payments import reminders
+from accounts import caching
+from payments.reminders import inbox
 
 # (label, url name [?query], icon, permission needed), or a group: (label, icon, [items]). A link
 # shows only when the user holds the permission, but the view checks it again: menus are
@@ -107,18 +108,12 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "app_version": settings.VERSION, "unread_notifications": 0}
-    unread = reminders.unread_count(user)
+    unread = inbox.unread_count(user)
     return {
         # Built only when the navigation bar is rendered, not when it comes from the cache.
         "nav_items": SimpleLazyObject(lambda: _navigation_items(user)),
         "app_version": settings.VERSION,
         "unread_notifications": unread,
-        # The rendered menu is cached (base.html) under everything it depends on: the user
-        # and the version of their roles and grants, and the page (the active item). A user
-        # not read through the access cache has no version: their menu is not cached.
-        "nav_key": (
-            ":".join([str(user.pk), user.access_version, request.path])
-            if getattr(user, "access_version", None)
-            else None
-        ),
+        # The rendered menu is cached (base.html; accounts/caching.py: navigation).
+        "nav_key": caching.navigation_key(user, request.path),
     }

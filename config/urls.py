@@ -10,11 +10,7 @@ from payments import views as payment_views
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("accounts/", include("accounts.urls")),
-    # The contract page with its installments (payments extends the contracts app's page).
-    path("contracts/<int:pk>/", payment_views.ContractDetailView.as_view()),
     path("contracts/", include("contracts.urls")),
-    # The dashboard with the evaluations' panels (evaluations extends the payments page).
-    path("payments/dashboard/", evaluation_views.DashboardView.as_view()),
     path("payments/", include("payments.urls")),
     path("evaluations/", include("evaluations.urls")),
     path(

@@ -182,6 +182,11 @@ class AnnualGoal(models.Model):
     def __str__(self):
         return f"{self.project} {self.year}"
 
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.project.bureau_id
+
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day ``months`` later, clamped to the month's end."""
@@ -253,6 +258,11 @@ class Award(models.Model):
 
     def get_absolute_url(self):
         return reverse("contracts:award-detail", args=[self.pk])
+
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.project.bureau_id
 
     @property
     def term_end(self) -> datetime.date:
@@ -425,3 +435,8 @@ class ContractAttachment(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.contract.bureau_id

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.cache import bureau_of, records_changed
+from accounts.caching import bureau_of, records_changed
 from accounts.models import Bureau, User
 from accounts.roles import Role
 from contracts.models import (

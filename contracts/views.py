@@ -7,6 +7,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
+from accounts import panels
 from accounts.mixins import PermissionMixin, ScopedObjectMixin, ServiceFormMixin, history_visible
 from contracts import exports, listing, selectors, services
 from contracts.filters import AwardFilter, ContractFilter, ProjectFilter, ProviderFilter
@@ -379,6 +380,10 @@ class ContractDetailView(RegisterDetailView):
         context["terminate_form"] = TerminateForm()
         context["attachment_form"] = AttachmentForm()
         context["warnings"] = services.contract_warnings(self.object)
+        # The installments, from the payments app (accounts/panels.py).
+        context["panels"] = panels.bound(
+            "contracts:contract-detail", request=self.request, contract=self.object
+        )
         if context["show_history"]:
             context["attachment_history"] = selectors.attachment_history(contract=self.object)
         return context

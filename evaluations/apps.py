@@ -20,3 +20,8 @@ class EvaluationsConfig(AppConfig):
         post_migrate.connect(
             _install_shipped, sender=self, dispatch_uid="evaluations.install_shipped"
         )
+        from accounts import panels
+        from evaluations.panels import OVERDUE_RECTIFICATIONS
+
+        # The overdue rectifications on the payments app's dashboard.
+        panels.register("payments:dashboard", OVERDUE_RECTIFICATIONS)

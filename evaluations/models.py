@@ -229,6 +229,11 @@ class EvaluationTransition(models.Model):
     def __str__(self):
         return f"{self.evaluation_id}: {self.from_status} → {self.to_status}"
 
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.evaluation.bureau_id
+
 
 class EvaluationRow(models.Model):
     """One scored row: a frozen copy of a template row, and what was found."""
@@ -291,6 +296,11 @@ class EvaluationRow(models.Model):
         return f"{self.level1}/{self.level2}/{self.level3}"
 
     @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.evaluation.bureau_id
+
+    @property
     def is_computed(self) -> bool:
         return self.source != Source.MANUAL
 
@@ -331,6 +341,11 @@ class StatedFigure(models.Model):
 
     def __str__(self):
         return f"{self.get_key_display()} {self.value}"
+
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.evaluation.bureau_id
 
 
 class OutputIndicator(models.Model):
@@ -403,6 +418,11 @@ class OutputIndicator(models.Model):
     def __str__(self):
         return f"{self.name} {self.target}{self.unit}"
 
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.project.bureau_id
+
 
 class OutputUpdate(models.Model):
     """A dated addition to an output indicator's actual (e.g. 3 home visits on a day)."""
@@ -426,6 +446,11 @@ class OutputUpdate(models.Model):
 
     def __str__(self):
         return f"{self.date} +{self.amount}"
+
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.indicator.owning_bureau_id
 
 
 class Finding(models.Model):
@@ -455,6 +480,11 @@ class Finding(models.Model):
 
     def __str__(self):
         return self.problem[:40]
+
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.evaluation.bureau_id
 
 
 class Rectification(models.Model):
@@ -494,3 +524,8 @@ class Rectification(models.Model):
 
     def __str__(self):
         return self.recommendation[:40]
+
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.finding.owning_bureau_id

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
 
-from django.db.models import Q
 from django.utils import timezone, translation
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -46,7 +45,7 @@ from contracts.money import to_wan
 from evaluations import selectors
 from evaluations.models import Evaluation, OutputIndicator
 from payments import selectors as payment_selectors
-from payments.models import Audit, Deduction, Payment
+from payments.models import Audit, Payment
 
 TITLE_FONT = "方正小标宋简体"
 TITLE_FALLBACK = "宋体"  # the title font's declared alternative (font table)
@@ -313,25 +312,10 @@ def gather(evaluation: Evaluation, *, user: User) -> Records:
     total = payment_selectors.execution_of_projects(
         user=user, project_ids=project_ids, year=year, as_of=as_of
     )
-    in_projects = Q(installment__contract__award__project_id__in=project_ids)
-    payments = list(
-        Payment.objects.filter(in_projects, bureau=evaluation.bureau, paid_on__year=year)
-        .select_related("installment__contract__award__project")
-        .order_by("paid_on", "pk")
-    )
-    deductions = list(
-        Deduction.objects.filter(
-            in_projects, bureau=evaluation.bureau, decided_on__year=year, withdrawn_on__isnull=True
-        )
-        .select_related("installment__contract__award__project", "audit")
-        .order_by("decided_on", "pk")
-    )
-    audits = selectors.with_grades(
-        Audit.objects.filter(bureau=evaluation.bureau, year=year)
-        .filter(Q(project_id__in=project_ids) | Q(project__isnull=True))
-        .select_related("project")
-        .order_by("started_on", "pk")
-    )
+    of_projects = {"bureau_id": evaluation.bureau_id, "project_ids": project_ids, "year": year}
+    payments = payment_selectors.payments_of_projects(**of_projects)
+    deductions = payment_selectors.deductions_of_projects(**of_projects)
+    audits = selectors.with_grades(payment_selectors.audits_of_projects(**of_projects))
     late = [
         i
         for i in payment_selectors.late_installments(user=user, year=year, as_of=as_of)

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.caching import cached
 from accounts.models import User
 from accounts.selectors import bureau_scope
 from contracts.money import ZERO
@@ -24,6 +25,7 @@ from evaluations.models import (
     Rectification,
     StatedFigure,
 )
+from payments import selectors as payment_selectors
 from payments.models import Audit
 
 # A stated figure differs from the records when they disagree by more than this.
@@ -278,12 +280,19 @@ def output_frozen_by(*, project_id: int, year: int) -> Evaluation | None:
 # --- findings, rectification, assessments ----------------------------------------------------
 
 
-def findings_of(evaluation: Evaluation) -> list[Finding]:
-    return list(
+def findings_of(evaluation: Evaluation, *, today: datetime.date | None = None) -> list[Finding]:
+    """The evaluation's findings with their rectifications, each rectification with its
+    ``days_overdue`` on ``today`` (see :func:`days_overdue`)."""
+    today = today or timezone.localdate()
+    findings = list(
         evaluation.findings.select_related("project")
         .prefetch_related("rectifications")
         .order_by("order", "pk")
     )
+    for finding in findings:
+        for rectification in finding.rectifications.all():
+            rectification.days_overdue = days_overdue(rectification, today)
+    return findings
 
 
 def rectification_list(*, user: User) -> QuerySet[Rectification]:
@@ -294,8 +303,15 @@ def rectification_list(*, user: User) -> QuerySet[Rectification]:
 
 
 def overdue_q(today: datetime.date) -> Q:
-    """Rectifications past their deadline and not done."""
+    """Rectifications past their deadline and not done (:func:`days_overdue` in SQL)."""
     return Q(due_date__lt=today) & ~Q(status=Rectification.Status.DONE)
+
+
+def days_overdue(rectification: Rectification, today: datetime.date) -> int:
+    """Days a rectification is past its deadline and not done; 0 when it is not overdue."""
+    if rectification.status == Rectification.Status.DONE or rectification.due_date is None:
+        return 0
+    return max((today - rectification.due_date).days, 0)
 
 
 def rectification_get(*, user: User, pk: int) -> Rectification:
@@ -320,8 +336,6 @@ def overdue_rectifications(
     *, user: User, today: datetime.date | None = None, limit: int = 20
 ) -> list[Rectification]:
     """Rectifications past their deadline and not done (for the manager's dashboard, cached)."""
-    from payments.selectors import cached
-
     today = today or timezone.localdate()
     return cached(
         user=user,
@@ -341,14 +355,13 @@ def overdue_rectifications(
 def assessments_of(*, evaluation: Evaluation) -> list[Audit]:
     """The third-party assessments (质量评估) of the evaluation's projects and year, each
     with the grade its score gives (see ``with_grades``)."""
-    project_ids = [p.pk for p in evaluation.projects.all()]
     return with_grades(
-        Audit.objects.filter(
-            bureau=evaluation.bureau, kind=Audit.Kind.ASSESSMENT, year=evaluation.year
+        payment_selectors.audits_of_projects(
+            bureau_id=evaluation.bureau_id,
+            project_ids=[p.pk for p in evaluation.projects.all()],
+            year=evaluation.year,
+            kind=Audit.Kind.ASSESSMENT,
         )
-        .filter(Q(project_id__in=project_ids) | Q(project__isnull=True))
-        .select_related("project")
-        .order_by("started_on", "pk")
     )
 
 

@@ -11,11 +11,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.cache import bureau_of, records_changed
+from accounts.caching import bureau_of, records_changed
 from accounts.models import Bureau, User
 from contracts.models import Project
 from contracts.money import ZERO, percent
@@ -36,7 +35,6 @@ from evaluations.models import (
 )
 from evaluations.selectors import Timeliness
 from payments import selectors as payment_selectors
-from payments.models import Installment
 
 E = Evaluation.Status
 HUNDRED = Decimal(100)
@@ -186,7 +184,9 @@ def figures_for(evaluation: Evaluation, *, actor: User) -> dict:
     counts = Counter(selectors.timeliness_of(o, as_of=as_of) for o in outputs)
     on_time, late = counts[Timeliness.ON_TIME], counts[Timeliness.LATE]
     output_timeliness = percent(Decimal(on_time), Decimal(on_time + late))
-    paid_on_time, due = _installment_punctuality(project_ids, evaluation.year, as_of)
+    paid_on_time, due = payment_selectors.installment_punctuality(
+        project_ids=project_ids, year=evaluation.year, as_of=as_of
+    )
     punctuality = percent(Decimal(paid_on_time), Decimal(due))
     parts = [share for share in (punctuality, output_timeliness) if share is not None]
     timeliness = (
@@ -220,27 +220,6 @@ def figures_for(evaluation: Evaluation, *, actor: User) -> dict:
         "installment_punctuality": text(punctuality),
         "timeliness": text(timeliness),
     }
-
-
-def _installment_punctuality(project_ids, year, as_of) -> tuple[int, int]:
-    """(paid in full by their due date, due in the year by ``as_of``) for the projects'
-    installments, from the payment records. An installment whose deductions leave nothing
-    to pay counts as paid on time."""
-    rows = list(
-        payment_selectors.with_amounts(
-            Installment.objects.filter(
-                contract__award__project_id__in=project_ids,
-                due_date__year=year,
-                due_date__lte=as_of,
-            ).exclude(status=Installment.Status.CANCELLED)
-        )
-        .annotate(last_paid=Max("payments__paid_on"))
-        .values_list("due_date", "outstanding", "last_paid")
-    )
-    on_time = sum(
-        1 for due, outstanding, last in rows if outstanding <= 0 and (last is None or last <= due)
-    )
-    return on_time, len(rows)
 
 
 def _score(weight: Decimal, rate: str | None) -> Decimal | None:

@@ -65,11 +65,12 @@ def rectification_columns(today: datetime.date) -> list[Column]:
         return link(url, r.finding.problem[:60])
 
     def status(r):
-        if r.status != r.Status.DONE and r.due_date and r.due_date < today:
+        days = selectors.days_overdue(r, today)
+        if days:
             return format_html(
                 '{} <span class="badge bg-danger">{}</span>',
                 r.get_status_display(),
-                _("逾期 %(days)s 天") % {"days": (today - r.due_date).days},
+                _("逾期 %(days)s 天") % {"days": days},
             )
         return r.get_status_display()
 

@@ -8,7 +8,6 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView
@@ -38,7 +37,6 @@ from evaluations.forms import (
 )
 from evaluations.models import Evaluation
 from evaluations.tables import evaluation_columns, output_columns, rectification_columns
-from payments import views as payment_views
 
 E = Evaluation.Status
 
@@ -120,7 +118,6 @@ class EvaluationDetailView(ScopedObjectMixin, DetailView):
             can_edit=evaluation.is_editable and user.has_perm("evaluations.change_evaluationrow"),
             stated_form=StatedFigureForm(),
             show_history=history_visible(user),
-            today=timezone.localdate(),
         )
         if context["show_history"]:
             context["history"] = history_of(evaluation)
@@ -580,24 +577,6 @@ class EvaluationApiView(PermissionMixin, View):
             ],
         }
         return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
-
-
-class DashboardView(payment_views.DashboardView):
-    """The execution dashboard with the overdue rectifications of the evaluations app.
-
-    Routed in config/urls.py in place of the payments app's page, which cannot import
-    evaluations (imports run evaluations → payments → contracts → accounts).
-    """
-
-    template_name = "evaluations/dashboard.html"
-
-    def extra_panels(self, *, year, as_of):
-        user = self.request.user
-        return {
-            "overdue_rectifications": SimpleLazyObject(
-                lambda: selectors.overdue_rectifications(user=user)
-            )
-        }
 
 
 # --- the report and the Excel table ------------------------------------------------------------

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("资金支付")
+
+    def ready(self):
+        # The reminders queue their tasks by name: register them in every process.
+        import payments.tasks  # noqa: F401
+        from accounts import panels
+        from payments.panels import INSTALLMENTS
+
+        # The installments on the contracts app's contract page.
+        panels.register("contracts:contract-detail", INSTALLMENTS)

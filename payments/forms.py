@@ -301,6 +301,10 @@ class IntegerListField(forms.CharField):
 
 
 class ReminderSettingsForm(forms.ModelForm):
+    """The bureau's reminder settings. The order of the escalation levels and sensible
+    due-soon days are the model's rules (ReminderSettings.clean and its constraint), so
+    the admin is held to them too."""
+
     due_soon_days = IntegerListField(
         label=_("到期提醒（提前天数）"),
         help_text=_("例如 15,7,3：应付日期前 15、7、3 天各提醒一次。"),
@@ -343,10 +347,3 @@ class ReminderSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-
-    def clean(self):
-        data = super().clean()
-        level2, level3 = data.get("escalate_level2_days"), data.get("escalate_level3_days")
-        if level2 and level3 and level3 <= level2:
-            self.add_error("escalate_level3_days", _("紧急级别的天数应大于升级至分管领导的天数。"))
-        return data

@@ -131,6 +131,11 @@ class BudgetAdjustment(models.Model):
         return f"{self.get_direction_display()} {self.amount}"
 
     @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.budget.bureau_id
+
+    @property
     def signed_amount(self) -> Decimal:
         return self.amount if self.direction == self.Direction.INCREASE else -self.amount
 
@@ -417,6 +422,11 @@ class InstallmentTransition(models.Model):
     def __str__(self):
         return f"{self.installment_id}: {self.from_status} → {self.to_status}"
 
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.installment.bureau_id
+
 
 class RequiredDocument(models.Model):
     """A document the provider must hand in before an installment can be paid."""
@@ -446,6 +456,11 @@ class RequiredDocument(models.Model):
 
     def __str__(self):
         return self.name or self.get_kind_display()
+
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.installment.bureau_id
 
     @property
     def title(self) -> str:
@@ -588,6 +603,11 @@ def default_due_soon_days():
     return [15, 7, 3]
 
 
+ESCALATION_ORDER_MESSAGE = _("紧急级别的天数应大于升级至分管领导的天数。")
+# The scan reads installments due this far ahead at most.
+MAX_DUE_SOON_DAYS = 365
+
+
 class ReminderSettings(models.Model):
     """A bureau's reminder thresholds, working hours and group robot (one row per bureau)."""
 
@@ -648,10 +668,37 @@ class ReminderSettings(models.Model):
                 name="reminder_hours_order",
                 violation_error_message=_("工作时间止必须晚于工作时间起。"),
             ),
+            # Escalation runs one way: to the manager first, urgent later (the admin and
+            # the settings page both save through here).
+            models.CheckConstraint(
+                condition=Q(escalate_level3_days__gt=models.F("escalate_level2_days")),
+                name="reminder_escalation_order",
+                violation_error_message=ESCALATION_ORDER_MESSAGE,
+            ),
         ]
 
     def __str__(self):
         return str(self.bureau)
+
+    def clean(self):
+        """The escalation order beside its field, and due-soon days that make sense (a
+        JSON field the database cannot check): whole days from 1 to 365."""
+        errors = {}
+        level2, level3 = self.escalate_level2_days, self.escalate_level3_days
+        if level2 is not None and level3 is not None and level3 <= level2:
+            errors["escalate_level3_days"] = ESCALATION_ORDER_MESSAGE
+        days = self.due_soon_days
+        if (
+            not isinstance(days, list)
+            or not days
+            or any(type(d) is not int or not 1 <= d <= MAX_DUE_SOON_DAYS for d in days)
+            or len(set(days)) != len(days)
+        ):
+            errors["due_soon_days"] = _(
+                "到期提醒天数应为 1 到 %(max)s 之间互不相同的整数，例如 [15, 7, 3]。"
+            ) % {"max": MAX_DUE_SOON_DAYS}
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def working_days(self) -> list[int]:

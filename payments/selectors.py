@@ -17,7 +17,6 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -25,6 +24,8 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -36,10 +37,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractMonth, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts.cache import records_version, records_version_key, records_versions
+from accounts.caching import cached, cached_for_bureau, cached_per_bureau
 from accounts.models import Bureau, User
 from accounts.selectors import bureau_scope, is_multi_bureau
 from contracts.money import ZERO, percent, to_yuan
@@ -51,7 +51,9 @@ from payments.models import (
     Installment,
     Payment,
     ProgressCheckpoint,
+    ReminderSettings,
 )
+from payments.reminders import rules
 
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
 S = Installment.Status
@@ -73,52 +75,9 @@ def _sum(queryset: QuerySet, group: str, field_name: str = "amount", expression=
     )
 
 
-# Dashboards are read far more often than the records change: their figures are cached,
-# keyed on the version of the records they read (accounts.cache), so a write is seen at
-# once and nothing is ever stale. The timeout only bounds the cache's size.
-CACHE_SECONDS = 600
-
-
-def _scope(user: User) -> tuple[str, int | None]:
-    """The user's scope as a key part, and the bureau whose records version it follows
-    (None: the version of all records)."""
-    bureau = user.bureau
-    if bureau is not None and not bureau.is_city_wide:
-        return f"b{bureau.pk}", bureau.pk
-    if bureau is not None:
-        return f"c{bureau.scope_prefix}", None
-    if user.is_superuser:
-        return "all", None
-    # An account without a bureau sees nothing; it must never share the key of a
-    # superuser's view of everything.
-    return f"none{user.pk}", None
-
-
-def scope_version(*, user: User, version: str | None = None) -> str:
-    """The user's scope and the current version of its records, as one cache-key part.
-
-    ``version`` is the records version when the caller already read it from the cache
-    (under :func:`scope_version_key`), sparing a round trip.
-    """
-    scope, bureau_id = _scope(user)
-    return f"{scope}-{version or records_version(bureau_id=bureau_id)}"
-
-
-def scope_version_key(*, user: User) -> str:
-    """The cache key of the records version the user's scope follows."""
-    return records_version_key(bureau_id=_scope(user)[1])
-
-
-def cached(*, user: User, name: str, parts: tuple, compute):
-    """``compute()``, cached for the user's scope and the current version of its records."""
-    key = ":".join(
-        ["selectors", name, scope_version(user=user), get_language() or "", *map(str, parts)]
-    )
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, CACHE_SECONDS)
-    return value
+# Dashboards are read far more often than the records change: their figures are cached
+# on the version of the records they read (accounts/caching.py: scope-figures,
+# bureau-progress, bureau-execution), so a write is seen at once.
 
 
 def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
@@ -341,23 +300,71 @@ def elapsed_share(as_of: datetime.date) -> Decimal:
     return (Decimal(months) * Decimal(100) / Decimal(12)).quantize(Decimal("0.01"))
 
 
-def checkpoints_of(*, bureau: Bureau | None, year: int) -> list[ProgressCheckpoint]:
+@dataclass
+class Progress:
+    """A bureau's own time-progress settings for a year: its checkpoints, and how far
+    behind the target it lets the rate fall (its reminder settings' tolerance)."""
+
+    checkpoints: list[ProgressCheckpoint]
+    tolerance: Decimal
+
+
+def progress_of(*, bureau: Bureau | None, year: int) -> Progress:
+    """The bureau's time-progress settings for a year (one query, cached); the defaults
+    without a bureau."""
     if bureau is None:
-        return []
-    key = ":".join(
-        [
-            "selectors",
-            "checkpoints",
-            str(bureau.pk),
-            records_version(bureau_id=bureau.pk),
-            str(year),
-        ]
+        return Progress([], ReminderSettings().tolerance_points)
+    return cached_for_bureau(
+        bureau_id=bureau.pk, year=year, compute=lambda: _progress(bureau.pk, year)
     )
-    value = cache.get(key)
-    if value is None:
-        value = list(ProgressCheckpoint.objects.filter(bureau=bureau, year=year).order_by("month"))
-        cache.set(key, value, CACHE_SECONDS)
-    return value
+
+
+def _progress(bureau_id: int, year: int) -> Progress:
+    # The bureau's row joined to its settings and, on the year, its checkpoints: at least
+    # one row, one per checkpoint. Both are read together wherever the target is shown.
+    rows = list(
+        Bureau.objects.filter(pk=bureau_id)
+        .annotate(of_year=FilteredRelation("checkpoints", condition=Q(checkpoints__year=year)))
+        .order_by("of_year__month")
+        .values_list(
+            "reminder_settings__tolerance_points",
+            "of_year__pk",
+            "of_year__month",
+            "of_year__target_percent",
+        )
+    )
+    checkpoints = [
+        ProgressCheckpoint(
+            pk=pk, bureau_id=bureau_id, year=year, month=month, target_percent=target
+        )
+        for _tolerance, pk, month, target in rows
+        if pk is not None
+    ]
+    tolerance = rows[0][0] if rows else None
+    if tolerance is None:  # no settings saved: the defaults
+        tolerance = ReminderSettings().tolerance_points
+    return Progress(checkpoints, tolerance)
+
+
+def checkpoints_of(*, bureau: Bureau | None, year: int) -> list[ProgressCheckpoint]:
+    """The bureau's own time-progress checkpoints of a year (cached)."""
+    return progress_of(bureau=bureau, year=year).checkpoints
+
+
+def checkpoints_by_bureau(year: int, bureau_ids) -> dict[int, list[ProgressCheckpoint]]:
+    """The checkpoints of many bureaus for a year, by bureau (one query; for the scan)."""
+    grouped: dict[int, list[ProgressCheckpoint]] = {}
+    for checkpoint in ProgressCheckpoint.objects.filter(
+        bureau_id__in=bureau_ids, year=year
+    ).order_by("month"):
+        grouped.setdefault(checkpoint.bureau_id, []).append(checkpoint)
+    return grouped
+
+
+def reminder_settings_for(bureau_ids) -> dict[int, ReminderSettings]:
+    """Each bureau's reminder settings; bureaus without a row get the defaults (unsaved)."""
+    found = {s.bureau_id: s for s in ReminderSettings.objects.filter(bureau_id__in=bureau_ids)}
+    return {pk: found.get(pk) or ReminderSettings(bureau_id=pk) for pk in bureau_ids}
 
 
 def time_progress_target(
@@ -452,6 +459,8 @@ class Execution:
     grouped_by: str  # "project" or "bureau"
     target: ProgressTarget
     total: ExecutionRow
+    # How far behind the target the bureau lets the rate fall (its reminder settings).
+    tolerance: Decimal
     rows: list[ExecutionRow] = field(default_factory=list)
     cumulative_paid: list[Decimal | None] = field(default_factory=list)  # at each month end
 
@@ -461,6 +470,12 @@ class Execution:
         if self.total.rate is None:
             return None
         return self.total.rate - self.target.percent
+
+    @property
+    def behind(self) -> bool:
+        """Behind the target by more than the tolerance: the reminders' rule, which the
+        dashboard marks."""
+        return rules.is_behind(self.gap, self.tolerance)
 
 
 def execution(
@@ -496,8 +511,8 @@ def _execution(
 
     Rows are per project for a single bureau and per bureau for a city-wide view.
     Three grouped aggregates, whatever the number of contracts (see
-    :func:`_execution_rows`), plus one query for the time-progress checkpoints unless
-    the caller passes them.
+    :func:`_execution_rows`), plus the bureau's time-progress settings (cached, see
+    :func:`progress_of`).
     """
     dec31 = year_bounds(year)[1]
     as_of = as_of or min(timezone.localdate(), dec31)
@@ -508,10 +523,12 @@ def _execution(
     for r in rows:
         for name in ("initial", "adjusted", "issued", "paid", "deducted", "scheduled", "late"):
             setattr(total, name, getattr(total, name) + getattr(r, name))
-    if checkpoints is None:
-        checkpoints = checkpoints_of(bureau=user.bureau, year=year)
+    progress = progress_of(bureau=user.bureau, year=year)
     target = time_progress_target(
-        bureau=user.bureau, year=year, as_of=until, checkpoints=checkpoints
+        bureau=user.bureau,
+        year=year,
+        as_of=until,
+        checkpoints=progress.checkpoints if checkpoints is None else checkpoints,
     )
     return Execution(
         year=year,
@@ -521,6 +538,7 @@ def _execution(
         total=total,
         rows=rows,
         cumulative_paid=cumulative,
+        tolerance=progress.tolerance,
     )
 
 
@@ -538,20 +556,13 @@ def execution_by_bureau(
         if bureau_ids is None
         else list(bureau_ids)
     )
-    versions = records_versions(ids)
-    keys = {b: f"selectors:execution-row:{b}:{versions[b]}:{year}:{as_of}" for b in ids}
-    hits = cache.get_many(list(keys.values()))
-    missing = [b for b in ids if keys[b] not in hits]
-    computed: dict[int, ExecutionRow] = {}
-    if missing:
+
+    def compute(missing: list[int]) -> dict[int, ExecutionRow]:
         rows, _cumulative = _execution_rows(Q(bureau_id__in=missing), year, as_of, "bureau")
-        computed = {row.key: row for row in rows}
-        cache.set_many({keys[b]: computed.get(b, NO_ROW) for b in missing}, CACHE_SECONDS)
-    rows = [computed[b] if b in computed else hits.get(keys[b], NO_ROW) for b in ids]
-    return sorted((r for r in rows if r != NO_ROW), key=lambda r: r.name)
+        return {row.key: row for row in rows}
 
-
-NO_ROW = "-"  # cached for a bureau with nothing to show this year
+    rows = cached_per_bureau(bureau_ids=ids, parts=(year, as_of), compute=compute)
+    return sorted(rows.values(), key=lambda r: r.name)
 
 
 def execution_of_projects(
@@ -744,6 +755,76 @@ def _late_installments(
     for installment in rows:
         installment.days_late = (as_of - installment.due_date).days
     return rows
+
+
+# --- reads of the evaluations app (which reads payments' records only through these) ---------
+
+
+def payments_of_projects(*, bureau_id: int, project_ids: list[int], year: int) -> list[Payment]:
+    """The payments dated in ``year`` on the projects' installments, reversals included,
+    with installment, contract and project, in date order."""
+    return list(
+        Payment.objects.filter(
+            installment__contract__award__project_id__in=project_ids,
+            bureau_id=bureau_id,
+            paid_on__year=year,
+        )
+        .select_related("installment__contract__award__project")
+        .order_by("paid_on", "pk")
+    )
+
+
+def deductions_of_projects(*, bureau_id: int, project_ids: list[int], year: int) -> list[Deduction]:
+    """The deductions decided in ``year`` on the projects' installments and not withdrawn,
+    with installment, contract, project and report, in date order."""
+    return list(
+        Deduction.objects.filter(
+            installment__contract__award__project_id__in=project_ids,
+            bureau_id=bureau_id,
+            decided_on__year=year,
+            withdrawn_on__isnull=True,
+        )
+        .select_related("installment__contract__award__project", "audit")
+        .order_by("decided_on", "pk")
+    )
+
+
+def audits_of_projects(
+    *, bureau_id: int, project_ids: list[int], year: int, kind: str | None = None
+) -> QuerySet[Audit]:
+    """The audits and assessments of ``year`` on the projects (or on all the bureau's
+    projects), with their project, in the order they started."""
+    audits = Audit.objects.filter(bureau_id=bureau_id, year=year)
+    if kind is not None:
+        audits = audits.filter(kind=kind)
+    return (
+        audits.filter(Q(project_id__in=project_ids) | Q(project__isnull=True))
+        .select_related("project")
+        .order_by("started_on", "pk")
+    )
+
+
+def installment_punctuality(
+    *, project_ids: list[int], year: int, as_of: datetime.date
+) -> tuple[int, int]:
+    """(paid in full by their due date, due in the year by ``as_of``) for the projects'
+    installments, from the payment records. An installment whose deductions leave nothing
+    to pay counts as paid on time."""
+    rows = list(
+        with_amounts(
+            Installment.objects.filter(
+                contract__award__project_id__in=project_ids,
+                due_date__year=year,
+                due_date__lte=as_of,
+            ).exclude(status=S.CANCELLED)
+        )
+        .annotate(last_paid=Max("payments__paid_on"))
+        .values_list("due_date", "outstanding", "last_paid")
+    )
+    on_time = sum(
+        1 for due, outstanding, last in rows if outstanding <= 0 and (last is None or last <= due)
+    )
+    return on_time, len(rows)
 
 
 def contract_schedule_total(installments) -> Decimal:

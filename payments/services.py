@@ -20,11 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.cache import bureau_of, records_changed
+from accounts.caching import bureau_of, records_changed
 from accounts.models import Bureau, User
 from contracts.models import Contract, Project
 from contracts.money import ZERO, split, to_yuan
-from payments import reminders
 from payments.models import (
     Audit,
     Budget,
@@ -36,6 +35,7 @@ from payments.models import (
     ProgressCheckpoint,
     RequiredDocument,
 )
+from payments.reminders import inbox, scan
 
 S = Installment.Status
 
@@ -481,7 +481,7 @@ def document_receive(
     document.received_on = received_on
     if note:
         document.note = note.strip()
-    reminders.resolve_after_commit(document.installment_id)
+    scan.resolve_after_commit(document.installment_id)
     return _save(document, actor=actor)
 
 
@@ -756,7 +756,7 @@ def payment_post(
             actor=actor,
             reason=_("付清，凭证号 %(voucher)s") % {"voucher": payment.voucher_number},
         )
-    reminders.resolve_after_commit(installment.pk)
+    scan.resolve_after_commit(installment.pk)
     return payment
 
 
@@ -854,11 +854,10 @@ def reminder_settings_save(*, actor: User, bureau: Bureau, **data):
 def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
     """Mark the user's notifications read (all unread ones when no ids are given)."""
     from payments.models import Notification
-    from payments.reminders import inbox_changed
 
     queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         queryset = queryset.filter(pk__in=notification_ids)
     count = queryset.update(read_at=timezone.now())
-    inbox_changed(user.pk)
+    inbox.inbox_changed(user.pk)
     return count

@@ -1,8 +1,13 @@
-"""Celery tasks of the payments app: thin, idempotent, each calls one service."""
+"""Celery tasks of the payments app: thin, idempotent, each calls one service.
+
+The reminders queue these tasks by name (``payments.tasks.<name>``) rather than import
+this module, which imports them; PaymentsConfig.ready imports it, so the names are
+registered in every process, eager tests included.
+"""
 
 from celery import shared_task
 
-from payments import reminders
+from payments.reminders import delivery, scan
 
 
 @shared_task(acks_late=True)
@@ -12,7 +17,7 @@ def run_reminders() -> dict:
     It creates the notices and the in-app notifications; each delivered notice's e-mails
     and robot message go out in its own ``deliver_notice`` task, queued after the commit.
     """
-    outcome = reminders.run()
+    outcome = scan.run()
     return {
         "created": len(outcome.created),
         "resolved": len(outcome.resolved),
@@ -25,11 +30,11 @@ def run_reminders() -> dict:
 @shared_task(acks_late=True)
 def deliver_notice(notice_id: int) -> dict:
     """Send one notice's e-mails and robot message (claimed first: never twice)."""
-    sent = reminders.dispatch(notice_id)
+    sent = delivery.dispatch(notice_id)
     return {"emails": sent.emails, "webhooks": sent.webhooks}
 
 
 @shared_task(acks_late=True)
 def resolve_installment_notices(installment_id: int) -> int:
     """A payment was posted or documents received: resolve what no longer applies now."""
-    return len(reminders.resolve_for_installment(installment_id))
+    return len(scan.resolve_for_installment(installment_id))

@@ -6,9 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -18,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from accounts import caching, panels
 from accounts.mixins import (
     BureauRequiredMixin,
     PermissionMixin,
@@ -28,11 +27,10 @@ from accounts.mixins import (
 )
 from contracts import exports
 from contracts import selectors as contract_selectors
-from contracts import views as contract_views
 from contracts.money import to_wan, to_yuan
 from contracts.selectors import history_of
 from contracts.views import RegisterExportView, RegisterListView
-from payments import reminders, selectors, services
+from payments import selectors, services
 from payments.filters import AuditFilter, BudgetFilter, InstallmentFilter, PaymentFilter
 from payments.forms import (
     AuditForm,
@@ -59,6 +57,7 @@ from payments.models import (
     ReminderSettings,
     RequiredDocument,
 )
+from payments.reminders import inbox
 from payments.tables import audit_columns, budget_columns, installment_columns, payment_columns
 
 # --- the dashboard and the API -------------------------------------------------------------
@@ -102,17 +101,15 @@ class DashboardView(PermissionMixin, TemplateView):
         lookup = self._page_lookup()
         if lookup is None:
             return super().get(request, *args, **kwargs)
-        key, stamp, cached = lookup
-        if cached is not None and cached[0] == stamp:
-            return HttpResponse(cached[1])
+        if lookup.hit is not None:
+            return HttpResponse(lookup.hit)
         response = super().get(request, *args, **kwargs)
-        response.add_post_render_callback(
-            lambda rendered: cache.set(key, (stamp, rendered.content), selectors.CACHE_SECONDS)
-        )
+        response.add_post_render_callback(lambda rendered: lookup.store(rendered.content))
         return response
 
-    def _page_lookup(self) -> tuple[str, tuple, tuple | None] | None:
-        """(key, what the page must have been made with, the cached entry), or None."""
+    def _page_lookup(self) -> caching.PageLookup | None:
+        """The page's cache entry (accounts/caching.py: dashboard-page), or None when this
+        request's page is not to be cached."""
         request, user = self.request, self.request.user
         secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
         access = getattr(user, "access_version", None)
@@ -122,27 +119,27 @@ class DashboardView(PermissionMixin, TemplateView):
         year, as_of, form = self.params
         if form.errors:
             return None
-        parts = [
-            "dashboard-page",
-            str(user.pk),
-            hashlib.sha256(secret.encode()).hexdigest()[:16],
-            request.get_full_path(),
-            translation.get_language() or "",
-            str(timezone.localdate()),
-        ]
-        key = hashlib.sha256(":".join(parts).encode()).hexdigest()
-        version_key = selectors.scope_version_key(user=user)
-        inbox_key = reminders.inbox_key(user.pk)
-        found = cache.get_many([key, version_key, inbox_key])
-        self.scope = selectors.scope_version(user=user, version=found.get(version_key))
-        # The version of the user's notifications stands for the unread count it shows.
-        inbox = found.get(inbox_key) or reminders.inbox_version(user.pk)
-        return key, (access, self.fragment_key(year, as_of), inbox), found.get(key)
+        lookup = caching.dashboard_page(
+            user=user,
+            parts=[
+                hashlib.sha256(secret.encode()).hexdigest()[:16],
+                request.get_full_path(),
+                translation.get_language() or "",
+                str(timezone.localdate()),
+            ],
+            stamp=lambda scope: (self.fragment_key(year, as_of, scope=scope),),
+        )
+        self.scope = lookup.scope
+        return lookup
 
-    def fragment_key(self, year, as_of) -> str:
+    def fragment_key(self, year, as_of, *, scope: str | None = None) -> str:
         """The rendered figures are cached with the version of the records they show."""
-        scope = getattr(self, "scope", None) or selectors.scope_version(user=self.request.user)
-        return ":".join([scope, str(year), as_of.isoformat(), str(timezone.localdate())])
+        scope = (
+            scope or getattr(self, "scope", None) or caching.scope_version(user=self.request.user)
+        )
+        return caching.dashboard_figures_key(
+            scope=scope, year=year, as_of=as_of, today=timezone.localdate()
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -172,16 +169,13 @@ class DashboardView(PermissionMixin, TemplateView):
                 report,
                 selectors.progress_line(bureau=user.bureau, year=year, checkpoints=checkpoints()),
             ),
-            urgent=SimpleLazyObject(lambda: reminders.urgent_notices(user=user)),
-            urgent_days=lambda: reminders.urgent_days(reminders.urgent_notices(user=user)),
+            urgent=SimpleLazyObject(lambda: inbox.urgent_notices(user=user)),
+            urgent_days=lambda: inbox.urgent_days(inbox.urgent_notices(user=user)),
             fragment_key=self.fragment_key(year, as_of),
+            # Other apps' panels (accounts/panels.py), rendered inside the cached fragment.
+            panels=panels.bound("payments:dashboard", request=self.request, year=year, as_of=as_of),
         )
-        context.update(self.extra_panels(year=year, as_of=as_of))
         return context
-
-    def extra_panels(self, *, year, as_of) -> dict:
-        """Panels other apps add to the dashboard (overridden higher up the import chain)."""
-        return {}
 
 
 def _chart(report, target_line) -> dict:
@@ -867,33 +861,6 @@ class AuditUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
         )
 
 
-# --- the contract page, with its installments ------------------------------------------------
-
-
-class ContractDetailView(contract_views.ContractDetailView):
-    """The contracts app's contract page, with the installment schedule and its amounts.
-
-    Routed in config/urls.py in place of the plain page: the contracts app does not know
-    about installments (imports run evaluations → payments → contracts → accounts).
-    """
-
-    template_name = "payments/contract_detail.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        installments = list(
-            selectors.installment_list(user=self.request.user)
-            .filter(contract=self.object)
-            .order_by("number")
-        )
-        today = timezone.localdate()
-        for installment in installments:
-            installment.days_late = selectors.days_late(installment, today)
-        context["installments"] = installments
-        context["schedule_total"] = selectors.contract_schedule_total(installments)
-        return context
-
-
 # --- notifications and reminder settings -----------------------------------------------------
 
 
@@ -905,17 +872,16 @@ class NotificationListView(ListView):
     context_object_name = "notifications"
 
     def get_queryset(self):
-        queryset = Notification.objects.filter(recipient=self.request.user).select_related("notice")
-        if self.request.GET.get("show") != "all":
-            queryset = queryset.filter(notice__resolved_at__isnull=True)
-        return queryset.order_by(F("read_at").asc(nulls_first=True), "-created_at")
+        return inbox.notification_list(
+            user=self.request.user, show_all=self.request.GET.get("show") == "all"
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["show_all"] = self.request.GET.get("show") == "all"
         today = timezone.localdate()
         for notification in context["notifications"]:
-            notification.title = reminders.live_title(notification.notice, today)
+            notification.title = inbox.live_title(notification.notice, today)
         return context
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
-from accounts.cache import records_changed
+from accounts.caching import records_changed
 from accounts.models import User
 from payments import selectors
 from payments.models import Budget, Installment

@@ -24,6 +24,7 @@ from payments.models import (
     ProgressCheckpoint,
     ReminderSettings,
 )
+from payments.reminders import delivery, scan
 from tests.factories import BudgetFactory, ContractFactory
 from tests.payments.conftest import approve
 from tests.reminders.conftest import at
@@ -318,13 +319,13 @@ def test_two_deliveries_of_one_notice_at_once_send_it_once(bureau, people, monke
     Notification.objects.filter(notice=late).update(emailed_at=None)
     mail.outbox.clear()
     barrier = threading.Barrier(2)
-    real_settings_for = reminders.settings_for
+    real_settings_for = delivery.reminder_settings_for
 
     def both_have_read(bureau_ids):
         barrier.wait(timeout=30)
         return real_settings_for(bureau_ids)
 
-    monkeypatch.setattr(reminders, "settings_for", both_have_read)
+    monkeypatch.setattr(delivery, "reminder_settings_for", both_have_read)
     sent = []
 
     def deliver():
@@ -390,8 +391,8 @@ def test_the_scan_task_queues_delivery_and_never_calls_the_robot(
     documents = Notice.objects.get(rule=R.DOCUMENTS_LATE)
 
     # The delivery tasks the scan queued (eager here): one notice each, robot and e-mail.
-    assert reminders.ROBOT_TIMEOUT == 5
-    monkeypatch.setattr(reminders, "ROBOT_TIMEOUT", 0.2)
+    assert delivery.ROBOT_TIMEOUT == 5
+    monkeypatch.setattr(delivery, "ROBOT_TIMEOUT", 0.2)
     for callback in queued:
         callback()
     assert _connections(silent_robot) == 2
@@ -445,7 +446,7 @@ def _queued(callbacks) -> list[int]:
     return [
         notice_id
         for callback in callbacks
-        if getattr(callback, "func", None) is reminders._enqueue
+        if getattr(callback, "func", None) is delivery._enqueue
         for notice_id in callback.args[0]
     ]
 
@@ -626,7 +627,7 @@ def test_a_payment_posted_while_a_scan_runs_stays_resolved(
             )
         return found
 
-    monkeypatch.setattr(reminders, "find", find_then_finance_pays)
+    monkeypatch.setattr(scan, "find", find_then_finance_pays)
     outcome = reminders.run(now=at(datetime.date(2024, 12, 23), 11))
     late.refresh_from_db()
     assert outcome.reopened == []

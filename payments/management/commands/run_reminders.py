@@ -10,7 +10,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from payments import reminders
+from accounts.models import User
+from payments.reminders import scan
 
 
 class Command(BaseCommand):
@@ -53,13 +54,13 @@ class Command(BaseCommand):
                     )
                 day = chosen
                 now = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
-        outcome = reminders.run(now=now, as_of=day, dry_run=dry_run, send=reminders.INLINE)
+        outcome = scan.run(now=now, as_of=day, dry_run=dry_run, send=scan.INLINE)
         created = {n.key for n in outcome.created}
         earlier = [n for n in outcome.delivered if n.key not in created]
         names = outcome.recipients
         if not dry_run:
             names = dict(
-                reminders.User.objects.filter(
+                User.objects.filter(
                     pk__in={
                         pk
                         for n in (*outcome.created, *earlier)
