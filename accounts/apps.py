@@ -54,7 +54,9 @@ def _connect_security_audit():
     from django.db.models.signals import post_save
 
     from accounts import audit
+    from accounts.middleware import session_start
 
+    user_logged_in.connect(session_start, dispatch_uid="security:session-start")
     user_logged_in.connect(audit.on_logged_in, dispatch_uid="audit:login")
     user_logged_out.connect(audit.on_logged_out, dispatch_uid="audit:logout")
     user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit:login-failed")

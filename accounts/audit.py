@@ -177,10 +177,6 @@ def _current_request():
 
 
 def on_logged_in(sender, request, user, **kwargs):
-    from accounts.middleware import session_start
-
-    if request is not None and hasattr(request, "session"):
-        session_start(request)
     record(Kind.LOGIN, request=request, user=user)
 
 

@@ -59,10 +59,12 @@ OTP_VERIFIED = "security:otp-verified"
 LAST_SEEN_GRANULARITY = 60
 
 
-def session_start(request) -> None:
-    """A login starts the session's clocks (called from the user_logged_in receiver)."""
+def session_start(sender=None, request=None, **kwargs) -> None:
+    """A login starts the session's clocks (a ``user_logged_in`` receiver)."""
     import time
 
+    if request is None or not hasattr(request, "session"):
+        return
     now = time.time()
     request.session[SESSION_STARTED] = now
     request.session[SESSION_LAST_SEEN] = now

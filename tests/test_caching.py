@@ -61,7 +61,6 @@ def world(bureau, staff_user, finance_user, manager_user, make_user):
         finance=finance_user,
         manager=manager_user,
         city_manager=make_user(Role.MANAGER, city, "city-manager"),
-        admin=make_user(Role.ADMIN, bureau, "settings-admin"),
         clients={},
     )
 
@@ -114,7 +113,7 @@ RECORDS_WRITES = {
     ),
     "the reminder settings saved": Write(
         lambda w: services.reminder_settings_save(
-            actor=w.admin, bureau=w.bureau, tolerance_points=Decimal("2.00")
+            actor=w.manager, bureau=w.bureau, tolerance_points=Decimal("2.00")
         )
     ),
     "an output indicator saved": Write(

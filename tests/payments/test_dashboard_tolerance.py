@@ -76,7 +76,7 @@ def test_a_stricter_bureau_sees_the_same_rate_marked_behind_at_once(
     client.get(DASHBOARD)  # the browser's first page sets its CSRF cookie: pages are cached
     assert _rate_card(client.get(DASHBOARD).text) == ("47.00%", False)
     services.reminder_settings_save(
-        actor=make_user(Role.ADMIN, bureau, "settings-admin"),
+        actor=make_user(Role.MANAGER, bureau, "settings-manager"),
         bureau=bureau,
         tolerance_points=Decimal("2.00"),
     )
@@ -99,7 +99,7 @@ def test_a_lenient_bureau_is_not_marked_seven_points_behind(
         True,
     )
     services.reminder_settings_save(
-        actor=make_user(Role.ADMIN, bureau, "settings-admin"),
+        actor=make_user(Role.MANAGER, bureau, "settings-manager"),
         bureau=bureau,
         tolerance_points=Decimal("8.00"),
     )
@@ -124,7 +124,7 @@ def test_a_bureaus_checkpoints_and_tolerance_are_read_together_in_one_query(
             target_percent=Decimal(target),
         )
     services.reminder_settings_save(
-        actor=make_user(Role.ADMIN, bureau, "settings-admin"),
+        actor=make_user(Role.MANAGER, bureau, "settings-manager"),
         bureau=bureau,
         tolerance_points=Decimal("3.00"),
     )
