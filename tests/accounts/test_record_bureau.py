@@ -31,8 +31,11 @@ from payments.models import (
 
 # Records no bureau owns: the bureau itself (its admin moves its own version), the
 # shared grade scales and indicator templates, and a person's notifications (their own
-# inbox version, payments/reminders/inbox.py).
+# inbox version, payments/reminders/inbox.py); the security records, which feed no cached
+# figure (a confirmed role grant changes the user's groups, which moves the access version).
 NOT_A_BUREAUS = {
+    "accounts.RoleGrant",
+    "accounts.SecurityLogAnchor",
     "accounts.Bureau",
     "evaluations.GradeScale",
     "evaluations.GradeBand",
