@@ -27,9 +27,8 @@ def _snapshot():
     }
 
 
-def test_load_demo_twice_changes_nothing(settings):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
+def test_load_demo_twice_changes_nothing(demo):
+    # The demo fixture holds what a first load_demo wrote (tests/demo.py).
     first = _snapshot()
     passwords = dict(User.objects.values_list("username", "password"))
     call_command("load_demo", verbosity=0)
@@ -55,9 +54,7 @@ def test_load_demo_refuses_a_production_configuration(settings):
 
 
 @pytest.mark.parametrize("username", ["admin", "manager", "finance", "staff", "auditor"])
-def test_each_demo_user_logs_in_to_their_home_page(client, settings, username):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
+def test_each_demo_user_logs_in_to_their_home_page(client, demo, username):
     response = client.post(
         "/accounts/login/", {"username": username, "password": DEMO_PASSWORD}, follow=True
     )

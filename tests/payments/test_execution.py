@@ -1,29 +1,25 @@
-"""The execution engine, the dashboard and the API, on the seed's 2024 records."""
+"""The execution engine, the dashboard and the API, on the seed's 2024 records: figures as
+of any date, scoped to the bureau, cached until the records change, in bounded queries."""
 
 import datetime
 import re
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from accounts.cache import records_changed
-from accounts.models import User
-from payments import selectors
+from accounts.roles import Role
+from payments import selectors, services
 from payments.models import Budget, Installment
-from tests.factories import BudgetFactory, ContractFactory
+from tests.factories import AuditFactory, BudgetFactory, ContractFactory, UserFactory
+from tests.helpers import approve
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
-    return {u.username: u for u in User.objects.all()}
+S = Installment.Status
 
 
 def test_the_demo_reproduces_the_reports_2024_figures(demo):
@@ -218,3 +214,42 @@ def test_figures_are_cached_until_the_records_change(demo, django_assert_num_que
         selectors.late_installments(user=manager, year=2024, as_of=datetime.date(2024, 12, 31))
         == []
     )
+
+
+def test_an_account_without_a_bureau_never_reads_a_superusers_cached_figures(demo):
+    as_of = datetime.date(2024, 12, 31)
+    root = UserFactory(username="root", bureau=None, is_superuser=True)
+    everything = selectors.execution(user=root, year=2024, as_of=as_of)
+    assert everything.total.paid == Decimal("2177100.00")
+    nobody = UserFactory(username="nobody", bureau=None)
+    nobody.groups.add(Group.objects.get(name=str(Role.MANAGER)))
+    nothing = selectors.execution(user=nobody, year=2024, as_of=as_of)
+    assert nothing.total.paid == 0 and nothing.rows == []
+
+
+# --- as-of figures do not move when a later deduction settles an installment ----------------
+
+
+def test_a_later_full_deduction_does_not_change_what_was_late_as_of_an_earlier_date(
+    manager_user, schedule, approved, staff_user, finance_user, bureau
+):
+    third = approve(schedule[2], staff=staff_user, finance=finance_user)  # due 2024-07-31
+    as_of = datetime.date(2024, 8, 15)
+
+    def late_total_and_list():
+        report = selectors.execution(user=manager_user, year=2024, as_of=as_of)
+        late = selectors.late_installments(user=manager_user, year=2024, as_of=as_of)
+        return report.total.late, sum(i.outstanding for i in late), [i.label for i in late]
+
+    before = late_total_and_list()
+    assert before == (Decimal("709800.00"), Decimal("709800.00"), ["第二期", "第三期"])
+    services.deduction_record(
+        actor=finance_user,
+        installment=third,
+        audit=AuditFactory(bureau=bureau),
+        amount=Decimal("304200.00"),
+        decided_on=datetime.date(2024, 9, 1),
+        reason="服务未按合同提供，全额扣减",
+    )
+    assert Installment.objects.get(pk=third.pk).status == S.PAID
+    assert late_total_and_list() == before
