@@ -22,8 +22,12 @@ from tests.helpers import approve
 # the test itself are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # Without Redis the cache is a directory: the tests (and the workers they start) get their
-# own, never the one of a server running from the same checkout.
-os.environ.setdefault("DJANGO_CACHE_DIR", tempfile.mkdtemp(prefix="socialwork-test-cache-"))
+# own, never the one of a server running from the same checkout. In memory where the
+# machine has a tmpfs: every write of a service moves a version token in it.
+_TMPFS = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+os.environ.setdefault(
+    "DJANGO_CACHE_DIR", tempfile.mkdtemp(prefix="socialwork-test-cache-", dir=_TMPFS)
+)
 if django_settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     django_settings.CACHES["default"]["LOCATION"] = os.environ["DJANGO_CACHE_DIR"]
     atexit.register(shutil.rmtree, os.environ["DJANGO_CACHE_DIR"], ignore_errors=True)
@@ -138,6 +142,15 @@ def admin_user(bureau):
     user.is_staff = user.is_superuser = True
     user.save()
     return user
+
+
+@pytest.fixture
+def bureau_admin(make_user, bureau):
+    """The bureau's administrator, who may use the admin site."""
+    admin = make_user(Role.ADMIN, bureau, "bureau-admin")
+    admin.is_staff = True
+    admin.save()
+    return admin
 
 
 @pytest.fixture

@@ -11,14 +11,6 @@ from tests.factories import ContractFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def bureau_admin(make_user, bureau):
-    admin = make_user(Role.ADMIN, bureau, "bureau-admin")
-    admin.is_staff = True
-    admin.save()
-    return admin
-
-
 def test_a_bureau_admin_sees_only_their_bureau_in_the_admin_and_cannot_make_superusers(
     make_user, bureau, other_bureau, client
 ):

@@ -4,15 +4,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import AwardFactory, ContractFactory
+from tests.factories import AwardFactory, contracts_in_bulk
 
 pytestmark = pytest.mark.django_db
 
 
 def _contracts(bureau, n, first=0):
     award = AwardFactory(project__bureau=bureau)
-    for i in range(first, first + n):
-        ContractFactory(award=award, number=f"N-{i:04d}")
+    contracts_in_bulk(bureau, (f"N-{i:04d}" for i in range(first, first + n)), award=award)
 
 
 def test_the_contract_list_runs_a_fixed_number_of_queries(

@@ -8,12 +8,7 @@ from decimal import Decimal
 import pytest
 
 from contracts.models import AnnualGoal, Award, Contract, Project, Provider
-from tests.factories import (
-    AwardFactory,
-    ProjectFactory,
-    ProviderFactory,
-    credit_code,
-)
+from tests.factories import AwardFactory, ProjectFactory, ProviderFactory, credit_code
 
 pytestmark = pytest.mark.django_db
 

@@ -8,15 +8,10 @@ import pytest
 
 from evaluations import selectors, services
 from evaluations.indicators import SEED_TEMPLATE
-from evaluations.models import (
-    Evaluation,
-    IndicatorTemplate,
-    OutputIndicator,
-)
+from evaluations.models import Evaluation, IndicatorTemplate, OutputIndicator
 from payments.models import Installment, Payment
 
 pytestmark = pytest.mark.django_db
-E = Evaluation.Status
 D = datetime.date
 
 

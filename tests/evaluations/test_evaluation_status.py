@@ -2,23 +2,17 @@
 then read-only; a return to draft needs a reason; a locked evaluation refuses every change
 and cannot go back."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from evaluations import services
-from evaluations.models import (
-    Evaluation,
-    Finding,
-    StatedFigure,
-)
+from evaluations.models import Evaluation, Finding, StatedFigure
 from tests.helpers import create_evaluation
 
 pytestmark = pytest.mark.django_db
 E = Evaluation.Status
-D = datetime.date
 
 
 def _score_all(evaluation, user):

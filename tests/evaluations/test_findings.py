@@ -9,14 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from evaluations import services
-from evaluations.models import (
-    Evaluation,
-    Rectification,
-)
+from evaluations.models import Rectification
 
 pytestmark = pytest.mark.django_db
-E = Evaluation.Status
-D = datetime.date
 
 
 def test_the_findings_list_filters_by_year_status_and_overdue(demo, client, monkeypatch):

@@ -10,15 +10,10 @@ from django.core.exceptions import ValidationError
 
 from evaluations import selectors, services
 from evaluations.indicators import SEED_TEMPLATE
-from evaluations.models import (
-    Evaluation,
-    IndicatorTemplate,
-    OutputIndicator,
-)
+from evaluations.models import Evaluation, IndicatorTemplate, OutputIndicator
 from tests.factories import ContractFactory
 
 pytestmark = pytest.mark.django_db
-E = Evaluation.Status
 D = datetime.date
 
 

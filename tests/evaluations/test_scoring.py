@@ -2,7 +2,6 @@
 report states, scores within their weight (by the service, the form and the database),
 the 产出 + 效益 warning, and the page and API in a bounded number of queries."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -12,25 +11,18 @@ from django.test.utils import CaptureQueriesContext
 
 from evaluations import selectors, services
 from evaluations.indicators import MOF_TEMPLATE, SEED_TEMPLATE
-from evaluations.models import (
-    Evaluation,
-    EvaluationRow,
-    IndicatorTemplate,
-    TemplateRow,
-)
+from evaluations.models import EvaluationRow, IndicatorTemplate, TemplateRow
 from tests.factories import ContractFactory
 from tests.helpers import create_evaluation
 
 pytestmark = pytest.mark.django_db
-E = Evaluation.Status
-D = datetime.date
 
 
 # --- the demo's table -----------------------------------------------------------------
 
 
-def test_the_demo_evaluation_reproduces_the_report(demo, demo_evaluation):
-    _users, evaluation = demo, demo_evaluation
+def test_the_demo_evaluation_reproduces_the_report(demo_evaluation):
+    evaluation = demo_evaluation
     table = selectors.evaluation_table(evaluation)
     assert [(g.name, g.weight, g.score) for g in table.groups] == [
         ("决策", Decimal("30.00"), Decimal("30.00")),
@@ -112,8 +104,8 @@ def test_the_api_gives_rows_subtotals_total_grade_and_flags(demo, demo_evaluatio
     ]
 
 
-def test_another_bureau_gets_404(demo, demo_evaluation, client, make_user, other_bureau):
-    _users, evaluation = demo, demo_evaluation
+def test_another_bureau_gets_404(demo_evaluation, client, make_user, other_bureau):
+    evaluation = demo_evaluation
     client.force_login(make_user("manager", other_bureau))
     assert client.get(f"/evaluations/{evaluation.pk}/").status_code == 404
     assert client.get(f"/api/v1/evaluations/{evaluation.pk}/").status_code == 404

@@ -1,7 +1,6 @@
 """Indicator templates: shared rows totalling 100, kept by the platform's superusers in the
 admin, and copied into each evaluation, which keeps its copy frozen."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -10,16 +9,10 @@ from django.core.exceptions import ValidationError
 
 from evaluations import services
 from evaluations.indicators import SEED_TEMPLATE
-from evaluations.models import (
-    Evaluation,
-    IndicatorTemplate,
-    TemplateRow,
-)
+from evaluations.models import Evaluation, IndicatorTemplate, TemplateRow
 from tests.factories import ContractFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-E = Evaluation.Status
-D = datetime.date
 
 
 def test_an_evaluation_keeps_a_frozen_copy_of_its_template(draft):

@@ -3,14 +3,10 @@ bureau gets 404 everywhere, only finance pays."""
 
 import pytest
 
-from payments.models import (
-    Installment,
-    Payment,
-)
+from payments.models import Payment
 from tests.factories import AuditFactory
 
 pytestmark = pytest.mark.django_db
-S = Installment.Status
 
 
 def _detail_urls(approved):

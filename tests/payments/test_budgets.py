@@ -3,13 +3,9 @@ list searches across the bureaus a city-wide account sees."""
 
 import pytest
 
-from payments.models import (
-    Installment,
-)
 from tests.factories import BudgetFactory, ContractFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-S = Installment.Status
 
 
 def test_budgets_count_toward_their_year_and_adjustments_change_the_full_year(

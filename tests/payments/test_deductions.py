@@ -10,11 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from payments import services
-from payments.models import (
-    Deduction,
-    Installment,
-    Payment,
-)
+from payments.models import Deduction, Installment, Payment
 from tests.factories import AuditFactory
 from tests.helpers import approve, pay
 

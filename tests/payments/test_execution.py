@@ -15,7 +15,7 @@ from accounts.cache import records_changed
 from accounts.roles import Role
 from payments import selectors, services
 from payments.models import Budget, Installment
-from tests.factories import AuditFactory, BudgetFactory, ContractFactory, UserFactory
+from tests.factories import AuditFactory, BudgetFactory, UserFactory, contracts_in_bulk
 from tests.helpers import approve
 
 pytestmark = pytest.mark.django_db
@@ -118,17 +118,23 @@ def test_other_bureaus_see_none_of_it(client, demo, other_bureau, make_user):
 
 
 def _bureau_with_contracts(bureau, n, first=0):
-    for i in range(first, first + n):
-        contract = ContractFactory(award__project__bureau=bureau, number=f"Q-{bureau.pk}-{i}")
-        if i % 2 == 0:
-            BudgetFactory(project=contract.award.project, year=2024)
-        Installment.objects.create(
+    numbers = range(first, first + n)
+    contracts = contracts_in_bulk(bureau, (f"Q-{bureau.pk}-{i}" for i in numbers))
+    Budget.objects.bulk_create(
+        BudgetFactory.build(project=contract.award.project, year=2024)
+        for i, contract in zip(numbers, contracts, strict=True)
+        if i % 2 == 0
+    )
+    Installment.objects.bulk_create(
+        Installment(
             bureau=bureau,
             contract=contract,
             number=1,
             planned_amount=Decimal("1000.00"),
             due_date=datetime.date(2024, 6, 1),
         )
+        for contract in contracts
+    )
 
 
 def _expected_figures(bureau) -> tuple[str, str]:

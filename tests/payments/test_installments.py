@@ -12,11 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from payments import services
-from payments.models import (
-    Installment,
-    InstallmentTransition,
-)
-from tests.factories import AuditFactory, ContractFactory
+from payments.models import Installment, InstallmentTransition
+from tests.factories import AuditFactory, contracts_in_bulk
 from tests.helpers import submit_for_review
 
 pytestmark = pytest.mark.django_db
@@ -185,15 +182,17 @@ def test_the_change_history_shows_local_times_to_the_minute(
 
 
 def _installments(bureau, n, first=0):
-    for i in range(first, first + n):
-        contract = ContractFactory(award__project__bureau=bureau, number=f"L-{i}")
-        Installment.objects.create(
+    contracts = contracts_in_bulk(bureau, (f"L-{i}" for i in range(first, first + n)))
+    Installment.objects.bulk_create(
+        Installment(
             bureau=bureau,
             contract=contract,
             number=1,
             planned_amount=Decimal("100.00"),
             due_date=datetime.date(2024, 5, 1),
         )
+        for contract in contracts
+    )
 
 
 def test_the_installment_list_runs_a_fixed_number_of_queries(client_for, finance_user, bureau):

@@ -16,11 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Bureau
 from payments import services
-from payments.models import (
-    Installment,
-    Payment,
-    PostedPaymentError,
-)
+from payments.models import Installment, Payment, PostedPaymentError
 from tests.factories import ContractFactory
 from tests.helpers import approve, pay
 

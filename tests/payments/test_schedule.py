@@ -9,10 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from payments import services
-from payments.models import (
-    Installment,
-    Payment,
-)
+from payments.models import Installment, Payment
 from tests.factories import AuditFactory, ContractFactory
 from tests.helpers import pay
 

@@ -7,16 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.roles import Role
 from payments import selectors
-from payments.models import (
-    Installment,
-    ProgressCheckpoint,
-)
+from payments.models import ProgressCheckpoint
 from tests.helpers import pay
 
 pytestmark = pytest.mark.django_db
-S = Installment.Status
 
 
 @pytest.fixture
@@ -125,14 +120,6 @@ def test_next_years_dashboard_has_not_started(manager_user, contract):
 def test_an_out_of_range_year_on_the_checkpoints_page_falls_back(client_for, finance_user):
     for year in ("10000", "0", "-3", "abc"):
         assert client_for(finance_user).get(f"/payments/progress/?year={year}").status_code == 200
-
-
-@pytest.fixture
-def bureau_admin(make_user, bureau):
-    admin = make_user(Role.ADMIN, bureau, "bureau-admin")
-    admin.is_staff = True
-    admin.save()
-    return admin
 
 
 def test_a_checkpoint_set_in_the_admin_obeys_the_rule_and_reaches_the_dashboard(

@@ -14,16 +14,10 @@ from django.utils import timezone
 
 from contracts.models import Provider
 from payments import reminders, tasks
-from payments.models import (
-    Installment,
-    Notice,
-    Notification,
-    ReminderSettings,
-)
+from payments.models import Installment, Notice, Notification, ReminderSettings
 from tests.helpers import at, one_installment
 
 pytestmark = pytest.mark.django_db
-S = Installment.Status
 R = Notice.Rule
 INLINE = reminders.INLINE
 

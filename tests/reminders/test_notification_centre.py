@@ -8,18 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from payments import reminders
-from payments.models import (
-    Installment,
-    Notice,
-    Notification,
-    ReminderSettings,
-)
+from payments.models import Notice, Notification, ReminderSettings
 from tests.helpers import at
 
 pytestmark = pytest.mark.django_db
-S = Installment.Status
 R = Notice.Rule
-INLINE = reminders.INLINE
 
 
 def test_the_notification_centre(demo, client):

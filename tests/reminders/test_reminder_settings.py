@@ -5,17 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from payments import reminders
-from payments.models import (
-    Installment,
-    Notice,
-    ReminderSettings,
-)
+from payments.models import ReminderSettings
 
 pytestmark = pytest.mark.django_db
-S = Installment.Status
-R = Notice.Rule
-INLINE = reminders.INLINE
 
 
 def test_only_the_admin_role_edits_reminder_settings(demo, client):

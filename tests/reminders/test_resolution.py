@@ -8,17 +8,12 @@ import pytest
 from django.utils import timezone
 
 from payments import reminders, services
-from payments.models import (
-    Installment,
-    Notice,
-    Notification,
-)
+from payments.models import Installment, Notice, Notification
 from tests.helpers import at
 
 pytestmark = pytest.mark.django_db
 S = Installment.Status
 R = Notice.Rule
-INLINE = reminders.INLINE
 
 
 def test_a_notice_stops_when_its_cause_is_resolved(demo):

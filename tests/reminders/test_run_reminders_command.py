@@ -9,16 +9,10 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from payments import reminders
-from payments.models import (
-    Installment,
-    Notice,
-    Notification,
-)
+from payments.models import Notice, Notification
 from tests.helpers import at, run_reminders
 
 pytestmark = pytest.mark.django_db
-S = Installment.Status
-R = Notice.Rule
 INLINE = reminders.INLINE
 
 

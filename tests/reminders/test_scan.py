@@ -16,13 +16,14 @@ from django.urls import reverse
 
 from payments import reminders, services
 from payments.models import (
+    Budget,
     Installment,
     Notice,
     Notification,
     ProgressCheckpoint,
     ReminderSettings,
 )
-from tests.factories import BudgetFactory, ContractFactory
+from tests.factories import BudgetFactory, ContractFactory, contracts_in_bulk
 from tests.helpers import approve, at, one_installment, run_reminders
 
 pytestmark = pytest.mark.django_db
@@ -347,18 +348,21 @@ def test_the_projection_warns_from_1_october(bureau, people):
 
 def _contracts_due_in_june(bureau, staff_user):
     def contracts(n, first):
-        for i in range(first, first + n):
-            contract = ContractFactory(
-                award__project__bureau=bureau, owner=staff_user, number=f"R-{i}"
-            )
-            BudgetFactory(project=contract.award.project)
-            Installment.objects.create(
+        numbers = range(first, first + n)
+        made = contracts_in_bulk(bureau, (f"R-{i}" for i in numbers), owner=staff_user)
+        Budget.objects.bulk_create(
+            BudgetFactory.build(project=contract.award.project) for contract in made
+        )
+        Installment.objects.bulk_create(
+            Installment(
                 bureau=bureau,
                 contract=contract,
                 number=1,
                 planned_amount=Decimal("1000.00"),
                 due_date=datetime.date(2024, 6, 1) + datetime.timedelta(days=i % 40),
             )
+            for i, contract in zip(numbers, made, strict=True)
+        )
 
     return contracts
 
