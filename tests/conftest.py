@@ -77,12 +77,11 @@ def _demo_before_other_records(request):
 
 
 @pytest.fixture
-def demo(db, settings, demo_snapshot):
+def demo(db, demo_snapshot):
     """The seed's records (``load_demo``) in this test's transaction; the demo users by
     username (admin, manager, finance, staff, auditor)."""
     from accounts.models import User
 
-    settings.DEBUG = True
     demo_snapshot.restore()
     return {user.username: user for user in User.objects.all()}
 

@@ -104,6 +104,25 @@ def _raise_ids_to(first_id: int, tables: dict) -> None:
                     )
 
 
+def _move_sequences_past(tables: dict) -> str:
+    """PostgreSQL: one statement moving each table's id sequence past the ids written by
+    hand, which do not move it, so that records made next follow them. ('' elsewhere:
+    SQLite's AUTOINCREMENT follows the largest id by itself.)"""
+    if connection.vendor != "postgresql":
+        return ""
+    moves = []
+    for table, model in tables.items():
+        column = _auto_pk(model)
+        if column is None:
+            continue
+        sequence = f"pg_get_serial_sequence('{_quote(table)}', '{column}')"
+        moves.append(
+            f"setval({sequence}, GREATEST(nextval({sequence}), "
+            f"(SELECT MAX({_quote(column)}) FROM {_quote(table)})))"
+        )
+    return "SELECT " + ", ".join(moves) if moves else ""
+
+
 class DemoSnapshot:
     """The rows ``load_demo`` writes, taken once and copied into each test that asks."""
 
@@ -111,6 +130,7 @@ class DemoSnapshot:
         self.rows: dict[str, list] = {}
         self.referenced: list[str] = []
         self.fingerprint = None
+        self.move_sequences = ""
         self.builds = 0
 
     def restore(self) -> None:
@@ -119,19 +139,9 @@ class DemoSnapshot:
             self._build()
         for table, rows in self.rows.items():
             _write(table, rows)
-        if connection.vendor == "postgresql":
-            # Ids written by hand do not move a sequence; records made next must follow them.
-            models = _models_by_table()
+        if self.move_sequences:
             with connection.cursor() as cursor:
-                for table in self.rows:
-                    column = _auto_pk(models[table])
-                    if column is not None:
-                        cursor.execute(
-                            "SELECT setval(s, GREATEST(nextval(s), "
-                            f"(SELECT MAX({_quote(column)}) FROM {_quote(table)}))) "
-                            "FROM (SELECT pg_get_serial_sequence(%s, %s) AS s) AS sequence",
-                            [_quote(table), column],
-                        )
+                cursor.execute(self.move_sequences)
 
     def _fingerprint(self) -> str:
         digest = hashlib.sha256()
@@ -171,5 +181,6 @@ class DemoSnapshot:
             }
             - set(written)
         )
+        self.move_sequences = _move_sequences_past({t: tables[t] for t in written})
         self.fingerprint = self._fingerprint()
         self.builds += 1

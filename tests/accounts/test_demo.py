@@ -27,8 +27,9 @@ def _snapshot():
     }
 
 
-def test_load_demo_twice_changes_nothing(demo):
+def test_load_demo_twice_changes_nothing(demo, settings):
     # The demo fixture holds what a first load_demo wrote (tests/demo.py).
+    settings.DEBUG = True
     first = _snapshot()
     passwords = dict(User.objects.values_list("username", "password"))
     call_command("load_demo", verbosity=0)
