@@ -1,6 +1,6 @@
 """Helpers the tests share: a contract with one installment, the way people take an
 installment to 已审批 and pay it, a time of day in Shanghai, the reminder command, an
-evaluation of a project, and the text of a generated Word document."""
+evaluation and an output of a project."""
 
 import datetime
 import io
@@ -101,8 +101,18 @@ def create_evaluation(
     )
 
 
-def docx_text(content: bytes) -> str:
-    """The paragraphs of a Word document, one a line."""
-    from docx import Document
+def create_output(staff_user, project, name="入户走访", **data):
+    """A 2024 quantity output of ``project`` (target 80 人次, no actual unless given)."""
+    from evaluations import services as evaluation_services
 
-    return "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+    values = {
+        "year": 2024,
+        "name": name,
+        "kind": "quantity",
+        "unit": "人次",
+        "comparator": "gte",
+        "target": Decimal("80"),
+        "actual": None,
+        **data,
+    }
+    return evaluation_services.output_save(actor=staff_user, project=project, **values)

@@ -3,22 +3,9 @@ project fixture is shared, in tests/conftest.py)."""
 
 import pytest
 
-from evaluations import services
-from evaluations.indicators import SEED_TEMPLATE
-from evaluations.models import Evaluation, IndicatorTemplate
-from tests.factories import BudgetFactory, ContractFactory
+from tests.helpers import create_evaluation
 
 
 @pytest.fixture
-def draft(bureau, staff_user):
-    contract = ContractFactory(award__project__bureau=bureau)
-    BudgetFactory(project=contract.award.project, year=2024)
-    return services.evaluation_create(
-        actor=staff_user,
-        bureau=bureau,
-        year=2024,
-        title="2024 年绩效自评",
-        kind=Evaluation.Kind.SELF,
-        template=IndicatorTemplate.objects.get(name=SEED_TEMPLATE),
-        projects=[contract.award.project],
-    )
+def draft(bureau, staff_user, project):
+    return create_evaluation(staff_user, bureau, project, title="2024 年绩效自评")

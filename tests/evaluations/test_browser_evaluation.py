@@ -7,27 +7,15 @@ import pytest
 from playwright.sync_api import expect
 
 from evaluations import services
-from evaluations.indicators import SEED_TEMPLATE
-from evaluations.models import Evaluation, IndicatorTemplate
 from tests.browser import signed_in_page
-from tests.factories import BudgetFactory, ContractFactory
+from tests.helpers import create_evaluation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def nearly_scored(bureau, staff_user):
-    contract = ContractFactory(award__project__bureau=bureau)
-    BudgetFactory(project=contract.award.project, year=2024)
-    evaluation = services.evaluation_create(
-        actor=staff_user,
-        bureau=bureau,
-        year=2024,
-        title="2024 年绩效自评",
-        kind=Evaluation.Kind.SELF,
-        template=IndicatorTemplate.objects.get(name=SEED_TEMPLATE),
-        projects=[contract.award.project],
-    )
+def nearly_scored(bureau, staff_user, project):
+    evaluation = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评")
     for row in evaluation.rows.filter(score__isnull=True).exclude(order=16):
         services.row_score(
             actor=staff_user, row=row, score=row.weight, evidence="佐证", override_reason="无记录"

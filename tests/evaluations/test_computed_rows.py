@@ -7,38 +7,12 @@ from decimal import Decimal
 import pytest
 
 from evaluations import selectors, services
-from evaluations.indicators import SEED_TEMPLATE
-from evaluations.models import Evaluation, IndicatorTemplate, OutputIndicator
+from evaluations.models import OutputIndicator
 from payments.models import Installment, Payment
+from tests.helpers import create_evaluation, create_output
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-
-
-def _output(staff_user, project, name="入户走访", **data):
-    values = {
-        "year": 2024,
-        "name": name,
-        "kind": "quantity",
-        "unit": "人次",
-        "comparator": "gte",
-        "target": Decimal("80"),
-        "actual": None,
-        **data,
-    }
-    return services.output_save(actor=staff_user, project=project, **values)
-
-
-def _evaluate(staff_user, bureau, project) -> Evaluation:
-    return services.evaluation_create(
-        actor=staff_user,
-        bureau=bureau,
-        year=2024,
-        title="2024 年绩效自评",
-        kind=Evaluation.Kind.SELF,
-        template=IndicatorTemplate.objects.get(name=SEED_TEMPLATE),
-        projects=[project],
-    )
 
 
 def _installment(project, finance_user, number, due, paid_on):
@@ -67,8 +41,8 @@ def _installment(project, finance_user, number, due, paid_on):
 
 
 def test_an_output_at_half_its_target_gives_half_the_weight(bureau, staff_user, project):
-    _output(staff_user, project, actual=Decimal("40"))
-    evaluation = _evaluate(staff_user, bureau, project)
+    create_output(staff_user, project, actual=Decimal("40"))
+    evaluation = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评")
     row = evaluation.rows.get(source="output_quantity")
     assert (row.weight, row.computed_value, row.computed_score, row.score) == (
         Decimal("10.00"),
@@ -81,9 +55,9 @@ def test_an_output_at_half_its_target_gives_half_the_weight(bureau, staff_user, 
 
 
 def test_output_quantity_averages_capped_completion_and_ignores_rates(bureau, staff_user, project):
-    _output(staff_user, project, "入户走访", actual=Decimal("120"))  # 150%, counted as 100%
-    _output(staff_user, project, "建档", target=Decimal("60"), actual=Decimal("15"))  # 25%
-    _output(
+    create_output(staff_user, project, "入户走访", actual=Decimal("120"))  # 150%, counted as 100%
+    create_output(staff_user, project, "建档", target=Decimal("60"), actual=Decimal("15"))  # 25%
+    create_output(
         staff_user,
         project,
         "满意度",
@@ -92,7 +66,9 @@ def test_output_quantity_averages_capped_completion_and_ignores_rates(bureau, st
         target=Decimal("90"),
         actual=Decimal("10"),
     )
-    row = _evaluate(staff_user, bureau, project).rows.get(source="output_quantity")
+    row = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评").rows.get(
+        source="output_quantity"
+    )
     assert (row.computed_value, row.computed_score) == (Decimal("62.50"), Decimal("6.25"))
 
 
@@ -102,7 +78,9 @@ def test_output_quantity_averages_capped_completion_and_ignores_rates(bureau, st
 def test_a_late_installment_lowers_timeliness(bureau, staff_user, finance_user, project):
     _installment(project, finance_user, 1, D(2024, 3, 31), D(2024, 3, 20))
     _installment(project, finance_user, 2, D(2024, 9, 30), D(2024, 10, 15))  # paid late
-    row = _evaluate(staff_user, bureau, project).rows.get(source="timeliness")
+    row = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评").rows.get(
+        source="timeliness"
+    )
     assert (row.weight, row.computed_value, row.computed_score, row.score) == (
         Decimal("5.00"),
         Decimal("50.00"),
@@ -122,7 +100,9 @@ def test_an_unpaid_installment_past_due_is_late_and_one_paid_on_time_is_not(
     _installment(project, finance_user, 2, D(2024, 6, 30), D(2024, 6, 1))
     _installment(project, finance_user, 3, D(2024, 12, 10), None)
     _installment(project, finance_user, 4, D(2025, 1, 31), None)  # due next year: not counted
-    row = _evaluate(staff_user, bureau, project).rows.get(source="timeliness")
+    row = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评").rows.get(
+        source="timeliness"
+    )
     assert (row.computed_value, row.computed_score) == (Decimal("66.67"), Decimal("3.33"))
 
 
@@ -131,11 +111,11 @@ def test_timeliness_combines_installments_with_dated_outputs(
 ):
     _installment(project, finance_user, 1, D(2024, 3, 31), D(2024, 3, 20))
     # Reached its target by dated updates within the year: on time.
-    visits = _output(staff_user, project, "入户走访")
+    visits = create_output(staff_user, project, "入户走访")
     for day, amount in ((D(2024, 3, 1), "40"), (D(2024, 9, 1), "45")):
         services.output_record(actor=staff_user, indicator=visits, date=day, amount=Decimal(amount))
     # Reached after its planned date: late.
-    _output(
+    create_output(
         staff_user,
         project,
         "建档",
@@ -145,10 +125,10 @@ def test_timeliness_combines_installments_with_dated_outputs(
         completed_on=D(2024, 8, 15),
     )
     # Below its target at the year's end: late, dates or not.
-    _output(staff_user, project, "个案管理", target=Decimal("5"), actual=Decimal("4"))
+    create_output(staff_user, project, "个案管理", target=Decimal("5"), actual=Decimal("4"))
     # At its target but nothing says when: left out.
-    _output(staff_user, project, "主题活动", target=Decimal("8"), actual=Decimal("9"))
-    evaluation = _evaluate(staff_user, bureau, project)
+    create_output(staff_user, project, "主题活动", target=Decimal("8"), actual=Decimal("9"))
+    evaluation = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评")
     row = evaluation.rows.get(source="timeliness")
     # installments 1/1 = 100%, outputs 1/3 = 33.33%: (100 + 33.33) / 2
     assert (row.computed_value, row.computed_score) == (Decimal("66.67"), Decimal("3.33"))
@@ -169,26 +149,28 @@ def test_timeliness_combines_installments_with_dated_outputs(
 
 
 def test_an_output_without_a_date_is_no_longer_presumed_on_time(bureau, staff_user, project):
-    indicator = _output(staff_user, project, actual=Decimal("85"))
+    indicator = create_output(staff_user, project, actual=Decimal("85"))
     [loaded] = selectors.outputs_of(project_ids=[project.pk], year=2024)
     assert selectors.timeliness_of(loaded, as_of=D(2024, 12, 31)) == "undated"
     indicator.completed_on = D(2024, 11, 30)
     indicator.save()
     [loaded] = selectors.outputs_of(project_ids=[project.pk], year=2024)
     assert selectors.timeliness_of(loaded, as_of=D(2024, 12, 31)) == "on_time"
-    row = _evaluate(staff_user, bureau, project).rows.get(source="timeliness")
+    row = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评").rows.get(
+        source="timeliness"
+    )
     assert (row.computed_value, row.computed_score) == (Decimal("100.00"), Decimal("5.00"))
 
 
 def test_an_output_short_of_its_target_before_its_deadline_is_pending(staff_user, project):
-    _output(staff_user, project, actual=Decimal("10"))
+    create_output(staff_user, project, actual=Decimal("10"))
     [loaded] = selectors.outputs_of(project_ids=[project.pk], year=2024)
     assert selectors.timeliness_of(loaded, as_of=D(2024, 6, 30)) == "pending"
     assert selectors.timeliness_of(loaded, as_of=D(2024, 12, 31)) == "late"
 
 
 def test_the_date_an_output_reached_its_target_is_the_last_crossing(staff_user, project):
-    indicator = _output(staff_user, project)
+    indicator = create_output(staff_user, project)
     for day, amount in (
         (D(2024, 3, 1), "80"),
         (D(2024, 4, 1), "-10"),  # a correction takes it back below the target

@@ -9,38 +9,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from evaluations import selectors, services
-from evaluations.indicators import SEED_TEMPLATE
-from evaluations.models import Evaluation, IndicatorTemplate, OutputIndicator
+from evaluations.models import Evaluation, OutputIndicator
 from tests.factories import ContractFactory
+from tests.helpers import create_evaluation, create_output
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-
-
-def _output(staff_user, project, name="入户走访", **data):
-    values = {
-        "year": 2024,
-        "name": name,
-        "kind": "quantity",
-        "unit": "人次",
-        "comparator": "gte",
-        "target": Decimal("80"),
-        "actual": None,
-        **data,
-    }
-    return services.output_save(actor=staff_user, project=project, **values)
-
-
-def _evaluate(staff_user, bureau, project) -> Evaluation:
-    return services.evaluation_create(
-        actor=staff_user,
-        bureau=bureau,
-        year=2024,
-        title="2024 年绩效自评",
-        kind=Evaluation.Kind.SELF,
-        template=IndicatorTemplate.objects.get(name=SEED_TEMPLATE),
-        projects=[project],
-    )
 
 
 def test_outputs_add_up_their_dated_records(bureau, staff_user):
@@ -78,7 +52,7 @@ def test_outputs_add_up_their_dated_records(bureau, staff_user):
 
 
 def test_the_first_update_is_refused_while_a_stored_actual_exists(staff_user, project):
-    indicator = _output(staff_user, project, actual=Decimal("85"))
+    indicator = create_output(staff_user, project, actual=Decimal("85"))
     with pytest.raises(ValidationError) as excinfo:
         services.output_record(
             actor=staff_user, indicator=indicator, date=D(2024, 5, 1), amount=Decimal("500")
@@ -105,7 +79,7 @@ def test_the_first_update_is_refused_while_a_stored_actual_exists(staff_user, pr
 
 
 def test_with_updates_the_stored_actual_cannot_be_typed(staff_user, project, client_for):
-    indicator = _output(staff_user, project)
+    indicator = create_output(staff_user, project)
     services.output_record(
         actor=staff_user, indicator=indicator, date=D(2024, 5, 1), amount=Decimal("30")
     )
@@ -166,11 +140,11 @@ def _approve(evaluation, staff_user, manager_user, *, lock=False):
 def test_outputs_of_an_approved_or_locked_evaluation_cannot_change(
     bureau, staff_user, manager_user, project, client_for, lock, status
 ):
-    indicator = _output(staff_user, project)
+    indicator = create_output(staff_user, project)
     services.output_record(
         actor=staff_user, indicator=indicator, date=D(2024, 5, 1), amount=Decimal("30")
     )
-    evaluation = _evaluate(staff_user, bureau, project)
+    evaluation = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评")
     _approve(evaluation, staff_user, manager_user, lock=lock)
     message = f"2024年度绩效评价“2024 年绩效自评”{status}，产出指标不能再修改。"
 
@@ -185,7 +159,7 @@ def test_outputs_of_an_approved_or_locked_evaluation_cannot_change(
         )
     assert excinfo.value.messages == [message]
     with pytest.raises(ValidationError) as excinfo:
-        _output(staff_user, project, "新指标")
+        create_output(staff_user, project, "新指标")
     assert excinfo.value.messages == [message]
 
     client = client_for(staff_user)
@@ -205,8 +179,8 @@ def test_outputs_of_an_approved_or_locked_evaluation_cannot_change(
 
 
 def test_a_draft_or_submitted_evaluation_leaves_the_outputs_open(bureau, staff_user, project):
-    indicator = _output(staff_user, project)
-    _evaluate(staff_user, bureau, project)
+    indicator = create_output(staff_user, project)
+    create_evaluation(staff_user, bureau, project, title="2024 年绩效自评")
     services.output_record(
         actor=staff_user, indicator=indicator, date=D(2024, 6, 1), amount=Decimal("50")
     )

@@ -19,9 +19,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
-from evaluations import services as evaluation_services
 from evaluations.models import Evaluation
 from tests.factories import ContractFactory
+from tests.helpers import create_evaluation, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -379,13 +379,7 @@ def test_the_report_notes_records_that_moved_after_approval(demo, client):
         ("approved", manager),
     ):
         payment_services.installment_transition(actor=actor, installment=late, to_status=status)
-    payment_services.payment_post(
-        actor=finance,
-        installment=late,
-        paid_on=datetime.date(2024, 12, 31),
-        amount=Decimal("121600.00"),
-        voucher_number="记-补",
-    )
+    pay(late, "121600.00", by=finance, on=datetime.date(2024, 12, 31), voucher="记-补")
     client.force_login(staff)
     evaluation = Evaluation.objects.get()
     text = "\n".join(
@@ -476,19 +470,8 @@ def test_the_bureau_downloads_and_another_bureau_gets_404(
 
 
 def test_the_report_of_a_project_without_a_budget_downloads(client_for, staff_user, bureau):
-    from evaluations.indicators import SEED_TEMPLATE
-    from evaluations.models import IndicatorTemplate
-
     contract = ContractFactory(award__project__bureau=bureau)
-    evaluation = evaluation_services.evaluation_create(
-        actor=staff_user,
-        bureau=bureau,
-        year=2024,
-        title="无预算",
-        kind=Evaluation.Kind.SELF,
-        template=IndicatorTemplate.objects.get(name=SEED_TEMPLATE),
-        projects=[contract.award.project],
-    )
+    evaluation = create_evaluation(staff_user, bureau, contract.award.project, title="无预算")
     assert (
         client_for(staff_user).get(f"/evaluations/{evaluation.pk}/report.docx").status_code == 200
     )

@@ -48,20 +48,14 @@ def test_deductions_reduce_what_is_payable_and_never_below_zero(
     assert installment.deductions.count() == 1
     approve(installment, staff=staff_user, finance=finance_user)
     with pytest.raises(ValidationError):
-        services.payment_post(
-            actor=finance_user,
-            installment=installment,
-            paid_on=datetime.date(2024, 12, 18),
-            amount=Decimal("304200.00"),
-            voucher_number="记-27",
+        pay(
+            installment,
+            "304200.00",
+            by=finance_user,
+            on=datetime.date(2024, 12, 18),
+            voucher="记-27",
         )
-    services.payment_post(
-        actor=finance_user,
-        installment=installment,
-        paid_on=datetime.date(2024, 12, 18),
-        amount=Decimal("282200.00"),
-        voucher_number="记-27",
-    )
+    pay(installment, "282200.00", by=finance_user, on=datetime.date(2024, 12, 18), voucher="记-27")
     assert Installment.objects.get(pk=installment.pk).status == S.PAID
 
 
@@ -164,13 +158,7 @@ def test_a_withdrawal_cannot_be_dated_before_its_deduction_or_after_today(
 def test_a_deduction_that_settles_the_rest_marks_the_installment_paid(
     approved, finance_user, bureau
 ):
-    services.payment_post(
-        actor=finance_user,
-        installment=approved,
-        paid_on=datetime.date(2024, 3, 20),
-        amount=Decimal("400000.00"),
-        voucher_number="记-1",
-    )
+    pay(approved, "400000.00", by=finance_user, on=datetime.date(2024, 3, 20), voucher="记-1")
     services.deduction_record(
         actor=finance_user,
         installment=approved,

@@ -16,7 +16,7 @@ from accounts.roles import Role
 from payments import selectors, services
 from payments.models import Budget, Installment
 from tests.factories import AuditFactory, BudgetFactory, UserFactory, contracts_in_bulk
-from tests.helpers import approve
+from tests.helpers import approve, pay
 
 pytestmark = pytest.mark.django_db
 S = Installment.Status
@@ -206,13 +206,7 @@ def test_figures_are_cached_until_the_records_change(demo, django_assert_num_que
         ("approved", manager),
     ):
         services.installment_transition(actor=actor, installment=late, to_status=status)
-    services.payment_post(
-        actor=finance,
-        installment=late,
-        paid_on=datetime.date(2024, 12, 31),
-        amount=Decimal("121600.00"),
-        voucher_number="记-补",
-    )
+    pay(late, "121600.00", by=finance, on=datetime.date(2024, 12, 31), voucher="记-补")
     after = selectors.execution(user=manager, year=2024, as_of=datetime.date(2024, 12, 31))
     assert after.total.paid == Decimal("2298700.00")
     assert after.total.rate == Decimal("98.40")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from payments import services
 from payments.models import Installment, InstallmentTransition
 from tests.factories import AuditFactory, contracts_in_bulk
-from tests.helpers import submit_for_review
+from tests.helpers import pay, submit_for_review
 
 pytestmark = pytest.mark.django_db
 S = Installment.Status
@@ -105,12 +105,8 @@ def test_returning_holding_and_cancelling_need_a_reason(schedule, staff_user, fi
 
 
 def test_an_installment_whose_payments_were_all_reversed_can_be_cancelled(approved, finance_user):
-    payment = services.payment_post(
-        actor=finance_user,
-        installment=approved,
-        paid_on=datetime.date(2024, 3, 20),
-        amount=Decimal("405600.00"),
-        voucher_number="记-1",
+    payment = pay(
+        approved, "405600.00", by=finance_user, on=datetime.date(2024, 3, 20), voucher="记-1"
     )
     with pytest.raises(ValidationError):
         services.installment_transition(

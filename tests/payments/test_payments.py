@@ -29,26 +29,14 @@ S = Installment.Status
 
 def test_a_payment_on_an_unapproved_installment_is_refused(schedule, finance_user):
     with pytest.raises(ValidationError) as excinfo:
-        services.payment_post(
-            actor=finance_user,
-            installment=schedule[0],
-            paid_on=datetime.date(2024, 1, 10),
-            amount=Decimal("1.00"),
-            voucher_number="记-1",
-        )
+        pay(schedule[0], "1.00", by=finance_user, on=datetime.date(2024, 1, 10), voucher="记-1")
     assert "只有已审批的分期款才能付款" in excinfo.value.messages[0]
     assert not Payment.objects.exists()
 
 
 def test_overpaying_is_refused(approved, finance_user):
     with pytest.raises(ValidationError) as excinfo:
-        services.payment_post(
-            actor=finance_user,
-            installment=approved,
-            paid_on=datetime.date(2024, 3, 20),
-            amount=Decimal("405600.01"),
-            voucher_number="记-1",
-        )
+        pay(approved, "405600.01", by=finance_user, on=datetime.date(2024, 3, 20), voucher="记-1")
     assert "超过本期尚未支付的应付净额 405,600.00 元" in excinfo.value.message_dict["amount"][0]
     assert not Payment.objects.exists()
     assert Installment.objects.get(pk=approved.pk).status == S.APPROVED
@@ -57,13 +45,7 @@ def test_overpaying_is_refused(approved, finance_user):
 def test_only_finance_pays(approved, manager_user, staff_user):
     for user in (manager_user, staff_user):
         with pytest.raises(PermissionDenied):
-            services.payment_post(
-                actor=user,
-                installment=approved,
-                paid_on=datetime.date(2024, 3, 20),
-                amount=Decimal("1.00"),
-                voucher_number="记-1",
-            )
+            pay(approved, "1.00", by=user, on=datetime.date(2024, 3, 20), voucher="记-1")
     assert not Payment.objects.exists()
 
 
@@ -96,13 +78,7 @@ def test_paying_in_full_marks_the_installment_paid_and_a_resubmission_is_refused
 
 
 def test_a_partial_payment_leaves_the_installment_approved(approved, finance_user):
-    services.payment_post(
-        actor=finance_user,
-        installment=approved,
-        paid_on=datetime.date(2024, 3, 20),
-        amount=Decimal("400000.00"),
-        voucher_number="记-18",
-    )
+    pay(approved, "400000.00", by=finance_user, on=datetime.date(2024, 3, 20), voucher="记-18")
     assert Installment.objects.get(pk=approved.pk).status == S.APPROVED
 
 
@@ -209,12 +185,8 @@ def test_a_payment_on_the_signing_date_before_the_service_starts_is_accepted(
 
 
 def test_a_reversal_corrects_a_payment_and_reopens_the_installment(approved, finance_user):
-    payment = services.payment_post(
-        actor=finance_user,
-        installment=approved,
-        paid_on=datetime.date(2024, 3, 20),
-        amount=Decimal("405600.00"),
-        voucher_number="记-18",
+    payment = pay(
+        approved, "405600.00", by=finance_user, on=datetime.date(2024, 3, 20), voucher="记-18"
     )
     reversal = services.payment_reverse(
         actor=finance_user,
@@ -240,12 +212,8 @@ def test_a_reversal_corrects_a_payment_and_reopens_the_installment(approved, fin
 
 def test_a_reversal_reopens_the_installment_under_its_old_payment_deadline(approved, finance_user):
     Installment.objects.filter(pk=approved.pk).update(approved_on=datetime.date(2024, 2, 1))
-    payment = services.payment_post(
-        actor=finance_user,
-        installment=approved,
-        paid_on=datetime.date(2024, 4, 6),
-        amount=Decimal("405600.00"),
-        voucher_number="记-1",
+    payment = pay(
+        approved, "405600.00", by=finance_user, on=datetime.date(2024, 4, 6), voucher="记-1"
     )
     services.payment_reverse(
         actor=finance_user,
@@ -263,12 +231,8 @@ def test_a_reversal_reopens_the_installment_under_its_old_payment_deadline(appro
 
 
 def test_a_posted_payment_cannot_be_edited_even_behind_the_services_back(approved, finance_user):
-    payment = services.payment_post(
-        actor=finance_user,
-        installment=approved,
-        paid_on=datetime.date(2024, 3, 20),
-        amount=Decimal("405600.00"),
-        voucher_number="记-18",
+    payment = pay(
+        approved, "405600.00", by=finance_user, on=datetime.date(2024, 3, 20), voucher="记-18"
     )
     with pytest.raises(PostedPaymentError):
         Payment.objects.filter(pk=payment.pk).update(amount=Decimal("1.00"))

@@ -2,14 +2,13 @@
 and comes back, telling what is true now, when its cause does."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from payments import reminders, services
 from payments.models import Installment, Notice, Notification
-from tests.helpers import at
+from tests.helpers import at, pay
 
 pytestmark = pytest.mark.django_db
 S = Installment.Status
@@ -58,12 +57,12 @@ def test_receiving_the_documents_and_paying_resolve_at_once(
         )
     installment.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        services.payment_post(
-            actor=demo["finance"],
-            installment=installment,
-            paid_on=datetime.date(2024, 12, 23),
-            amount=Decimal("121600.00"),
-            voucher_number="记-12-23",
+        pay(
+            installment,
+            "121600.00",
+            by=demo["finance"],
+            on=datetime.date(2024, 12, 23),
+            voucher="记-12-23",
         )
     late.refresh_from_db()
     assert (late.resolved_at is not None, late.resolution) == (True, "已付清")
@@ -95,12 +94,12 @@ def test_a_payment_posted_while_a_scan_runs_stays_resolved(
         found = original(as_of, **kwargs)  # the scan has read the installment as late
         installment.refresh_from_db()
         with django_capture_on_commit_callbacks(execute=True):
-            services.payment_post(
-                actor=demo["finance"],
-                installment=installment,
-                paid_on=datetime.date(2024, 12, 23),
-                amount=Decimal("121600.00"),
-                voucher_number="记-12-23",
+            pay(
+                installment,
+                "121600.00",
+                by=demo["finance"],
+                on=datetime.date(2024, 12, 23),
+                voucher="记-12-23",
             )
         return found
 
@@ -127,12 +126,8 @@ def test_a_notice_comes_back_when_its_cause_does(approved, finance_user, staff_u
     # Due 2024-03-31: late on 2024-04-05.
     reminders.run(now=at(datetime.date(2024, 4, 5)))
     services.notifications_mark_read(user=staff_user)
-    payment = services.payment_post(
-        actor=finance_user,
-        installment=approved,
-        paid_on=datetime.date(2024, 4, 6),
-        amount=Decimal("405600.00"),
-        voucher_number="记-1",
+    payment = pay(
+        approved, "405600.00", by=finance_user, on=datetime.date(2024, 4, 6), voucher="记-1"
     )
     reminders.run(now=at(datetime.date(2024, 4, 8)))
     late = Notice.objects.get(key=f"late:{approved.pk}:2024-03-31:L1")
@@ -156,12 +151,8 @@ def test_a_reopened_notice_tells_what_is_true_now(approved, finance_user):
     reminders.run(now=at(datetime.date(2024, 4, 5)))
     late = Notice.objects.get(key=f"late:{approved.pk}:2024-03-31:L1")
     first_body, first_title = late.body, late.title
-    payment = services.payment_post(
-        actor=finance_user,
-        installment=approved,
-        paid_on=datetime.date(2024, 4, 6),
-        amount=Decimal("405600.00"),
-        voucher_number="记-1",
+    payment = pay(
+        approved, "405600.00", by=finance_user, on=datetime.date(2024, 4, 6), voucher="记-1"
     )
     reminders.run(now=at(datetime.date(2024, 4, 8)))
     services.payment_reverse(
