@@ -1,23 +1,33 @@
-"""Shared fixtures: bureaus, one user per role, logged-in clients, and the browser."""
+"""Shared fixtures: bureaus, one user per role, logged-in clients, the demo, a contract paid
+30/40/30 with its second installment approved, and the browser."""
 
 import atexit
+import datetime
 import os
 import shutil
 import tempfile
+from decimal import Decimal
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 
 from accounts.roles import Role
-from tests.factories import BureauFactory, UserFactory
+from payments import services
+from tests.demo import DemoSnapshot
+from tests.factories import BudgetFactory, BureauFactory, ContractFactory, UserFactory
+from tests.helpers import approve
 
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls made by
 # the test itself are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # Without Redis the cache is a directory: the tests (and the workers they start) get their
-# own, never the one of a server running from the same checkout.
-os.environ.setdefault("DJANGO_CACHE_DIR", tempfile.mkdtemp(prefix="socialwork-test-cache-"))
+# own, never the one of a server running from the same checkout. In memory where the
+# machine has a tmpfs: every write of a service moves a version token in it.
+_TMPFS = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+os.environ.setdefault(
+    "DJANGO_CACHE_DIR", tempfile.mkdtemp(prefix="socialwork-test-cache-", dir=_TMPFS)
+)
 if django_settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     django_settings.CACHES["default"]["LOCATION"] = os.environ["DJANGO_CACHE_DIR"]
     atexit.register(shutil.rmtree, os.environ["DJANGO_CACHE_DIR"], ignore_errors=True)
@@ -47,6 +57,41 @@ def _empty_cache():
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- the demo ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot():
+    """The rows of ``load_demo``, built on first use (tests/demo.py)."""
+    return DemoSnapshot()
+
+
+@pytest.fixture(autouse=True)
+def _demo_before_other_records(request, _fast_passwords):
+    """A test that asks for the demo gets it before any fixture of its own writes a record,
+    so the demo is built, when it must be, on an empty database."""
+    if "demo" in request.fixturenames:
+        request.getfixturevalue("demo")
+
+
+@pytest.fixture
+def demo(db, demo_snapshot):
+    """The seed's records (``load_demo``) in this test's transaction; the demo users by
+    username (admin, manager, finance, staff, auditor)."""
+    from accounts.models import User
+
+    demo_snapshot.restore()
+    return {user.username: user for user in User.objects.all()}
+
+
+@pytest.fixture
+def demo_evaluation(demo):
+    """The demo's 2024 evaluation (95, 优)."""
+    from evaluations.models import Evaluation
+
+    return Evaluation.objects.get(year=2024)
 
 
 @pytest.fixture
@@ -114,8 +159,31 @@ def audit_admin(bureau):
 
 
 @pytest.fixture
+def bureau_admin(security_admin):
+    """The bureau's administrator of accounts (安全管理员), who may use the admin site."""
+    return security_admin
+
+
+@pytest.fixture
+def staff_flagged_finance(make_user, bureau):
+    """A finance officer a superuser let into the admin: it shows them their bureau only."""
+    user = make_user(Role.FINANCE, bureau, "admin-finance")
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
 def other_staff_user(other_bureau):
     return _user(Role.STAFF, other_bureau, "other-staff")
+
+
+@pytest.fixture
+def project(bureau):
+    """A project of the bureau under contract, with a 2024 budget."""
+    contract = ContractFactory(award__project__bureau=bureau)
+    BudgetFactory(project=contract.award.project, year=2024)
+    return contract.award.project
 
 
 @pytest.fixture
@@ -127,6 +195,38 @@ def client_for(client):
         return client
 
     return login
+
+
+# --- a contract paid 30/40/30 ------------------------------------------------------------
+
+
+@pytest.fixture
+def contract(bureau, staff_user):
+    contract = ContractFactory(
+        award__project__bureau=bureau, owner=staff_user, amount=Decimal("1014000.00")
+    )
+    BudgetFactory(project=contract.award.project, year=2024)
+    return contract
+
+
+@pytest.fixture
+def schedule(contract, finance_user):
+    return services.schedule_generate(
+        actor=finance_user,
+        contract=contract,
+        percents=[Decimal(30), Decimal(40), Decimal(30)],
+        due_dates=[
+            datetime.date(2023, 9, 30),
+            datetime.date(2024, 3, 31),
+            datetime.date(2024, 7, 31),
+        ],
+    )
+
+
+@pytest.fixture
+def approved(schedule, staff_user, finance_user):
+    """The second installment (405,600.00 yuan), approved and unpaid."""
+    return approve(schedule[1], staff=staff_user, finance=finance_user)
 
 
 # --- the browser -----------------------------------------------------------------------

@@ -27,7 +27,7 @@ from evaluations import services as evaluation_services
 from payments import services
 from payments.reminders import scan
 from tests.factories import BudgetFactory, BureauFactory, ContractFactory
-from tests.payments.conftest import approve
+from tests.helpers import approve
 
 pytestmark = pytest.mark.django_db
 

@@ -29,9 +29,9 @@ def _snapshot():
     }
 
 
-def test_load_demo_twice_changes_nothing(settings):
+def test_load_demo_twice_changes_nothing(demo, settings):
+    # The demo fixture holds what a first load_demo wrote (tests/demo.py).
     settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
     first = _snapshot()
     passwords = dict(User.objects.values_list("username", "password"))
     call_command("load_demo", verbosity=0)
@@ -62,9 +62,7 @@ ROLES = {"secadmin": "security", "auditadmin": "auditadmin"}
 
 
 @pytest.mark.parametrize("username", list(HOME_PAGES))
-def test_each_demo_user_logs_in_to_their_home_page(client, settings, username):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
+def test_each_demo_user_logs_in_to_their_home_page(client, demo, username):
     response = client.post(
         "/accounts/login/", {"username": username, "password": DEMO_PASSWORD}, follow=True
     )

@@ -31,3 +31,20 @@ def test_a_province_wide_user_sees_the_whole_province(bureau):
     seen = set(visible_bureaus(user=user))
     assert {province, bureau, guangzhou} <= seen
     assert beijing not in seen
+
+
+def test_a_user_without_a_bureau_is_told_instead_of_a_500(client):
+    from django.contrib.auth.models import Group
+
+    nobody = UserFactory(username="no-bureau", bureau=None)
+    nobody.groups.add(*Group.objects.filter(name__in=["staff", "finance", "manager"]))
+    client.force_login(nobody)
+    for url in (
+        "/evaluations/new/",
+        "/payments/audits/new/",
+        "/payments/progress/",
+        "/payments/reminders/settings/",
+    ):
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+        assert "您的账户未分配单位" in response.content.decode(), url

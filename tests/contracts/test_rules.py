@@ -185,3 +185,31 @@ def test_money_helpers_round_half_up_and_split_exactly():
     ]
     with pytest.raises(TypeError):
         to_yuan(0.1)
+
+
+def test_a_contracts_award_cannot_change(staff_user, bureau):
+    contract = ContractFactory(award__project__bureau=bureau)
+    other = AwardFactory(project__bureau=bureau)
+    with pytest.raises(ValidationError) as excinfo:
+        services.contract_update(actor=staff_user, contract=contract, award=other)
+    assert "不能更换中标" in excinfo.value.message_dict["award"][0]
+
+
+def test_an_award_with_contracts_keeps_its_project(staff_user, bureau):
+    contract = ContractFactory(award__project__bureau=bureau)
+    other_project = AwardFactory(project__bureau=bureau).project
+    with pytest.raises(ValidationError):
+        services.award_update(actor=staff_user, award=contract.award, project=other_project)
+
+
+def test_the_service_refuses_a_new_owner_without_the_staff_role(staff_user, finance_user, bureau):
+    from django.core.exceptions import ValidationError
+
+    from contracts import services
+
+    contract = ContractFactory(award__project__bureau=bureau, owner=staff_user)
+    with pytest.raises(ValidationError) as refused:
+        services.contract_update(actor=staff_user, contract=contract, owner=finance_user)
+    assert refused.value.message_dict == {"owner": ["经办人必须是业务科室的用户。"]}
+    contract.refresh_from_db()
+    assert contract.owner == staff_user

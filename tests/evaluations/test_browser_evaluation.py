@@ -7,26 +7,15 @@ import pytest
 from playwright.sync_api import expect
 
 from evaluations import services
-from evaluations.indicators import SEED_TEMPLATE
-from evaluations.models import Evaluation, IndicatorTemplate
-from tests.factories import TEST_PASSWORD, BudgetFactory, ContractFactory
+from tests.browser import signed_in_page
+from tests.helpers import create_evaluation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def nearly_scored(bureau, staff_user):
-    contract = ContractFactory(award__project__bureau=bureau)
-    BudgetFactory(project=contract.award.project, year=2024)
-    evaluation = services.evaluation_create(
-        actor=staff_user,
-        bureau=bureau,
-        year=2024,
-        title="2024 年绩效自评",
-        kind=Evaluation.Kind.SELF,
-        template=IndicatorTemplate.objects.get(name=SEED_TEMPLATE),
-        projects=[contract.award.project],
-    )
+def nearly_scored(bureau, staff_user, project):
+    evaluation = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评")
     for row in evaluation.rows.filter(score__isnull=True).exclude(order=16):
         services.row_score(
             actor=staff_user, row=row, score=row.weight, evidence="佐证", override_reason="无记录"
@@ -34,23 +23,12 @@ def nearly_scored(bureau, staff_user):
     return evaluation
 
 
-def _login(browser, live_server, username):
-    page = browser.new_context(locale="zh-CN").new_page()
-    page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    return page
-
-
 def test_staff_scores_and_submits_then_the_manager_approves(
     browser, live_server, nearly_scored, manager_user, auditor_user
 ):
     evaluation = nearly_scored
     row = evaluation.rows.get(order=16)
-    staff = _login(browser, live_server, "staff")
+    staff = signed_in_page(browser, live_server, "staff")
     staff.goto(f"{live_server.url}/evaluations/{evaluation.pk}/")
     expect(staff.locator("#evaluation-status")).to_have_text("草稿")
     staff.click(f"#row-{row.pk} a:has-text('评分')")
@@ -66,7 +44,7 @@ def test_staff_scores_and_submits_then_the_manager_approves(
     expect(staff.locator("#evaluation-status")).to_have_text("已提交")
     expect(staff.locator("#score-table a:has-text('评分')")).to_have_count(0)  # submitted: frozen
 
-    manager = _login(browser, live_server, "manager")
+    manager = signed_in_page(browser, live_server, "manager")
     manager.goto(f"{live_server.url}/evaluations/{evaluation.pk}/")
     manager.click("#evaluation-transition-form button[value=approved]")
     expect(manager.locator(".alert-success")).to_contain_text("评价状态已变更为“已审定”。")
@@ -82,7 +60,7 @@ def test_staff_scores_and_submits_then_the_manager_approves(
     row.refresh_from_db()
     assert row.score == Decimal("5.00")
 
-    auditor = _login(browser, live_server, "auditor")
+    auditor = signed_in_page(browser, live_server, "auditor")
     auditor.goto(f"{live_server.url}/evaluations/{evaluation.pk}/")
     expect(auditor.locator("#evaluation-status")).to_have_text("已审定")
     expect(auditor.locator("#read-only-note")).to_be_visible()

@@ -1,54 +1,18 @@
 """The rows records compute: 产出数量 from the outputs, 完成及时性 from the installments'
-payments and the outputs' dates; and the outputs' own rules (updates versus the stored
-actual, no change once an evaluation covering them is approved or locked)."""
+payments and the outputs' dates (when an output reached its target, and whether in time)."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from evaluations import selectors, services
-from evaluations.indicators import SEED_TEMPLATE
-from evaluations.models import Evaluation, IndicatorTemplate, OutputIndicator
+from evaluations.models import OutputIndicator
 from payments.models import Installment, Payment
-from tests.factories import BudgetFactory, ContractFactory
+from tests.helpers import create_evaluation, create_output
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-
-
-@pytest.fixture
-def project(bureau):
-    contract = ContractFactory(award__project__bureau=bureau)
-    BudgetFactory(project=contract.award.project, year=2024)
-    return contract.award.project
-
-
-def _output(staff_user, project, name="入户走访", **data):
-    values = {
-        "year": 2024,
-        "name": name,
-        "kind": "quantity",
-        "unit": "人次",
-        "comparator": "gte",
-        "target": Decimal("80"),
-        "actual": None,
-        **data,
-    }
-    return services.output_save(actor=staff_user, project=project, **values)
-
-
-def _evaluate(staff_user, bureau, project) -> Evaluation:
-    return services.evaluation_create(
-        actor=staff_user,
-        bureau=bureau,
-        year=2024,
-        title="2024 年绩效自评",
-        kind=Evaluation.Kind.SELF,
-        template=IndicatorTemplate.objects.get(name=SEED_TEMPLATE),
-        projects=[project],
-    )
 
 
 def _installment(project, finance_user, number, due, paid_on):
@@ -73,12 +37,12 @@ def _installment(project, finance_user, number, due, paid_on):
     return installment
 
 
-# --- 产出数量 ---------------------------------------------------------------------------------
+# --- 产出数量 -----------------------------------------------------------------------------
 
 
 def test_an_output_at_half_its_target_gives_half_the_weight(bureau, staff_user, project):
-    _output(staff_user, project, actual=Decimal("40"))
-    evaluation = _evaluate(staff_user, bureau, project)
+    create_output(staff_user, project, actual=Decimal("40"))
+    evaluation = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评")
     row = evaluation.rows.get(source="output_quantity")
     assert (row.weight, row.computed_value, row.computed_score, row.score) == (
         Decimal("10.00"),
@@ -91,9 +55,9 @@ def test_an_output_at_half_its_target_gives_half_the_weight(bureau, staff_user, 
 
 
 def test_output_quantity_averages_capped_completion_and_ignores_rates(bureau, staff_user, project):
-    _output(staff_user, project, "入户走访", actual=Decimal("120"))  # 150%, counted as 100%
-    _output(staff_user, project, "建档", target=Decimal("60"), actual=Decimal("15"))  # 25%
-    _output(
+    create_output(staff_user, project, "入户走访", actual=Decimal("120"))  # 150%, counted as 100%
+    create_output(staff_user, project, "建档", target=Decimal("60"), actual=Decimal("15"))  # 25%
+    create_output(
         staff_user,
         project,
         "满意度",
@@ -102,17 +66,21 @@ def test_output_quantity_averages_capped_completion_and_ignores_rates(bureau, st
         target=Decimal("90"),
         actual=Decimal("10"),
     )
-    row = _evaluate(staff_user, bureau, project).rows.get(source="output_quantity")
+    row = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评").rows.get(
+        source="output_quantity"
+    )
     assert (row.computed_value, row.computed_score) == (Decimal("62.50"), Decimal("6.25"))
 
 
-# --- 完成及时性 ---------------------------------------------------------------------------------
+# --- 完成及时性 ----------------------------------------------------------------------------
 
 
 def test_a_late_installment_lowers_timeliness(bureau, staff_user, finance_user, project):
     _installment(project, finance_user, 1, D(2024, 3, 31), D(2024, 3, 20))
     _installment(project, finance_user, 2, D(2024, 9, 30), D(2024, 10, 15))  # paid late
-    row = _evaluate(staff_user, bureau, project).rows.get(source="timeliness")
+    row = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评").rows.get(
+        source="timeliness"
+    )
     assert (row.weight, row.computed_value, row.computed_score, row.score) == (
         Decimal("5.00"),
         Decimal("50.00"),
@@ -132,7 +100,9 @@ def test_an_unpaid_installment_past_due_is_late_and_one_paid_on_time_is_not(
     _installment(project, finance_user, 2, D(2024, 6, 30), D(2024, 6, 1))
     _installment(project, finance_user, 3, D(2024, 12, 10), None)
     _installment(project, finance_user, 4, D(2025, 1, 31), None)  # due next year: not counted
-    row = _evaluate(staff_user, bureau, project).rows.get(source="timeliness")
+    row = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评").rows.get(
+        source="timeliness"
+    )
     assert (row.computed_value, row.computed_score) == (Decimal("66.67"), Decimal("3.33"))
 
 
@@ -141,11 +111,11 @@ def test_timeliness_combines_installments_with_dated_outputs(
 ):
     _installment(project, finance_user, 1, D(2024, 3, 31), D(2024, 3, 20))
     # Reached its target by dated updates within the year: on time.
-    visits = _output(staff_user, project, "入户走访")
+    visits = create_output(staff_user, project, "入户走访")
     for day, amount in ((D(2024, 3, 1), "40"), (D(2024, 9, 1), "45")):
         services.output_record(actor=staff_user, indicator=visits, date=day, amount=Decimal(amount))
     # Reached after its planned date: late.
-    _output(
+    create_output(
         staff_user,
         project,
         "建档",
@@ -155,10 +125,10 @@ def test_timeliness_combines_installments_with_dated_outputs(
         completed_on=D(2024, 8, 15),
     )
     # Below its target at the year's end: late, dates or not.
-    _output(staff_user, project, "个案管理", target=Decimal("5"), actual=Decimal("4"))
+    create_output(staff_user, project, "个案管理", target=Decimal("5"), actual=Decimal("4"))
     # At its target but nothing says when: left out.
-    _output(staff_user, project, "主题活动", target=Decimal("8"), actual=Decimal("9"))
-    evaluation = _evaluate(staff_user, bureau, project)
+    create_output(staff_user, project, "主题活动", target=Decimal("8"), actual=Decimal("9"))
+    evaluation = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评")
     row = evaluation.rows.get(source="timeliness")
     # installments 1/1 = 100%, outputs 1/3 = 33.33%: (100 + 33.33) / 2
     assert (row.computed_value, row.computed_score) == (Decimal("66.67"), Decimal("3.33"))
@@ -179,26 +149,28 @@ def test_timeliness_combines_installments_with_dated_outputs(
 
 
 def test_an_output_without_a_date_is_no_longer_presumed_on_time(bureau, staff_user, project):
-    indicator = _output(staff_user, project, actual=Decimal("85"))
+    indicator = create_output(staff_user, project, actual=Decimal("85"))
     [loaded] = selectors.outputs_of(project_ids=[project.pk], year=2024)
     assert selectors.timeliness_of(loaded, as_of=D(2024, 12, 31)) == "undated"
     indicator.completed_on = D(2024, 11, 30)
     indicator.save()
     [loaded] = selectors.outputs_of(project_ids=[project.pk], year=2024)
     assert selectors.timeliness_of(loaded, as_of=D(2024, 12, 31)) == "on_time"
-    row = _evaluate(staff_user, bureau, project).rows.get(source="timeliness")
+    row = create_evaluation(staff_user, bureau, project, title="2024 年绩效自评").rows.get(
+        source="timeliness"
+    )
     assert (row.computed_value, row.computed_score) == (Decimal("100.00"), Decimal("5.00"))
 
 
 def test_an_output_short_of_its_target_before_its_deadline_is_pending(staff_user, project):
-    _output(staff_user, project, actual=Decimal("10"))
+    create_output(staff_user, project, actual=Decimal("10"))
     [loaded] = selectors.outputs_of(project_ids=[project.pk], year=2024)
     assert selectors.timeliness_of(loaded, as_of=D(2024, 6, 30)) == "pending"
     assert selectors.timeliness_of(loaded, as_of=D(2024, 12, 31)) == "late"
 
 
 def test_the_date_an_output_reached_its_target_is_the_last_crossing(staff_user, project):
-    indicator = _output(staff_user, project)
+    indicator = create_output(staff_user, project)
     for day, amount in (
         (D(2024, 3, 1), "80"),
         (D(2024, 4, 1), "-10"),  # a correction takes it back below the target
@@ -213,142 +185,3 @@ def test_the_date_an_output_reached_its_target_is_the_last_crossing(staff_user, 
     OutputIndicator.objects.filter(pk=indicator.pk).update(due_on=D(2024, 6, 30))
     [loaded] = selectors.outputs_of(project_ids=[project.pk], year=2024)
     assert selectors.timeliness_of(loaded, as_of=D(2024, 12, 31)) == "late"
-
-
-# --- outputs: updates versus the stored actual --------------------------------------------
-
-
-def test_the_first_update_is_refused_while_a_stored_actual_exists(staff_user, project):
-    indicator = _output(staff_user, project, actual=Decimal("85"))
-    with pytest.raises(ValidationError) as excinfo:
-        services.output_record(
-            actor=staff_user, indicator=indicator, date=D(2024, 5, 1), amount=Decimal("500")
-        )
-    assert excinfo.value.messages == [
-        "该指标已直接填写实际完成值 85人次；分次记录将取代该值。"
-        "请先在“修改”中清空实际完成值，再按日期逐次记录。"
-    ]
-    [loaded] = selectors.outputs_of(project_ids=[project.pk], year=2024)
-    assert selectors.actual_of(loaded) == Decimal("85.00")
-    assert not indicator.updates.exists()
-    # Cleared first, the updates are the actual.
-    services.output_save(
-        actor=staff_user,
-        indicator=indicator,
-        project=project,
-        actual=None,
-    )
-    services.output_record(
-        actor=staff_user, indicator=indicator, date=D(2024, 5, 1), amount=Decimal("500")
-    )
-    [loaded] = selectors.outputs_of(project_ids=[project.pk], year=2024)
-    assert selectors.actual_of(loaded) == Decimal("500.00")
-
-
-def test_with_updates_the_stored_actual_cannot_be_typed(staff_user, project, client_for):
-    indicator = _output(staff_user, project)
-    services.output_record(
-        actor=staff_user, indicator=indicator, date=D(2024, 5, 1), amount=Decimal("30")
-    )
-    with pytest.raises(ValidationError) as excinfo:
-        services.output_save(
-            actor=staff_user, indicator=indicator, project=project, actual=Decimal("85")
-        )
-    assert excinfo.value.message_dict == {
-        "actual": ["该指标已有分次记录，实际完成值为各次记录之和，不能直接修改。"]
-    }
-    client = client_for(staff_user)
-    page = client.get(f"/evaluations/outputs/{indicator.pk}/edit/").content.decode()
-    field = page[page.index('name="actual"') - 200 : page.index('name="actual"') + 300]
-    assert "disabled" in field
-    assert "已有分次记录，实际完成值为各次记录之和，在指标页面按日期记录。" in page
-    # The disabled field keeps its value whatever is posted.
-    form = {
-        "project": project.pk,
-        "year": 2024,
-        "order": 0,
-        "name": "入户走访",
-        "kind": "quantity",
-        "unit": "人次",
-        "comparator": "gte",
-        "target": "80",
-        "actual": "999",
-        "note": "改说明",
-    }
-    response = client.post(f"/evaluations/outputs/{indicator.pk}/edit/", form)
-    assert response.status_code == 302
-    indicator.refresh_from_db()
-    assert (indicator.actual, indicator.note) == (None, "改说明")
-    [loaded] = selectors.outputs_of(project_ids=[project.pk], year=2024)
-    assert selectors.actual_of(loaded) == Decimal("30.00")
-
-
-# --- outputs frozen by an approved or locked evaluation -------------------------------------
-
-
-def _approve(evaluation, staff_user, manager_user, *, lock=False):
-    for row in evaluation.rows.filter(score__isnull=True):
-        services.row_score(
-            actor=staff_user, row=row, score=row.weight, override_reason="按佐证评分"
-        )
-    services.evaluation_transition(
-        actor=staff_user, evaluation=evaluation, to_status=Evaluation.Status.SUBMITTED
-    )
-    services.evaluation_transition(
-        actor=manager_user, evaluation=evaluation, to_status=Evaluation.Status.APPROVED
-    )
-    if lock:
-        services.evaluation_transition(
-            actor=manager_user, evaluation=evaluation, to_status=Evaluation.Status.LOCKED
-        )
-
-
-@pytest.mark.parametrize(("lock", "status"), [(False, "已审定"), (True, "已锁定")])
-def test_outputs_of_an_approved_or_locked_evaluation_cannot_change(
-    bureau, staff_user, manager_user, project, client_for, lock, status
-):
-    indicator = _output(staff_user, project)
-    services.output_record(
-        actor=staff_user, indicator=indicator, date=D(2024, 5, 1), amount=Decimal("30")
-    )
-    evaluation = _evaluate(staff_user, bureau, project)
-    _approve(evaluation, staff_user, manager_user, lock=lock)
-    message = f"2024年度绩效评价“2024 年绩效自评”{status}，产出指标不能再修改。"
-
-    with pytest.raises(ValidationError) as excinfo:
-        services.output_record(
-            actor=staff_user, indicator=indicator, date=D(2024, 6, 1), amount=Decimal("50")
-        )
-    assert excinfo.value.messages == [message]
-    with pytest.raises(ValidationError) as excinfo:
-        services.output_save(
-            actor=staff_user, indicator=indicator, project=project, target=Decimal("20")
-        )
-    assert excinfo.value.messages == [message]
-    with pytest.raises(ValidationError) as excinfo:
-        _output(staff_user, project, "新指标")
-    assert excinfo.value.messages == [message]
-
-    client = client_for(staff_user)
-    response = client.post(
-        f"/evaluations/outputs/{indicator.pk}/record/", {"date": "2024-06-01", "amount": "50"}
-    )
-    assert message in response.content.decode()
-    response = client.get(f"/evaluations/outputs/{indicator.pk}/edit/", follow=True)
-    assert message in response.content.decode()
-    page = client.get(f"/evaluations/outputs/{indicator.pk}/").content.decode()
-    assert message in page and 'action="/evaluations/outputs/' not in page
-
-    indicator.refresh_from_db()
-    assert indicator.target == Decimal("80.00")
-    assert [u.amount for u in indicator.updates.all()] == [Decimal("30.00")]
-    assert not OutputIndicator.objects.filter(name="新指标").exists()
-
-
-def test_a_draft_or_submitted_evaluation_leaves_the_outputs_open(bureau, staff_user, project):
-    indicator = _output(staff_user, project)
-    _evaluate(staff_user, bureau, project)
-    services.output_record(
-        actor=staff_user, indicator=indicator, date=D(2024, 6, 1), amount=Decimal("50")
-    )
-    assert indicator.updates.count() == 1

@@ -5,12 +5,10 @@ import datetime
 import re
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.models import User
 from evaluations import selectors, services
-from evaluations.models import Evaluation, Rectification
+from evaluations.models import Rectification
 
 D = datetime.date
 S = Rectification.Status
@@ -33,21 +31,16 @@ def test_days_overdue_count_past_the_deadline_until_done(status, due_date, expec
     assert selectors.days_overdue(rectification, D(2025, 4, 15)) == expected
 
 
-@pytest.fixture
-def demo(settings, db):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
-    return {u.username: u for u in User.objects.all()}, Evaluation.objects.get(year=2024)
-
-
 def _badges(page: str) -> list[str]:
     """The status badges of the rectifications on the evaluation page, in order."""
     findings = page[page.index('id="finding-') :]
     return re.findall(r'<li>[^<]+<span class="badge (bg-[\w-]+)">', findings)
 
 
-def test_the_page_and_the_list_filter_agree_on_what_is_overdue(demo, client, monkeypatch):
-    users, evaluation = demo
+def test_the_page_and_the_list_filter_agree_on_what_is_overdue(
+    demo, demo_evaluation, client, monkeypatch
+):
+    users, evaluation = demo, demo_evaluation
     monkeypatch.setattr(timezone, "localdate", lambda *args: D(2025, 4, 15))
     client.force_login(users["manager"])
     assert _badges(client.get(evaluation.get_absolute_url()).text) == [

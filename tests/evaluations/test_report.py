@@ -1,50 +1,62 @@
-"""The generated report and the Excel exports, opened and read back."""
+"""The generated Word report, opened and read back (and converted by LibreOffice): the
+seed's structure and figures from the records, its typography, the notes on figures that
+moved after approval, who may download it, and its bounded queries."""
 
+import datetime
 import io
 import os
 import shutil
 import subprocess
 from decimal import Decimal
 
-import openpyxl
 import pytest
-from django.core.management import call_command
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
-from accounts.models import User
 from evaluations.models import Evaluation
-from payments import selectors as payment_selectors
+from tests.factories import ContractFactory
+from tests.helpers import create_evaluation, pay
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
-    return {u.username: u for u in User.objects.all()}, Evaluation.objects.get(year=2024)
+REPORT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-@pytest.fixture
-def report(demo, client):
-    users, evaluation = demo
-    client.force_login(users["staff"])
-    response = client.get(f"/evaluations/{evaluation.pk}/report.docx")
+@pytest.fixture(scope="module")
+def report(django_db_setup, django_db_blocker, demo_snapshot):
+    """The demo evaluation's report as staff downloads it, built once for the tests that only
+    read it (the demo and everything the request wrote are rolled back)."""
+    from accounts.models import User
+
+    cache.clear()  # as each test starts: nothing another test cached may answer
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo_snapshot.restore()
+        client = Client()
+        client.force_login(User.objects.get(username="staff"))
+        response = client.get(f"/evaluations/{Evaluation.objects.get(year=2024).pk}/report.docx")
+        transaction.set_rollback(True)
     assert response.status_code == 200
-    assert (
-        response["Content-Type"]
-        == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    )
+    assert response["Content-Type"] == REPORT_TYPE
     return response.content
+
+
+@pytest.fixture(scope="module")
+def libreoffice_profile(tmp_path_factory):
+    """One LibreOffice user profile for the module: the first conversion creates it."""
+    return tmp_path_factory.mktemp("libreoffice-profile")
 
 
 def _text(document) -> str:
     return "\n".join(p.text for p in document.paragraphs)
+
+
+# --- structure and figures ------------------------------------------------------------
 
 
 def test_the_report_has_the_seeds_structure_and_scoring_table(report):
@@ -116,18 +128,6 @@ def test_the_reports_figures_come_from_the_records(report):
     )
 
 
-def test_the_report_is_chinese_for_a_user_who_reads_the_pages_in_english(demo, client):
-    users, evaluation = demo
-    client.force_login(users["staff"])
-    client.cookies["django_language"] = "en"
-    assert 'lang="en"' in client.get(f"/evaluations/{evaluation.pk}/").text
-    text = _text(
-        Document(io.BytesIO(client.get(f"/evaluations/{evaluation.pk}/report.docx").content))
-    )
-    assert "依据深圳诚安会计师事务所专项审计报告" in text
-    assert "Special audit" not in text and "Quality assessment" not in text
-
-
 def test_the_narrative_writes_amounts_as_the_seed_does(report):
     text = _text(Document(io.BytesIO(report)))
     for expected in (
@@ -188,6 +188,23 @@ def test_chinese_numerals_go_past_ten():
         "三十五",
         "九十九",
     ]
+
+
+def test_the_report_is_chinese_for_a_user_who_reads_the_pages_in_english(
+    demo, demo_evaluation, client
+):
+    users, evaluation = demo, demo_evaluation
+    client.force_login(users["staff"])
+    client.cookies["django_language"] = "en"
+    assert 'lang="en"' in client.get(f"/evaluations/{evaluation.pk}/").text
+    text = _text(
+        Document(io.BytesIO(client.get(f"/evaluations/{evaluation.pk}/report.docx").content))
+    )
+    assert "依据深圳诚安会计师事务所专项审计报告" in text
+    assert "Special audit" not in text and "Quality assessment" not in text
+
+
+# --- typography and layout ------------------------------------------------------------
 
 
 def test_every_run_sets_its_east_asian_font_and_the_page_is_a4(report):
@@ -266,7 +283,9 @@ def test_the_tables_are_laid_out_for_libreoffice(report):
     assert payments.rows[1].cells[4].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def test_the_report_converts_to_pdf_with_the_table_header_on_every_page(report, tmp_path):
+def test_the_report_converts_to_pdf_with_the_table_header_on_every_page(
+    report, tmp_path, libreoffice_profile
+):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     pdftotext = shutil.which("pdftotext")
     if soffice is None or pdftotext is None:
@@ -279,7 +298,7 @@ def test_the_report_converts_to_pdf_with_the_table_header_on_every_page(report, 
         [
             soffice,
             "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/profile",
+            f"-env:UserInstallation=file://{libreoffice_profile}",
             "--convert-to",
             "pdf",
             "--outdir",
@@ -302,7 +321,7 @@ def test_the_report_converts_to_pdf_with_the_table_header_on_every_page(report, 
     assert all("三级指标" in p and "指标内容" in p for p in with_table)
 
 
-def test_libreoffice_opens_the_report(report, tmp_path):
+def test_libreoffice_opens_the_report(report, tmp_path, libreoffice_profile):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         if os.environ.get("REQUIRE_LIBREOFFICE") == "1":
@@ -314,7 +333,7 @@ def test_libreoffice_opens_the_report(report, tmp_path):
         [
             soffice,
             "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/profile",
+            f"-env:UserInstallation=file://{libreoffice_profile}",
             "--convert-to",
             "txt:Text",
             "--outdir",
@@ -332,11 +351,116 @@ def test_libreoffice_opens_the_report(report, tmp_path):
     assert "全年合计支付217.71万元" in text
 
 
+# --- records that moved after approval ------------------------------------------------
+
+
+def _report_text(client, evaluation) -> str:
+    response = client.get(f"/evaluations/{evaluation.pk}/report.docx")
+    return _text(Document(io.BytesIO(response.content)))
+
+
+def test_the_report_notes_records_that_moved_after_approval(demo, client):
+    import io
+
+    from docx import Document
+
+    from payments import services as payment_services
+    from payments.models import Installment
+
+    late = Installment.objects.get(status="awaiting_documents")
+    finance, staff, manager = demo["finance"], demo["staff"], demo["manager"]
+    for document in late.documents.all():
+        payment_services.document_receive(
+            actor=staff, document=document, received_on=datetime.date(2024, 12, 30)
+        )
+    for status, actor in (
+        ("documents_submitted", staff),
+        ("under_review", finance),
+        ("approved", manager),
+    ):
+        payment_services.installment_transition(actor=actor, installment=late, to_status=status)
+    pay(late, "121600.00", by=finance, on=datetime.date(2024, 12, 31), voucher="记-补")
+    client.force_login(staff)
+    evaluation = Evaluation.objects.get()
+    text = "\n".join(
+        p.text
+        for p in Document(
+            io.BytesIO(client.get(f"/evaluations/{evaluation.pk}/report.docx").content)
+        ).paragraphs
+    )
+    assert (
+        "预算执行率：评分时按记录计算为 93.20%，生成本报告时记录为 98.40%，相差 5.20 个百分点"
+        in text
+    )
+    assert (
+        "全年实际支出：评分时按记录计算为 217.71 万元，生成本报告时记录为 229.87 万元，"
+        "相差 12.16 万元"
+    ) in text
+
+
+def test_approval_freezes_the_assessment_and_the_report_names_a_later_change(
+    demo, demo_evaluation, client
+):
+    from payments.models import Audit
+
+    users, evaluation = demo, demo_evaluation
+    assert evaluation.computed_figures["assessments"] == [
+        {
+            "id": Audit.objects.get(kind="assessment").pk,
+            "firm": "深圳市盐田区汇研社会工作标准事务所",
+            "project": "社会事务及福利保障社工服务项目",
+            "score": "88.00",
+            "grade": "良好",
+        }
+    ]
+    client.force_login(users["staff"])
+    assert "质量评估：审定时为" not in _report_text(client, evaluation)
+    # The payments app keeps assessments and cannot refuse a change after approval.
+    Audit.objects.filter(kind="assessment").update(score=Decimal("78.5"), grade="合格")
+    text = _report_text(client, evaluation)
+    assert "项目总分78.5分，评估等级合格" in text
+    note = text.split("附：数字核对说明")[1]
+    assert (
+        "深圳市盐田区汇研社会工作标准事务所对社会事务及福利保障社工服务项目的质量评估："
+        "审定时为 88 分（良好），现记录为 78.5 分（合格）。本报告正文采用现记录。"
+    ) in note
+
+
+def test_the_grade_comes_from_the_score_by_the_bands_stored_as_data(demo, demo_evaluation, client):
+    from evaluations.models import GradeBand
+    from payments.models import Audit
+
+    users, evaluation = demo, demo_evaluation
+    Audit.objects.filter(kind="assessment").update(grade="优秀")  # typed wrong: 88 is 良好
+    client.force_login(users["auditor"])
+    text = _report_text(client, evaluation)
+    assert "项目总分88分，评估等级良好" in text and "评估等级优秀" not in text
+    assert (
+        "深圳市盐田区汇研社会工作标准事务所质量评估：登记的评估等级为“优秀”，按评估得分 88 分"
+        "及评估等级标准应为“良好”，本报告采用按得分确定的等级。"
+    ) in text.split("附：数字核对说明")[1]
+    page = client.get(f"/evaluations/{evaluation.pk}/").content.decode()
+    cell = page[page.index('class="assessment-grade"') :]
+    cell = cell[: cell.index("</td>")]
+    assert "良好" in cell and "登记为“优秀”，与得分不符" in cell
+    # The bands are data: moving the cut-off moves the grade.
+    GradeBand.objects.filter(scale__name="深圳市社会工作服务评估等级", label="优秀").update(
+        lower=Decimal("85")
+    )
+    GradeBand.objects.filter(scale__name="深圳市社会工作服务评估等级", label="良好").update(
+        upper=Decimal("85")
+    )
+    assert "项目总分88分，评估等级优秀" in _report_text(client, evaluation)
+
+
+# --- who downloads it, and its queries ------------------------------------------------
+
+
 @pytest.mark.parametrize("role", ["staff", "finance", "manager", "auditor"])
 def test_the_bureau_downloads_and_another_bureau_gets_404(
-    demo, client, make_user, other_bureau, role
+    demo, demo_evaluation, client, make_user, other_bureau, role
 ):
-    users, evaluation = demo
+    users, evaluation = demo, demo_evaluation
     client.force_login(users[role])
     assert client.get(f"/evaluations/{evaluation.pk}/report.docx").status_code == 200
     assert client.get(f"/evaluations/{evaluation.pk}/table.xlsx").status_code == 200
@@ -345,151 +469,19 @@ def test_the_bureau_downloads_and_another_bureau_gets_404(
     assert client.get(f"/evaluations/{evaluation.pk}/table.xlsx").status_code == 404
 
 
-def _workbook(response):
+def test_the_report_of_a_project_without_a_budget_downloads(client_for, staff_user, bureau):
+    contract = ContractFactory(award__project__bureau=bureau)
+    evaluation = create_evaluation(staff_user, bureau, contract.award.project, title="无预算")
     assert (
-        response["Content-Type"]
-        == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    return openpyxl.load_workbook(io.BytesIO(response.content))
-
-
-def _money(value) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-def test_the_ledger_export_gives_the_dashboards_totals(demo, client):
-    users, _evaluation = demo
-    client.force_login(users["finance"])
-    workbook = _workbook(client.get("/payments/installments/export/?year=2024"))
-    assert workbook.sheetnames == ["分期款", "支付", "扣减"]
-    payments = workbook["支付"]
-    assert [c.value for c in payments[1]][:7] == [
-        "支付日期",
-        "凭证号",
-        "类型",
-        "合同编号",
-        "服务项目",
-        "期次",
-        "金额（元）",
-    ]
-    assert payments.freeze_panes == "A2"
-    assert payments["G2"].number_format == "#,##0.00"
-    paid = sum(_money(row[6]) for row in payments.iter_rows(min_row=2, values_only=True))
-    deducted = sum(
-        _money(row[6]) for row in workbook["扣减"].iter_rows(min_row=2, values_only=True)
-    )
-    import datetime
-
-    dashboard = payment_selectors.execution(
-        user=users["finance"], year=2024, as_of=datetime.date(2024, 12, 31)
-    ).total
-    assert (
-        (paid, deducted)
-        == (dashboard.paid, dashboard.deducted)
-        == (Decimal("2177100.00"), Decimal("37200.00"))
-    )
-    installments = list(workbook["分期款"].iter_rows(min_row=2, values_only=True))
-    assert len(installments) == 8  # due in 2024
-    assert [r[4] for r in installments if r[11] == "待交资料"] == ["第二期"]
-
-
-def test_the_payment_ledger_page_exports_what_it_lists(demo, client, make_user, other_bureau):
-    users, _evaluation = demo
-    client.force_login(users["finance"])
-    page = client.get("/payments/payments/?year=2024").text
-    assert 'href="/payments/payments/export/?year=2024"' in page
-    sheet = _workbook(client.get("/payments/payments/export/?year=2024"))["支付台账"]
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert sum(_money(r[6]) for r in rows) == Decimal("2177100.00")
-    assert sheet.freeze_panes == "A2"
-    only = _workbook(client.get("/payments/payments/export/?year=2024&q=助残"))["支付台账"]
-    projects = {r[4] for r in only.iter_rows(min_row=2, values_only=True)}
-    assert projects == {"助残社工服务项目"}
-    assert client.get("/payments/payments/export/?year=abc").status_code == 400
-    client.force_login(make_user("finance", other_bureau, "other-finance"))
-    other = _workbook(client.get("/payments/payments/export/?year=2024"))["支付台账"]
-    assert other.max_row == 1  # the header alone
-
-
-def test_the_ledger_export_limits_payments_and_deductions_to_the_filtered_installments(
-    demo, client
-):
-    users, _evaluation = demo
-    client.force_login(users["finance"])
-    workbook = _workbook(client.get("/payments/installments/export/?year=2024&q=助残"))
-    installments = list(workbook["分期款"].iter_rows(min_row=2, values_only=True))
-    assert {r[2] for r in installments} == {"助残社工服务项目"} and len(installments) == 4
-    payments = list(workbook["支付"].iter_rows(min_row=2, values_only=True))
-    assert [(r[4], _money(r[6])) for r in payments] == [
-        ("助残社工服务项目", Decimal("405600.00")),
-        ("助残社工服务项目", Decimal("210000.00")),
-        ("助残社工服务项目", Decimal("94200.00")),
-        ("助残社工服务项目", Decimal("282100.00")),
-    ]
-    deductions = list(workbook["扣减"].iter_rows(min_row=2, values_only=True))
-    assert [(r[2], _money(r[6])) for r in deductions] == [("助残社工服务项目", Decimal("22000.00"))]
-    # The status and late filters choose installments too: the one left unpaid has
-    # neither payments nor deductions.
-    for query in ("status=awaiting_documents", "late=true"):
-        workbook = _workbook(client.get(f"/payments/installments/export/?year=2024&{query}"))
-        rows = list(workbook["分期款"].iter_rows(min_row=2, values_only=True))
-        assert [(r[0], r[4]) for r in rows] == [("DEMO-YTMZ-2024-01", "第二期")], query
-        assert (workbook["支付"].max_row, workbook["扣减"].max_row) == (1, 1), query
-    # The year alone keeps the dashboard's totals (see the ledger test above).
-    workbook = _workbook(client.get("/payments/installments/export/?year=2024"))
-    paid = sum(_money(r[6]) for r in workbook["支付"].iter_rows(min_row=2, values_only=True))
-    deducted = sum(_money(r[6]) for r in workbook["扣减"].iter_rows(min_row=2, values_only=True))
-    assert (paid, deducted) == (Decimal("2177100.00"), Decimal("37200.00"))
-
-
-def test_exports_respect_the_filters_and_the_bureau(demo, client, make_user, other_bureau):
-    users, _evaluation = demo
-    client.force_login(users["staff"])
-    rows = list(
-        _workbook(client.get("/contracts/export/?q=助残")).active.iter_rows(
-            min_row=2, values_only=True
-        )
-    )
-    assert sorted(r[0] for r in rows) == ["DEMO-YTMZ-2023-02", "DEMO-YTMZ-2024-02"]
-    assert sorted(_money(r[9]) for r in rows) == [Decimal("304200.00"), Decimal("1014000.00")]
-    client.force_login(make_user("finance", other_bureau))
-    assert (
-        list(
-            _workbook(client.get("/contracts/export/")).active.iter_rows(
-                min_row=2, values_only=True
-            )
-        )
-        == []
-    )
-    workbook = _workbook(client.get("/payments/installments/export/?year=2024"))
-    assert [ws.max_row for ws in workbook] == [1, 1, 1]
-
-
-def test_the_execution_and_evaluation_exports(demo, client):
-    users, evaluation = demo
-    client.force_login(users["manager"])
-    sheet = _workbook(client.get("/payments/execution/export/?year=2024&as_of=2024-12-31")).active
-    total = [row for row in sheet.iter_rows(values_only=True) if row[0] == "合计"][0]
-    assert (_money(total[3]), _money(total[4]), total[6]) == (
-        Decimal("2336000.00"),
-        Decimal("2177100.00"),
-        0.932,
-    )
-    assert sheet["G2"].number_format == "0.00%"
-    workbook = _workbook(client.get(f"/evaluations/{evaluation.pk}/table.xlsx"))
-    rows = list(workbook["评分表"].iter_rows(min_row=2, values_only=True))
-    assert rows[-1][0] == "合计" and rows[-1][7] == 95 and rows[-1][6] == "等级：优"
-    assert [r for r in workbook["数字核对"].iter_rows(min_row=2, values_only=True)][0][1:3] == (
-        94.31,
-        93.2,
+        client_for(staff_user).get(f"/evaluations/{evaluation.pk}/report.docx").status_code == 200
     )
 
 
-def test_the_report_and_the_ledger_run_a_bounded_number_of_queries(demo, client):
+def test_the_report_and_the_ledger_run_a_bounded_number_of_queries(demo, demo_evaluation, client):
     from payments.models import Installment, Payment
     from tests.factories import ContractFactory
 
-    users, evaluation = demo
+    users, evaluation = demo, demo_evaluation
     client.force_login(users["finance"])
     urls = [f"/evaluations/{evaluation.pk}/report.docx", "/payments/installments/export/?year=2024"]
     before = []
@@ -534,61 +526,3 @@ def test_the_report_and_the_ledger_run_a_bounded_number_of_queries(demo, client)
             assert client.get(url).status_code == 200
         after.append(len(queries))
     assert after == before
-
-
-def _report_text(client, evaluation) -> str:
-    response = client.get(f"/evaluations/{evaluation.pk}/report.docx")
-    return _text(Document(io.BytesIO(response.content)))
-
-
-def test_approval_freezes_the_assessment_and_the_report_names_a_later_change(demo, client):
-    from payments.models import Audit
-
-    users, evaluation = demo
-    assert evaluation.computed_figures["assessments"] == [
-        {
-            "id": Audit.objects.get(kind="assessment").pk,
-            "firm": "深圳市盐田区汇研社会工作标准事务所",
-            "project": "社会事务及福利保障社工服务项目",
-            "score": "88.00",
-            "grade": "良好",
-        }
-    ]
-    client.force_login(users["staff"])
-    assert "质量评估：审定时为" not in _report_text(client, evaluation)
-    # The payments app keeps assessments and cannot refuse a change after approval.
-    Audit.objects.filter(kind="assessment").update(score=Decimal("78.5"), grade="合格")
-    text = _report_text(client, evaluation)
-    assert "项目总分78.5分，评估等级合格" in text
-    note = text.split("附：数字核对说明")[1]
-    assert (
-        "深圳市盐田区汇研社会工作标准事务所对社会事务及福利保障社工服务项目的质量评估："
-        "审定时为 88 分（良好），现记录为 78.5 分（合格）。本报告正文采用现记录。"
-    ) in note
-
-
-def test_the_grade_comes_from_the_score_by_the_bands_stored_as_data(demo, client):
-    from evaluations.models import GradeBand
-    from payments.models import Audit
-
-    users, evaluation = demo
-    Audit.objects.filter(kind="assessment").update(grade="优秀")  # typed wrong: 88 is 良好
-    client.force_login(users["auditor"])
-    text = _report_text(client, evaluation)
-    assert "项目总分88分，评估等级良好" in text and "评估等级优秀" not in text
-    assert (
-        "深圳市盐田区汇研社会工作标准事务所质量评估：登记的评估等级为“优秀”，按评估得分 88 分"
-        "及评估等级标准应为“良好”，本报告采用按得分确定的等级。"
-    ) in text.split("附：数字核对说明")[1]
-    page = client.get(f"/evaluations/{evaluation.pk}/").content.decode()
-    cell = page[page.index('class="assessment-grade"') :]
-    cell = cell[: cell.index("</td>")]
-    assert "良好" in cell and "登记为“优秀”，与得分不符" in cell
-    # The bands are data: moving the cut-off moves the grade.
-    GradeBand.objects.filter(scale__name="深圳市社会工作服务评估等级", label="优秀").update(
-        lower=Decimal("85")
-    )
-    GradeBand.objects.filter(scale__name="深圳市社会工作服务评估等级", label="良好").update(
-        upper=Decimal("85")
-    )
-    assert "项目总分88分，评估等级优秀" in _report_text(client, evaluation)

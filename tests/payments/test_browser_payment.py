@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from payments import services
 from payments.models import Installment, Payment
-from tests.factories import TEST_PASSWORD, AwardFactory, BudgetFactory, ContractFactory
+from tests.browser import signed_in_page
+from tests.factories import AwardFactory, BudgetFactory, ContractFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 S = Installment.Status
@@ -53,26 +54,22 @@ def under_review(bureau, staff_user, finance_user):
     return first
 
 
-def _login(context, live_server, username):
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+def _home_page(browser, live_server, username):
+    """The page a user lands on after logging in."""
+    page = signed_in_page(browser, live_server, username)
+    page.goto(live_server.url + "/")
     return page
 
 
 def test_finance_pays_and_the_manager_sees_it(
     browser, live_server, under_review, finance_user, manager_user
 ):
-    manager = _login(browser.new_context(locale="zh-CN"), live_server, "manager")
+    manager = _home_page(browser, live_server, "manager")
     expect(manager.locator("#page-title")).to_have_text("预算执行看板")
     expect(manager.locator("#card-paid")).to_have_text("0.00")
     expect(manager.locator("#card-rate")).to_have_text("0.00%")
 
-    finance = _login(browser.new_context(locale="zh-CN"), live_server, "finance")
+    finance = _home_page(browser, live_server, "finance")
     expect(finance.locator("#page-title")).to_have_text("分期款")
     finance.click(f"#installment-table a[href='/payments/installments/{under_review.pk}/']")
     expect(finance.locator("#installment-status")).to_have_text("审核中")

@@ -15,7 +15,7 @@ from django.db import connection
 from payments import services
 from payments.models import Installment, Payment
 from tests.factories import BudgetFactory, ContractFactory
-from tests.payments.conftest import approve
+from tests.helpers import approve
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,15 +3,14 @@ now, with forms that work in the browser asking and with the messages it has to 
 
 import datetime
 import re
-from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
 from accounts.roles import Role
-from payments import services
 from tests.factories import UserFactory
+from tests.helpers import pay
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +27,7 @@ def test_the_dashboard_shows_a_payment_at_once(client_for, manager_user, finance
     before = client.get(DASHBOARD).text
     assert _card(before, "card-paid") == "0.00"
     assert client.get(DASHBOARD).text == before  # served again, unchanged
-    services.payment_post(
-        actor=finance_user,
-        installment=approved,
-        paid_on=datetime.date(2024, 4, 2),
-        amount=Decimal("405600.00"),
-        voucher_number="记-7",
-    )
+    pay(approved, "405600.00", by=finance_user, on=datetime.date(2024, 4, 2), voucher="记-7")
     after = client.get(DASHBOARD).text
     assert _card(after, "card-paid") == "40.56"
 

@@ -10,7 +10,7 @@ import pytest
 from accounts.roles import Role
 from payments import selectors, services
 from tests.factories import BudgetFactory, ContractFactory
-from tests.payments.conftest import approve
+from tests.helpers import approve
 
 pytestmark = pytest.mark.django_db
 

@@ -1,29 +1,25 @@
-"""The execution engine, the dashboard and the API, on the seed's 2024 records."""
+"""The execution engine, the dashboard and the API, on the seed's 2024 records: figures as
+of any date, scoped to the bureau, cached until the records change, in bounded queries."""
 
 import datetime
 import re
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from accounts.caching import records_changed
-from accounts.models import User
-from payments import selectors
+from accounts.roles import Role
+from payments import selectors, services
 from payments.models import Budget, Installment
-from tests.factories import BudgetFactory, ContractFactory
+from tests.factories import AuditFactory, BudgetFactory, UserFactory, contracts_in_bulk
+from tests.helpers import approve, pay
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
-    return {u.username: u for u in User.objects.all()}
+S = Installment.Status
 
 
 def test_the_demo_reproduces_the_reports_2024_figures(demo):
@@ -122,17 +118,23 @@ def test_other_bureaus_see_none_of_it(client, demo, other_bureau, make_user):
 
 
 def _bureau_with_contracts(bureau, n, first=0):
-    for i in range(first, first + n):
-        contract = ContractFactory(award__project__bureau=bureau, number=f"Q-{bureau.pk}-{i}")
-        if i % 2 == 0:
-            BudgetFactory(project=contract.award.project, year=2024)
-        Installment.objects.create(
+    numbers = range(first, first + n)
+    contracts = contracts_in_bulk(bureau, (f"Q-{bureau.pk}-{i}" for i in numbers))
+    Budget.objects.bulk_create(
+        BudgetFactory.build(project=contract.award.project, year=2024)
+        for i, contract in zip(numbers, contracts, strict=True)
+        if i % 2 == 0
+    )
+    Installment.objects.bulk_create(
+        Installment(
             bureau=bureau,
             contract=contract,
             number=1,
             planned_amount=Decimal("1000.00"),
             due_date=datetime.date(2024, 6, 1),
         )
+        for contract in contracts
+    )
 
 
 def _expected_figures(bureau) -> tuple[str, str]:
@@ -204,13 +206,7 @@ def test_figures_are_cached_until_the_records_change(demo, django_assert_num_que
         ("approved", manager),
     ):
         services.installment_transition(actor=actor, installment=late, to_status=status)
-    services.payment_post(
-        actor=finance,
-        installment=late,
-        paid_on=datetime.date(2024, 12, 31),
-        amount=Decimal("121600.00"),
-        voucher_number="记-补",
-    )
+    pay(late, "121600.00", by=finance, on=datetime.date(2024, 12, 31), voucher="记-补")
     after = selectors.execution(user=manager, year=2024, as_of=datetime.date(2024, 12, 31))
     assert after.total.paid == Decimal("2298700.00")
     assert after.total.rate == Decimal("98.40")
@@ -218,3 +214,42 @@ def test_figures_are_cached_until_the_records_change(demo, django_assert_num_que
         selectors.late_installments(user=manager, year=2024, as_of=datetime.date(2024, 12, 31))
         == []
     )
+
+
+def test_an_account_without_a_bureau_never_reads_a_superusers_cached_figures(demo):
+    as_of = datetime.date(2024, 12, 31)
+    root = UserFactory(username="root", bureau=None, is_superuser=True)
+    everything = selectors.execution(user=root, year=2024, as_of=as_of)
+    assert everything.total.paid == Decimal("2177100.00")
+    nobody = UserFactory(username="nobody", bureau=None)
+    nobody.groups.add(Group.objects.get(name=str(Role.MANAGER)))
+    nothing = selectors.execution(user=nobody, year=2024, as_of=as_of)
+    assert nothing.total.paid == 0 and nothing.rows == []
+
+
+# --- as-of figures do not move when a later deduction settles an installment ----------------
+
+
+def test_a_later_full_deduction_does_not_change_what_was_late_as_of_an_earlier_date(
+    manager_user, schedule, approved, staff_user, finance_user, bureau
+):
+    third = approve(schedule[2], staff=staff_user, finance=finance_user)  # due 2024-07-31
+    as_of = datetime.date(2024, 8, 15)
+
+    def late_total_and_list():
+        report = selectors.execution(user=manager_user, year=2024, as_of=as_of)
+        late = selectors.late_installments(user=manager_user, year=2024, as_of=as_of)
+        return report.total.late, sum(i.outstanding for i in late), [i.label for i in late]
+
+    before = late_total_and_list()
+    assert before == (Decimal("709800.00"), Decimal("709800.00"), ["第二期", "第三期"])
+    services.deduction_record(
+        actor=finance_user,
+        installment=third,
+        audit=AuditFactory(bureau=bureau),
+        amount=Decimal("304200.00"),
+        decided_on=datetime.date(2024, 9, 1),
+        reason="服务未按合同提供，全额扣减",
+    )
+    assert Installment.objects.get(pk=third.pk).status == S.PAID
+    assert late_total_and_list() == before

@@ -1,28 +1,12 @@
-"""Shared by the reminder tests: the demo, a time of day in Shanghai, the command."""
-
-import datetime
-import io
+"""Fixtures of the reminder tests: the bureau's staff, finance and manager with e-mail
+addresses (tests/helpers.py has the Shanghai clock, the command and one installment due)."""
 
 import pytest
-from django.core.management import call_command
-from django.utils import timezone
-
-from accounts.models import User
-
-
-def at(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-
-
-def run_command(*args) -> str:
-    """``run_reminders`` with these arguments; what it printed."""
-    out = io.StringIO()
-    call_command("run_reminders", *args, stdout=out)
-    return out.getvalue()
 
 
 @pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
-    return {u.username: u for u in User.objects.all()}
+def people(staff_user, finance_user, manager_user):
+    for user in (staff_user, finance_user, manager_user):
+        user.email = f"{user.username}@example.cn"
+        user.save()
+    return staff_user, finance_user, manager_user

@@ -89,6 +89,14 @@ def _wait(predicate, timeout=60.0):
     return False
 
 
+def _scans_run(log_path) -> int:
+    """How many scans the worker writing ``log_path`` has run to their end."""
+    return sum(
+        "payments.tasks.run_reminders[" in line and " succeeded in " in line
+        for line in log_path.read_text(encoding="utf-8").splitlines()
+    )
+
+
 def _emails(tmp_path) -> list[tuple[str, str]]:
     """(recipient, subject) of every e-mail the workers wrote (the file backend)."""
     folder = tmp_path / "mail"
@@ -131,14 +139,14 @@ def late_installment(bureau, staff_user, finance_user, manager_user):
         work_end=datetime.time(23, 59, 59),
         work_days=[1, 2, 3, 4, 5, 6, 7],
     )
-    # The schedule the migration installs, ticking every two seconds for the test. (A
+    # The schedule the migration installs, ticking every second for the test. (A
     # transactional test database is emptied between tests, so it may need re-creating.)
-    every_two_seconds, _ = IntervalSchedule.objects.get_or_create(
-        every=2, period=IntervalSchedule.SECONDS
+    every_second, _ = IntervalSchedule.objects.get_or_create(
+        every=1, period=IntervalSchedule.SECONDS
     )
     PeriodicTask.objects.update_or_create(
         task="payments.tasks.run_reminders",
-        defaults={"name": "提醒扫描（每小时）", "interval": every_two_seconds, "crontab": None},
+        defaults={"name": "提醒扫描（每小时）", "interval": every_second, "crontab": None},
     )
     return installment
 
@@ -182,7 +190,11 @@ def test_the_scheduled_scan_notifies_once_across_a_killed_worker(late_installmen
     }
     try:
         assert _wait(lambda: len(_emails(tmp_path)) >= 2), (tmp_path / "second.log").read_text()
-        time.sleep(6)  # three more beat ticks
+        # Three more scans, each run to its end, find nothing new to send.
+        scans = _scans_run(tmp_path / "second.log")
+        assert _wait(lambda: _scans_run(tmp_path / "second.log") >= scans + 3), (
+            tmp_path / "second.log"
+        ).read_text()
     finally:
         _stop(second, second_log)
     log = (tmp_path / "second.log").read_text()
