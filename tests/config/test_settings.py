@@ -16,6 +16,7 @@ def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
         "DJANGO_ALLOWED_HOSTS": "mz.example.gov.cn",
         "DATABASE_URL": "postgres://app@127.0.0.1:5432/app",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "STORAGE_URL": "s3://attachments?endpoint_url=http://127.0.0.1:9",
         "VAR_DIR": str(tmp_path),
     }
     result = subprocess.run(
