@@ -34,7 +34,7 @@ END $$;
 
 def session_defaults(apps, schema_editor, sql=SQL):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)  # no %-interpolation: format() uses %I
 
 
 def reset_session_defaults(apps, schema_editor):
