@@ -290,14 +290,25 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Django's own loggers through the same handler, once (not also through its default
+        # console handler, in debug).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        **(
+            {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}}
+            if LOG_FORMAT == "json"
+            else {}
+        ),
+    },
 }
 if LOG_FORMAT == "json":
     # Celery's worker would replace these handlers with its own plain-text ones.
     CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Errors to a Sentry server (sentry.io or one on the intranet) when SENTRY_DSN is set.
-# No personal data: no cookies, no user names, no request bodies.
+# No personal data: no cookies, no user names, no request bodies, and no local variables of
+# the stack frames (they held the password of a failed login: tests/config/test_logging.py).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
     import sentry_sdk
@@ -310,6 +321,8 @@ if SENTRY_DSN:
         release=VERSION,
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
         send_default_pii=False,
+        include_local_variables=False,
+        max_request_body_size="never",
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 
