@@ -225,9 +225,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A task is acknowledged after it ran (acks late): one whose worker died is handed to
+# another worker once it has been unacknowledged this long. Longer than any task runs.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 if BROKER_REDIS_URL:
     CELERY_BROKER_URL = BROKER_REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # kombu looks for such tasks every 10 x 10 s; at least ten times per timeout.
+        "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 10)),
+        "unacked_restore_throttle": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 60)),
+    }
 else:
     CELERY_QUEUE_DIR = VAR_DIR / "celery"
     CELERY_BROKER_URL = "filesystem://"

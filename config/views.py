@@ -46,6 +46,9 @@ def readyz(request):
         status=200 if ready else 503,
     )
     response["Cache-Control"] = "no-store"
+    # config.health logged each failing check as a warning; Django would log every 503 probe
+    # again as an error (and send it to Sentry), several times a minute.
+    response._has_been_logged = True
     return response
 
 

@@ -56,12 +56,16 @@ def test_readyz_names_no_version_host_or_error(production_like, settings):
     assert set(json.loads(body)) == {"status", "checks"}
 
 
-def test_readyz_is_red_without_a_heartbeat(settings):
+def test_readyz_is_red_without_a_heartbeat(settings, caplog):
     cache.delete(health.HEARTBEAT_KEY)
     response = Client().get("/readyz/")
     assert response.status_code == 503
     assert response.json()["status"] == "not ready"
     assert response.json()["checks"]["beat"] is False
+    # One warning naming the check; not an error per probe (nor a Sentry event).
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("config.health", "WARNING", "readiness check beat: not ready")
+    ]
 
 
 @pytest.mark.parametrize(
