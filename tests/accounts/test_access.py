@@ -12,7 +12,7 @@ from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"/accounts/login/", "/i18n/setlang/", "/healthz/"}  # healthz: for load balancers
+PUBLIC = {"/accounts/login/", "/i18n/setlang/", "/healthz/", "/readyz/"}  # the probes
 
 
 def _routes(patterns=None, prefix=""):
