@@ -518,7 +518,12 @@ def beat_stops():
 
 def main() -> int:
     started = time.monotonic()
-    print(f"multinode-test: two nodes, two workers, one beat; logs in {WORK}", flush=True)
+    print(
+        "multinode-test: two gunicorn nodes, two Celery workers, one beat; PostgreSQL through "
+        f"PgBouncer (transaction mode), Redis db {REDIS_DB}/{REDIS_DB + 1}, an S3 server (moto); "
+        f"logs in {WORK}",
+        flush=True,
+    )
     try:
         set_up()
         print(f"  set up in {time.monotonic() - started:.0f} s", flush=True)
