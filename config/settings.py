@@ -341,8 +341,9 @@ CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {
         "task": "config.beat_heartbeat",
         "schedule": BEAT_HEARTBEAT_SECONDS,
-        # A heartbeat that waited in the queue longer than a period tells nothing.
-        "options": {"expires": BEAT_HEARTBEAT_SECONDS},
+        # A heartbeat that waited in the queue longer than a period tells nothing
+        # (django-celery-beat's name for celery's "expires").
+        "options": {"expire_seconds": BEAT_HEARTBEAT_SECONDS},
     }
 }
 

@@ -87,11 +87,18 @@ def test_the_heartbeat_task_records_now():
     assert health.heartbeat_age() < 1
 
 
-def test_beat_sends_the_heartbeat_every_period(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["beat-heartbeat"]
-    assert entry["task"] == "config.beat_heartbeat" == app.tasks["config.beat_heartbeat"].name
-    assert entry["schedule"] == settings.BEAT_HEARTBEAT_SECONDS == 60
-    assert entry["options"] == {"expires": 60}
+def test_beat_sends_the_heartbeat_every_period_and_it_expires_after_one():
+    from django_celery_beat.schedulers import ModelEntry
+
+    # What beat's database scheduler makes of the settings' entry when it starts.
+    entry = ModelEntry.from_entry(
+        "beat-heartbeat", app=app, **app.conf.beat_schedule["beat-heartbeat"]
+    )
+
+    task = entry.model
+    assert task.task == "config.beat_heartbeat" and "config.beat_heartbeat" in app.tasks
+    assert (task.interval.every, task.interval.period, task.enabled) == (60, "seconds", True)
+    assert ModelEntry(task, app=app).options["expires"] == 60
 
 
 def test_readyz_is_red_when_the_broker_does_not_answer():
