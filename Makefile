@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint format messages bench-small clean
+.PHONY: run test lint format messages bench-small clean lock wheelhouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,26 @@ lint: $(VENV)/.installed-dev
 messages: $(VENV)/.installed-dev
 	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=static
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
+
+# deploy/requirements.lock: every dependency, exact versions and hashes, for the servers'
+# Python (3.11, Linux x86_64). After changing dependencies in pyproject.toml: make lock.
+lock: $(VENV)/.installed-dev
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --no-header -o deploy/requirements.lock
+
+# wheelhouse/: a wheel of every locked dependency (hashes checked) and of the project, for
+# `pip install --no-index --find-links wheelhouse` on a machine without internet. Build it
+# on the servers' platform (Debian 12, Python 3.11, x86_64). --isolated: PyPI, whatever
+# this machine's pip configuration says.
+WHEELHOUSE ?= wheelhouse
+PIP_ISOLATED := $(BIN)/pip --isolated --disable-pip-version-check --quiet
+wheelhouse: | $(BIN)/python
+	rm -rf $(WHEELHOUSE) build
+	$(PIP_ISOLATED) download --no-deps --only-binary=:all: --require-hashes \
+		-r deploy/requirements.lock -d $(WHEELHOUSE)
+	$(PIP_ISOLATED) wheel --no-deps . -w $(WHEELHOUSE)
+	rm -rf build
+	@echo "$(WHEELHOUSE)/: $$(ls $(WHEELHOUSE) | wc -l) wheels"
 
 clean:
 	rm -rf var/db.sqlite3 var/celery var/staticfiles

@@ -3,7 +3,9 @@
 With nothing set, the project runs embedded: SQLite under ``var/``, debug on, Celery on
 kombu's filesystem transport under ``var/`` (no broker to install), mail to the console.
 Production differs only by environment variables: ``DATABASE_URL``, ``REDIS_URL``,
-``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS`` and ``DJANGO_DEBUG=0``.
+``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS`` and ``DJANGO_DEBUG=0``; with
+``DJANGO_DEBUG=0`` the process refuses to start on the embedded defaults (see "Fail safe"
+at the end, and config/production.py).
 """
 
 import tomllib
@@ -12,6 +14,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from config import production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -19,6 +24,8 @@ VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# A one-machine production install (SQLite and/or no Redis) must say so explicitly.
+ALLOW_SINGLE_NODE = env.bool("DJANGO_ALLOW_SINGLE_NODE", default=False)
 
 
 def _version() -> str:
@@ -35,15 +42,16 @@ def _version() -> str:
 
 VERSION = _version()
 
-# An embedded deployment gets a stable, obviously unsafe key; production must set one.
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY",
-    default="embedded-development-key-not-for-production-use-0123456789abcdefghijklmnop",
+# An embedded deployment gets a stable, obviously unsafe key; production must set one
+# (refused below, and an error of `check --deploy`: config/checks.py).
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or (
+    production.DEVELOPMENT_SECRET_KEY if DEBUG else ""
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "config.apps.ProjectConfig",
     "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -67,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz/ and /readyz/ answer before the host check, the HTTPS redirect and the login.
+    "config.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,9 +130,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # PostgreSQL's JIT compiles a plan when its cost estimate is high; for the reminder scan
-    # and the city-wide roll-up the compiling took longer than running (bench/README.md).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Behind PgBouncer in transaction mode a named cursor can outlive the server connection
+    # it was opened on: QuerySet.iterator() then reads everything at once instead.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DJANGO_DB_TRANSACTION_POOLING", default=False
+    )
+    # jit=off and timezone=UTC are set on the role in its database by a migration
+    # (accounts 0007), not as a connection option: PgBouncer refuses "-c jit=off".
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -229,8 +243,15 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Attachments: local disk by default; S3-compatible object storage (MinIO, a cloud bucket)
+# when STORAGE_URL or AWS_STORAGE_BUCKET_NAME is set, so that every node sees every file.
+S3_STORAGE_OPTIONS = production.s3_options(env)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_STORAGE_OPTIONS}
+        if S3_STORAGE_OPTIONS
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -249,17 +270,42 @@ vars().update({k: v for k, v in EMAIL_CONFIG.items() if v not in (None, "")})
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="社工服务项目管理 <noreply@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
-# Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/.
+# Redis: REDIS_URL names the broker's database; the cache takes the next one (…/0 and …/1)
+# unless CELERY_BROKER_URL / REDIS_CACHE_URL name their own. Never one database for both:
+# clearing the cache would drop queued tasks.
 REDIS_URL = env.str("REDIS_URL", default="")
+BROKER_REDIS_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default="") or (
+    production.redis_database_after(REDIS_URL) if REDIS_URL else ""
+)
+if (
+    BROKER_REDIS_URL
+    and REDIS_CACHE_URL
+    and production.same_redis_database(BROKER_REDIS_URL, REDIS_CACHE_URL)
+):
+    raise ImproperlyConfigured(
+        "REDIS_CACHE_URL and the broker (CELERY_BROKER_URL or REDIS_URL) name the same Redis "
+        "database: give the cache a database of its own."
+    )
+
+# Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/.
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task is acknowledged after it ran (acks late): one whose worker died is handed to
+# another worker once it has been unacknowledged this long. Longer than any task runs.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+if BROKER_REDIS_URL:
+    CELERY_BROKER_URL = BROKER_REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # kombu looks for such tasks every 10 x 10 s; at least ten times per timeout.
+        "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 10)),
+        "unacked_restore_throttle": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 60)),
+    }
 else:
     CELERY_QUEUE_DIR = VAR_DIR / "celery"
     CELERY_BROKER_URL = "filesystem://"
@@ -278,8 +324,8 @@ REMINDER_DELIVERY_PAUSE = env.float("REMINDER_DELIVERY_PAUSE", default=0)
 
 CACHES = {
     "default": (
-        {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
+        {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_CACHE_URL}
+        if REDIS_CACHE_URL
         # Embedded: files under var/, shared by the web server and the Celery worker, so
         # a reminder run's changes reach the pages at once.
         else {
@@ -305,10 +351,81 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 
+# Logs go to standard error (journald, docker); one JSON object a line with
+# DJANGO_LOG_FORMAT=json, for a log collector.
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Django's own loggers through the same handler, once (not also through its default
+        # console handler, in debug).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        **(
+            {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}}
+            if LOG_FORMAT == "json"
+            else {}
+        ),
+    },
 }
+if LOG_FORMAT == "json":
+    # Celery's worker would replace these handlers with its own plain-text ones.
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Errors to a Sentry server (sentry.io or one on the intranet) when SENTRY_DSN is set.
+# No personal data: no cookies, no user names, no request bodies, and no local variables of
+# the stack frames (they held the password of a failed login: tests/config/test_logging.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        release=VERSION,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,
+        include_local_variables=False,
+        max_request_body_size="never",
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
+# Beat runs a heartbeat task every BEAT_HEARTBEAT_SECONDS; /readyz/ turns red when the last
+# one is older than two periods (config/health.py).
+BEAT_HEARTBEAT_SECONDS = env.int("BEAT_HEARTBEAT_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE = {
+    "beat-heartbeat": {
+        "task": "config.beat_heartbeat",
+        "schedule": BEAT_HEARTBEAT_SECONDS,
+        # A heartbeat that waited in the queue longer than a period tells nothing
+        # (django-celery-beat's name for celery's "expires").
+        "options": {"expire_seconds": BEAT_HEARTBEAT_SECONDS},
+    }
+}
+
+# --- Fail safe -------------------------------------------------------------------------
+# With DJANGO_DEBUG=0 the process stops here, naming each variable, rather than run on a
+# development key, a per-machine file cache and broker, or SQLite.
+production.refuse_to_start(
+    production.refusals(
+        debug=DEBUG,
+        single_node=ALLOW_SINGLE_NODE,
+        secret_key=SECRET_KEY,
+        redis_url=BROKER_REDIS_URL and REDIS_CACHE_URL,
+        database_engine=DATABASES["default"]["ENGINE"],
+    )
+)

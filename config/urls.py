@@ -27,6 +27,9 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # Answered by config.middleware.HealthCheckMiddleware before the host check; listed
+    # here for reverse() and for a reader.
     path("healthz/", views.healthz, name="healthz"),
+    path("readyz/", views.readyz, name="readyz"),
     path("api/v1/whoami/", views.whoami, name="api-whoami"),
 ]

@@ -1,4 +1,4 @@
-"""Project-level views: the home page each role lands on."""
+"""Project-level views: the home page each role lands on, and the health probes."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
@@ -30,7 +30,28 @@ class HomeView(TemplateView):
 @login_not_required
 def healthz(request):
     """Liveness for load balancers: answers without touching the database."""
-    return HttpResponse("ok", content_type="text/plain")
+    response = HttpResponse("ok", content_type="text/plain")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_not_required
+def readyz(request):
+    """Readiness: database, migrations, cache, broker and beat, each ``true`` or ``false``;
+    503 when any is false. Names no version, host or error (config/health.py logs them)."""
+    from config.health import readiness
+
+    checks = readiness()
+    ready = all(checks.values())
+    response = JsonResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status=200 if ready else 503,
+    )
+    response["Cache-Control"] = "no-store"
+    # config.health logged each failing check as a warning; Django would log every 503 probe
+    # again as an error (and send it to Sentry), several times a minute.
+    response._has_been_logged = True
+    return response
 
 
 def whoami(request):

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "/accounts/login/",
     "/i18n/setlang/",
-    "/healthz/",  # for load balancers
+    "/healthz/",  # the probes of load balancers
+    "/readyz/",
     # The steps of a login (a second factor) and of a forgotten password.
     "/accounts/login/otp/",
     "/accounts/login/otp/setup/",

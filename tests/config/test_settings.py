@@ -16,6 +16,7 @@ def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
         "DJANGO_ALLOWED_HOSTS": "mz.example.gov.cn",
         "DATABASE_URL": "postgres://app@127.0.0.1:5432/app",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "STORAGE_URL": "s3://attachments?endpoint_url=http://127.0.0.1:9",
         "VAR_DIR": str(tmp_path),
     }
     result = subprocess.run(
@@ -68,14 +69,17 @@ def test_the_filesystem_broker_keeps_every_folder_under_var(tmp_path):
 def test_every_environment_variable_the_settings_read_is_in_the_readme():
     import re
 
-    settings_source = (ROOT / "config" / "settings.py").read_text(encoding="utf-8")
+    sources = [ROOT / "config" / "settings.py", ROOT / "config" / "production.py"]
+    settings_source = "".join(path.read_text(encoding="utf-8") for path in sources)
     read = set(
         re.findall(r'\.(?:str|bool|int|float|list|db|email)\(\s*"([A-Z_]+)"', settings_source)
     )
+    gunicorn = (ROOT / "deploy" / "gunicorn.conf.py").read_text(encoding="utf-8")
+    read |= set(re.findall(r'environ\.get\(\s*"([A-Z_]+)"', gunicorn))
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("## Environment") : readme.index("## Production")]
     documented = set(re.findall(r"`([A-Z][A-Z_]+)`", table))
-    assert "CELERY_TASK_ALWAYS_EAGER" in read and "DJANGO_SECRET_KEY" in read
+    assert {"CELERY_TASK_ALWAYS_EAGER", "DJANGO_SECRET_KEY", "STORAGE_URL", "GUNICORN_BIND"} <= read
     assert sorted(read - documented) == []
 
 
