@@ -24,11 +24,3 @@ def _ensure_filesystem_queue() -> None:
 @app.on_after_configure.connect
 def _prepare_broker(sender, **kwargs):
     _ensure_filesystem_queue()
-
-
-@app.task(name="config.beat_heartbeat", ignore_result=True)
-def beat_heartbeat() -> None:
-    """Sent by beat every BEAT_HEARTBEAT_SECONDS: /readyz/ reads when it last ran."""
-    from config.health import heartbeat_record
-
-    heartbeat_record()

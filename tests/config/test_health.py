@@ -80,7 +80,7 @@ def test_a_heartbeat_counts_for_two_periods(settings, periods_ago, ready):
 
 
 def test_the_heartbeat_task_records_now():
-    from config.celery import beat_heartbeat
+    from config.tasks import beat_heartbeat
 
     cache.delete(health.HEARTBEAT_KEY)
     beat_heartbeat.delay()  # eager in the tests; a worker runs it in production
