@@ -81,7 +81,7 @@ CONTRACT_MODELS = ("provider", "project", "annualgoal", "award", "contract", "co
 READ_CONTRACTS = _crud("contracts", *CONTRACT_MODELS, actions=("view",))
 PAYMENT_MODELS = (
     "budget",
-    "budgetadjustment",
+    "budgetevent",
     "progresscheckpoint",
     "audit",
     "installment",
@@ -130,7 +130,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *READ_CONTRACTS,
         *READ_PAYMENTS,
         DASHBOARD,
-        *_crud("payments", "budget", "budgetadjustment", "installment", "audit"),
+        *_crud("payments", "budget", "budgetevent", "installment", "audit"),
         *_crud("payments", "requireddocument", "deduction"),
         *_crud("payments", "progresscheckpoint", actions=("add", "change", "delete")),
         "payments.add_payment",

@@ -137,6 +137,10 @@ ASSESSMENT = {
     "satisfaction": "服务对象和购买单位满意度评价均为优秀",
 }
 # contract number of the third installment → deduction (万元) and its reason
+# The seed states the budget but not its document or date: the demo dates both events
+# on 1 January 2024 and says the document number is illustrative.
+BUDGET_DOCUMENT = "演示：2024年度部门预算批复"
+
 DEDUCTIONS = {
     "DEMO-YTMZ-2023-01": ("1.52", "依据专项审计报告，扣减不符合合同约定的支出。"),
     "DEMO-YTMZ-2023-02": ("2.2", "依据专项审计报告，扣减不符合合同约定的支出。"),
@@ -159,7 +163,11 @@ def load(context: dict) -> dict:
                 project=projects[name],
                 year=2024,
                 initial_amount=from_wan(amount),
+                initial_on=datetime.date(2024, 1, 1),
+                initial_document=BUDGET_DOCUMENT,
                 issued_amount=from_wan(amount),
+                issued_on=datetime.date(2024, 1, 1),
+                issued_document=BUDGET_DOCUMENT,
                 note="2024 年度项目年初预算与实际下达预算均为该金额。",
             )
 

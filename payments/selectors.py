@@ -46,7 +46,7 @@ from contracts.money import ZERO, percent, to_yuan
 from payments.models import (
     Audit,
     Budget,
-    BudgetAdjustment,
+    BudgetEvent,
     Deduction,
     Installment,
     Payment,
@@ -237,23 +237,55 @@ def audit_get(*, user: User, pk: int) -> Audit:
     return get_object_or_404(audit_list(user=user), pk=pk)
 
 
-def budget_list(*, user: User) -> QuerySet[Budget]:
-    adjustments = BudgetAdjustment.objects.filter(budget=OuterRef("pk"))
-    signed = Case(
-        When(direction=BudgetAdjustment.Direction.INCREASE, then=F("amount")),
-        default=-F("amount"),
+def _effect_on(figure: int) -> Case:
+    """Each event's signed effect on a budget figure (0: 全年预算, 1: 实际下达预算)."""
+    whens = [
+        When(kind=kind, then=F("amount") if effects[figure] > 0 else -F("amount"))
+        for kind, effects in BudgetEvent.EFFECTS.items()
+        if effects[figure]
+    ]
+    return Case(*whens, default=_zero(), output_field=MONEY_FIELD)
+
+
+def with_budget_figures(
+    queryset: QuerySet[Budget], until: datetime.date | None = None, prefix: str = ""
+) -> QuerySet[Budget]:
+    """Annotate 年初预算 (``initial``), 全年预算 (``full_year``) and 实际下达预算
+    (``issued``) from the events dated on or before ``until`` (every event when None)."""
+    events = BudgetEvent.objects.filter(budget=OuterRef("pk"))
+    if until is not None:
+        events = events.filter(dated_on__lte=until)
+    initial = Case(
+        When(kind=BudgetEvent.Kind.INITIAL, then=F("amount")),
+        default=_zero(),
         output_field=MONEY_FIELD,
     )
-    return (
-        Budget.objects.filter(bureau_scope(user=user))
-        .select_related("project", "bureau")
-        .annotate(adjusted=_sum(adjustments, "budget", expression=signed))
-        .annotate(
-            full_year=ExpressionWrapper(
-                F("initial_amount") + F("adjusted"), output_field=MONEY_FIELD
-            )
-        )
+    return queryset.annotate(
+        **{
+            f"{prefix}initial": _sum(events, "budget", expression=initial),
+            f"{prefix}full_year": _sum(events, "budget", expression=_effect_on(0)),
+            f"{prefix}issued": _sum(events, "budget", expression=_effect_on(1)),
+        }
     )
+
+
+def budget_list(*, user: User, as_of: datetime.date | None = None) -> QuerySet[Budget]:
+    """The user's budgets with their figures as of a date (today's when none is asked)."""
+    return with_budget_figures(
+        Budget.objects.filter(bureau_scope(user=user)).select_related("project", "bureau"),
+        as_of or timezone.localdate(),
+    )
+
+
+def budget_events(*, budget: Budget) -> list[BudgetEvent]:
+    """A budget's events in date order, each with the running figures after it."""
+    events = list(budget.events.select_related("recorded_by", "reverses", "reversed_by"))
+    full_year = issued = ZERO
+    for event in events:
+        full_year += event.full_year_effect
+        issued += event.issued_effect
+        event.full_year_after, event.issued_after = full_year, issued
+    return events
 
 
 def budget_get(*, user: User, pk: int) -> Budget:
@@ -584,7 +616,7 @@ def _execution_rows(
 ) -> tuple[list[ExecutionRow], list[Decimal | None]]:
     """Rows grouped by project or bureau, and cumulative paid at each month end.
 
-    Three queries: budgets (with adjustments dated by the as-of date); payments and
+    Three queries: budgets (from their events dated by the as-of date); payments and
     deductions by month (one UNION); what the year's installments still owe.
     """
     jan1, dec31 = year_bounds(year)
@@ -601,28 +633,20 @@ def _execution_rows(
             rows[pk] = ExecutionRow(key=pk, name=name)
         return rows[pk]
 
-    # 1. Budgets, with adjustments dated by the as-of date.
-    signed = Case(
-        When(direction=BudgetAdjustment.Direction.INCREASE, then=F("amount")),
-        default=-F("amount"),
-        output_field=MONEY_FIELD,
-    )
-    adjustments = BudgetAdjustment.objects.filter(budget=OuterRef("pk"), adjusted_on__lte=until)
+    # 1. Budgets, from their events dated by the as-of date.
     budget_name = f"{key}__name"
     budgets = (
-        Budget.objects.filter(scope, only("project"), year=year)
-        .annotate(adjusted=_sum(adjustments, "budget", expression=signed))
+        with_budget_figures(
+            Budget.objects.filter(scope, only("project"), year=year), until, prefix="b_"
+        )
         .order_by()
         .values(key, budget_name)
-        .annotate(initial=Sum("initial_amount"), issued=Sum("issued_amount"), adj=Sum("adjusted"))
+        .annotate(initial=Sum("b_initial"), full=Sum("b_full_year"), issued=Sum("b_issued"))
     )
     for b in budgets:
         r = row(b[key], b[budget_name])
-        r.initial, r.issued, r.adjusted = (
-            to_yuan(b["initial"]),
-            to_yuan(b["issued"]),
-            to_yuan(b["adj"]),
-        )
+        r.initial, r.issued = to_yuan(b["initial"]), to_yuan(b["issued"])
+        r.adjusted = to_yuan(b["full"]) - r.initial
 
     # 2. Money paid and deducted in the year by the as-of date, by month (one query).
     path = "installment__contract__award__project" if key == "project" else "bureau"

@@ -27,7 +27,7 @@ from contracts.money import ZERO, split, to_yuan
 from payments.models import (
     Audit,
     Budget,
-    BudgetAdjustment,
+    BudgetEvent,
     Deduction,
     Installment,
     InstallmentTransition,
@@ -103,64 +103,181 @@ def _locked(installment: Installment) -> Installment:
 
 
 @transaction.atomic
-def budget_create(*, actor: User, project: Project, year: int, **data) -> Budget:
+def budget_create(
+    *,
+    actor: User,
+    project: Project,
+    year: int,
+    initial_amount: Decimal,
+    initial_on: datetime.date | None = None,
+    initial_document: str = "",
+    issued_amount: Decimal | None = None,
+    issued_on: datetime.date | None = None,
+    issued_document: str = "",
+    note: str = "",
+) -> Budget:
+    """Register a project-year's budget with its 年初预算 event (and, when given, the
+    指标下达 event of what was issued), each dated and with its document number."""
     _require(actor, "payments.add_budget")
     if Budget.objects.filter(project=project, year=year).exists():
         raise ValidationError({"year": _("该项目 %(year)s 年度的预算已登记。") % {"year": year}})
-    return _save(
-        Budget(project=project, bureau_id=project.bureau_id, year=year, **data), actor=actor
+    budget = _save(
+        Budget(project=project, bureau_id=project.bureau_id, year=year, note=note), actor=actor
     )
+    jan1 = datetime.date(year, 1, 1)
+    initial = (BudgetEvent.Kind.INITIAL, initial_amount, initial_on, initial_document, "initial")
+    issued = (BudgetEvent.Kind.ISSUED, issued_amount, issued_on, issued_document, "issued")
+    for kind, amount, dated_on, document, field_name in (initial, issued):
+        if not amount:
+            continue
+        try:
+            _event_record(
+                actor=actor,
+                budget=budget,
+                kind=kind,
+                amount=amount,
+                dated_on=dated_on or jan1,
+                document_number=document,
+                reason=str(BudgetEvent.Kind(kind).label),
+            )
+        except ValidationError as error:
+            # Name the create form's fields (initial_on, issued_document, ...).
+            suffix = {"amount": "amount", "dated_on": "on", "document_number": "document"}
+            raise ValidationError(
+                {
+                    f"{field_name}_{suffix[k]}" if k in suffix else k: v
+                    for k, v in error.message_dict.items()
+                }
+            ) from error
+    return budget
 
 
 @transaction.atomic
-def budget_update(*, actor: User, budget: Budget, **data) -> Budget:
+def budget_update(*, actor: User, budget: Budget, note: str) -> Budget:
+    """Only the note changes: the figures move by dated events, never by editing."""
     _require(actor, "payments.change_budget")
     budget = Budget.objects.select_for_update().get(pk=budget.pk)
-    for name in ("initial_amount", "issued_amount", "note"):
-        if name in data:
-            setattr(budget, name, data[name])
-    if budget_full_year(budget) < 0:
-        raise ValidationError({"initial_amount": _("调整后的全年预算不能为负数。")})
+    budget.note = note
     return _save(budget, actor=actor)
 
 
-def budget_full_year(budget: Budget) -> Decimal:
-    """全年预算数: the initial budget plus the year's adjustments."""
-    total = budget.initial_amount
-    for adjustment in budget.adjustments.all():
-        total += adjustment.signed_amount
-    return total
+def _check_event_date(budget: Budget, dated_on: datetime.date) -> None:
+    if dated_on.year != budget.year:
+        raise ValidationError(
+            {"dated_on": _("业务日期必须在 %(year)s 年内。") % {"year": budget.year}}
+        )
+    if dated_on > timezone.localdate():
+        raise ValidationError({"dated_on": _("业务日期不能晚于今天。")})
 
 
-@transaction.atomic
-def budget_adjust(
+def _check_running_figures(events: list[BudgetEvent]) -> None:
+    """No day may show a negative 全年预算 or 实际下达预算."""
+    full_year = issued = ZERO
+    for event in sorted(events, key=lambda e: (e.dated_on, e.pk is None, e.pk or 0)):
+        full_year += event.full_year_effect
+        issued += event.issued_effect
+        if full_year < 0 or issued < 0:
+            raise ValidationError(
+                {
+                    "amount": _("%(date)s 起全年预算或实际下达预算将为负数，请核对金额和日期。")
+                    % {"date": event.dated_on.isoformat()}
+                }
+            )
+
+
+def _event_record(
     *,
     actor: User,
     budget: Budget,
-    direction: str,
+    kind: str,
     amount: Decimal,
-    adjusted_on: datetime.date,
+    dated_on: datetime.date,
+    document_number: str,
     reason: str,
-) -> BudgetAdjustment:
-    _require(actor, "payments.add_budgetadjustment")
-    budget = Budget.objects.select_for_update().get(pk=budget.pk)
-    if adjusted_on.year != budget.year:
-        raise ValidationError(
-            {"adjusted_on": _("调整日期必须在 %(year)s 年内。") % {"year": budget.year}}
-        )
+    reverses: BudgetEvent | None = None,
+) -> BudgetEvent:
+    _check_event_date(budget, dated_on)
+    if not document_number.strip():
+        raise ValidationError({"document_number": _("请填写文号。")})
     if not reason.strip():
-        raise ValidationError({"reason": _("请填写调整原因。")})
-    adjustment = BudgetAdjustment(
+        raise ValidationError({"reason": _("请填写事由。")})
+    existing = list(budget.events.all())
+    if (
+        kind == BudgetEvent.Kind.INITIAL
+        and reverses is None
+        and sum((e.amount for e in existing if e.kind == kind), ZERO) > 0
+    ):
+        raise ValidationError(
+            {"kind": _("该预算已有年初预算；如需更正，请先冲销原记录，或登记追加、调减。")}
+        )
+    event = BudgetEvent(
         budget=budget,
-        direction=direction,
+        kind=kind,
         amount=amount,
-        adjusted_on=adjusted_on,
+        dated_on=dated_on,
+        document_number=document_number.strip(),
         reason=reason.strip(),
+        reverses=reverses,
         recorded_by=actor,
     )
-    if budget_full_year(budget) + adjustment.signed_amount < 0:
-        raise ValidationError({"amount": _("调减后全年预算不能为负数。")})
-    return _save(adjustment, actor=actor)
+    _check_running_figures([*existing, event])
+    return _save(event, actor=actor)
+
+
+@transaction.atomic
+def budget_event_record(
+    *,
+    actor: User,
+    budget: Budget,
+    kind: str,
+    amount: Decimal,
+    dated_on: datetime.date,
+    document_number: str,
+    reason: str,
+) -> BudgetEvent:
+    """Record a dated budget event (年初预算, 指标下达, 追加, 调减, 收回) with its 文号."""
+    _require(actor, "payments.add_budgetevent")
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    return _event_record(
+        actor=actor,
+        budget=budget,
+        kind=kind,
+        amount=amount,
+        dated_on=dated_on,
+        document_number=document_number,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def budget_event_reverse(
+    *,
+    actor: User,
+    event: BudgetEvent,
+    dated_on: datetime.date,
+    reason: str,
+    document_number: str = "",
+) -> BudgetEvent:
+    """Correct an event by a later reversing event of the same kind and opposite amount."""
+    _require(actor, "payments.add_budgetevent")
+    budget = Budget.objects.select_for_update().get(pk=event.budget_id)
+    event = BudgetEvent.objects.get(pk=event.pk)
+    if event.reverses_id is not None:
+        raise ValidationError(_("冲销记录不能再冲销。"))
+    if BudgetEvent.objects.filter(reverses=event).exists():
+        raise ValidationError(_("该记录已冲销。"))
+    if dated_on < event.dated_on:
+        raise ValidationError({"dated_on": _("冲销日期不能早于原记录的业务日期。")})
+    return _event_record(
+        actor=actor,
+        budget=budget,
+        kind=event.kind,
+        amount=-event.amount,
+        dated_on=dated_on,
+        document_number=document_number or event.document_number,
+        reason=reason,
+        reverses=event,
+    )
 
 
 @transaction.atomic

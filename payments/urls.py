@@ -53,7 +53,12 @@ urlpatterns = [
     path("budgets/new/", views.BudgetCreateView.as_view(), name="budget-create"),
     path("budgets/<int:pk>/", views.BudgetDetailView.as_view(), name="budget-detail"),
     path("budgets/<int:pk>/edit/", views.BudgetUpdateView.as_view(), name="budget-update"),
-    path("budgets/<int:pk>/adjust/", views.BudgetAdjustView.as_view(), name="budget-adjust"),
+    path("budgets/<int:pk>/events/", views.BudgetEventView.as_view(), name="budget-event"),
+    path(
+        "budgets/<int:pk>/events/<int:event>/reverse/",
+        views.BudgetEventReverseView.as_view(),
+        name="budget-event-reverse",
+    ),
     path("progress/", views.CheckpointView.as_view(), name="checkpoints"),
     path(
         "progress/<int:pk>/delete/", views.CheckpointDeleteView.as_view(), name="checkpoint-delete"

@@ -34,8 +34,10 @@ from payments import selectors, services
 from payments.filters import AuditFilter, BudgetFilter, InstallmentFilter, PaymentFilter
 from payments.forms import (
     AuditForm,
-    BudgetAdjustmentForm,
+    BudgetEventForm,
+    BudgetEventReverseForm,
     BudgetForm,
+    BudgetNoteForm,
     CheckpointForm,
     DeductionForm,
     DeductionWithdrawForm,
@@ -51,6 +53,7 @@ from payments.forms import (
     TransitionForm,
 )
 from payments.models import (
+    BudgetEvent,
     Installment,
     Notification,
     ProgressCheckpoint,
@@ -653,8 +656,11 @@ class BudgetDetailView(ScopedObjectMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["adjustments"] = self.object.adjustments.select_related("recorded_by")
-        context["adjust_form"] = BudgetAdjustmentForm(initial={"adjusted_on": timezone.localdate()})
+        context["events"] = selectors.budget_events(budget=self.object)
+        context["event_form"] = BudgetEventForm()
+        context["effects"] = [
+            (label, *BudgetEvent.EFFECTS[kind]) for kind, label in BudgetEvent.Kind.choices
+        ]
         context["show_history"] = history_visible(self.request.user)
         if context["show_history"]:
             context["history"] = history_of(self.object)
@@ -676,48 +682,70 @@ class BudgetCreateView(ServiceFormMixin, PermissionMixin, FormView):
         return services.budget_create(actor=self.request.user, **form.cleaned_data)
 
 
-class BudgetUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class BudgetFormView(ServiceFormMixin, ScopedObjectMixin, FormView):
+    """A form about one budget, shown on its own page, that returns to the budget."""
+
+    template_name = "contracts/form.html"
+    title = ""
+
+    def get_scoped_object(self):
+        return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title % {"budget": self.object}
+        context["cancel_url"] = self.object.get_absolute_url()
+        return context
+
+
+class BudgetUpdateView(BudgetFormView):
     permission_required = "payments.change_budget"
-    form_class = BudgetForm
-    template_name = "contracts/form.html"
-    success_message = _("预算已保存。")
+    form_class = BudgetNoteForm
+    success_message = _("预算说明已保存。")
+    title = _("修改预算说明：%(budget)s")
+
+    def get_initial(self):
+        return {"note": self.object.note}
+
+    def perform(self, form):
+        return services.budget_update(
+            actor=self.request.user, budget=self.object, note=form.cleaned_data["note"]
+        )
+
+
+class BudgetEventView(BudgetFormView):
+    permission_required = "payments.add_budgetevent"
+    form_class = BudgetEventForm
+    success_message = _("预算事项已登记。")
+    title = _("登记预算事项：%(budget)s")
+
+    def perform(self, form):
+        services.budget_event_record(
+            actor=self.request.user, budget=self.object, **form.cleaned_data
+        )
+        return self.object
+
+
+class BudgetEventReverseView(BudgetFormView):
+    permission_required = "payments.add_budgetevent"
+    form_class = BudgetEventReverseForm
+    success_message = _("已冲销。")
+    title = _("冲销预算事项：%(budget)s")
 
     def get_scoped_object(self):
-        return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
+        budget = selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
+        self.event = get_object_or_404(budget.events, pk=self.kwargs["event"])
+        return budget
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["title"] = _("修改预算：%(budget)s") % {"budget": self.object}
-        context["cancel_url"] = self.object.get_absolute_url()
+        context["title"] = f"{context['title']}（{self.event}）"
         return context
 
     def perform(self, form):
-        data = {k: form.cleaned_data[k] for k in ("initial_amount", "issued_amount", "note")}
-        return services.budget_update(actor=self.request.user, budget=self.object, **data)
-
-
-class BudgetAdjustView(ServiceFormMixin, ScopedObjectMixin, FormView):
-    permission_required = "payments.add_budgetadjustment"
-    form_class = BudgetAdjustmentForm
-    template_name = "contracts/form.html"
-    success_message = _("预算调整已登记。")
-
-    def get_scoped_object(self):
-        return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("预算调整：%(budget)s") % {"budget": self.object}
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
-
-    def perform(self, form):
-        services.budget_adjust(actor=self.request.user, budget=self.object, **form.cleaned_data)
+        services.budget_event_reverse(
+            actor=self.request.user, event=self.event, **form.cleaned_data
+        )
         return self.object
 
 

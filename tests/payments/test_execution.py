@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.caching import records_changed
 from accounts.roles import Role
 from payments import selectors, services
-from payments.models import Budget, Installment
+from payments.models import Budget, BudgetEvent, Installment
 from tests.factories import AuditFactory, BudgetFactory, UserFactory, contracts_in_bulk
 from tests.helpers import approve, pay
 
@@ -120,10 +120,22 @@ def test_other_bureaus_see_none_of_it(client, demo, other_bureau, make_user):
 def _bureau_with_contracts(bureau, n, first=0):
     numbers = range(first, first + n)
     contracts = contracts_in_bulk(bureau, (f"Q-{bureau.pk}-{i}" for i in numbers))
-    Budget.objects.bulk_create(
+    budgets = Budget.objects.bulk_create(
         BudgetFactory.build(project=contract.award.project, year=2024)
         for i, contract in zip(numbers, contracts, strict=True)
         if i % 2 == 0
+    )
+    keeper = UserFactory(bureau=bureau, username=f"budget-keeper-{bureau.pk}")
+    BudgetEvent.objects.bulk_create(
+        BudgetEvent(
+            budget=budget,
+            kind=BudgetEvent.Kind.ISSUED,
+            amount=Decimal("1014000.00"),
+            dated_on=datetime.date(2024, 1, 1),
+            reason="测试",
+            recorded_by=keeper,
+        )
+        for budget in budgets
     )
     Installment.objects.bulk_create(
         Installment(
@@ -139,7 +151,9 @@ def _bureau_with_contracts(bureau, n, first=0):
 
 def _expected_figures(bureau) -> tuple[str, str]:
     """Issued and late (in yuan) of what ``_bureau_with_contracts`` created so far."""
-    issued = Budget.objects.filter(bureau=bureau, year=2024).aggregate(t=Sum("issued_amount"))
+    issued = BudgetEvent.objects.filter(
+        budget__bureau=bureau, budget__year=2024, kind=BudgetEvent.Kind.ISSUED
+    ).aggregate(t=Sum("amount"))
     late = Installment.objects.filter(bureau=bureau).aggregate(t=Sum("planned_amount"))
     return f"{issued['t']:.2f}", f"{late['t']:.2f}"
 
