@@ -181,3 +181,23 @@ def contracts_in_bulk(bureau, numbers, *, award=None, owner=None) -> list[Contra
             for award, number in zip(awards, numbers, strict=True)
         ]
     )
+
+
+def budgets_in_bulk(contracts, *, recorded_by, year=2024, issued=Decimal("1014000.00")):
+    """A budget of each contract's project with one 指标下达 event of ``issued`` dated
+    1 January, written with one INSERT per table."""
+    budgets = Budget.objects.bulk_create(
+        BudgetFactory.build(project=contract.award.project, year=year) for contract in contracts
+    )
+    BudgetEvent.objects.bulk_create(
+        BudgetEvent(
+            budget=budget,
+            kind=BudgetEvent.Kind.ISSUED,
+            amount=issued,
+            dated_on=datetime.date(year, 1, 1),
+            reason="测试",
+            recorded_by=recorded_by,
+        )
+        for budget in budgets
+    )
+    return budgets

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from docx import Document
 from openpyxl import load_workbook
@@ -215,17 +216,19 @@ def test_a_wrong_event_is_refused_with_a_reason_and_nothing_changes(
 
 
 def test_a_future_date_is_refused(budget, finance_user):
-    with time_machine.travel(at(datetime.date(2025, 8, 1)), tick=False):
-        with pytest.raises(Exception, match="业务日期不能晚于今天"):
-            services.budget_event_record(
-                actor=finance_user,
-                budget=budget,
-                kind="increase",
-                amount=Decimal("1000"),
-                dated_on=datetime.date(2025, 8, 2),
-                document_number="x",
-                reason="x",
-            )
+    with (
+        time_machine.travel(at(datetime.date(2025, 8, 1)), tick=False),
+        pytest.raises(ValidationError, match="业务日期不能晚于今天"),
+    ):
+        services.budget_event_record(
+            actor=finance_user,
+            budget=budget,
+            kind="increase",
+            amount=Decimal("1000"),
+            dated_on=datetime.date(2025, 8, 2),
+            document_number="x",
+            reason="x",
+        )
 
 
 def test_only_finance_records_events_and_only_in_its_bureau(

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.caching import records_changed
 from accounts.roles import Role
 from payments import selectors, services
-from payments.models import Budget, BudgetEvent, Installment
-from tests.factories import AuditFactory, BudgetFactory, UserFactory, contracts_in_bulk
+from payments.models import BudgetEvent, Installment
+from tests.factories import AuditFactory, UserFactory, budgets_in_bulk, contracts_in_bulk
 from tests.helpers import approve, pay
 
 pytestmark = pytest.mark.django_db
@@ -120,22 +120,9 @@ def test_other_bureaus_see_none_of_it(client, demo, other_bureau, make_user):
 def _bureau_with_contracts(bureau, n, first=0):
     numbers = range(first, first + n)
     contracts = contracts_in_bulk(bureau, (f"Q-{bureau.pk}-{i}" for i in numbers))
-    budgets = Budget.objects.bulk_create(
-        BudgetFactory.build(project=contract.award.project, year=2024)
-        for i, contract in zip(numbers, contracts, strict=True)
-        if i % 2 == 0
-    )
     keeper = UserFactory(bureau=bureau, username=f"budget-keeper-{bureau.pk}")
-    BudgetEvent.objects.bulk_create(
-        BudgetEvent(
-            budget=budget,
-            kind=BudgetEvent.Kind.ISSUED,
-            amount=Decimal("1014000.00"),
-            dated_on=datetime.date(2024, 1, 1),
-            reason="测试",
-            recorded_by=keeper,
-        )
-        for budget in budgets
+    budgets_in_bulk(
+        [c for i, c in zip(numbers, contracts, strict=True) if i % 2 == 0], recorded_by=keeper
     )
     Installment.objects.bulk_create(
         Installment(

@@ -16,14 +16,13 @@ from django.urls import reverse
 
 from payments import reminders, services
 from payments.models import (
-    Budget,
     Installment,
     Notice,
     Notification,
     ProgressCheckpoint,
     ReminderSettings,
 )
-from tests.factories import BudgetFactory, ContractFactory, contracts_in_bulk
+from tests.factories import BudgetFactory, ContractFactory, budgets_in_bulk, contracts_in_bulk
 from tests.helpers import approve, at, one_installment, run_reminders
 
 pytestmark = pytest.mark.django_db
@@ -350,9 +349,7 @@ def _contracts_due_in_june(bureau, staff_user):
     def contracts(n, first):
         numbers = range(first, first + n)
         made = contracts_in_bulk(bureau, (f"R-{i}" for i in numbers), owner=staff_user)
-        Budget.objects.bulk_create(
-            BudgetFactory.build(project=contract.award.project) for contract in made
-        )
+        budgets_in_bulk(made, recorded_by=staff_user)
         Installment.objects.bulk_create(
             Installment(
                 bureau=bureau,
