@@ -400,6 +400,7 @@ class Installment(models.Model):
             ("approve_installment", _("可审批分期款")),
             ("hold_installment", _("可暂缓或退回分期款")),
             ("cancel_installment", _("可取消分期款")),
+            ("backdate_entry", _("可补录过往业务日期")),
         ]
 
     def __str__(self):
@@ -426,9 +427,10 @@ class InstallmentTransition(models.Model):
     from_status = models.CharField(_("原状态"), max_length=24, choices=Installment.Status.choices)
     to_status = models.CharField(_("新状态"), max_length=24, choices=Installment.Status.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT
     )
-    at = models.DateTimeField(_("时间"), default=timezone.now)
+    dated_on = models.DateField(_("业务日期"), default=timezone.localdate)
+    at = models.DateTimeField(_("录入时间"), default=timezone.now)
     reason = models.TextField(_("说明"), blank=True)
 
     class Meta:
@@ -438,6 +440,11 @@ class InstallmentTransition(models.Model):
 
     def __str__(self):
         return f"{self.installment_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def backdated(self) -> bool:
+        """Entered after the day it happened (补录)."""
+        return self.dated_on < timezone.localdate(self.at)
 
     @property
     def owning_bureau_id(self) -> int:

@@ -90,6 +90,26 @@ def _require(actor: User, permission: str) -> None:
         raise PermissionDenied(_("您没有执行此操作的权限。"))
 
 
+def business_date(*, actor: User, on: datetime.date | None, field: str) -> datetime.date:
+    """The day a step happened (业务日期): today unless given; a past day needs the
+    补录 permission (finance and staff have it); never a future day."""
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise ValidationError({field: _("业务日期不能晚于今天。")})
+    if on < today and not actor.has_perm("payments.backdate_entry"):
+        raise ValidationError({field: _("您没有补录过往业务日期的权限，业务日期只能是今天。")})
+    return on
+
+
+def dated_reason(reason: str, on: datetime.date) -> str:
+    """A history row's reason naming the business date, and 补录 when entered later."""
+    text = _("业务日期 %(date)s") % {"date": on.isoformat()}
+    if on < timezone.localdate():
+        text += _("（补录）")
+    return f"{reason}；{text}" if reason else text
+
+
 def _locked(installment: Installment) -> Installment:
     """The installment, re-read under a row lock for the rest of the transaction."""
     return (
@@ -161,13 +181,12 @@ def budget_update(*, actor: User, budget: Budget, note: str) -> Budget:
     return _save(budget, actor=actor)
 
 
-def _check_event_date(budget: Budget, dated_on: datetime.date) -> None:
+def _check_event_date(budget: Budget, dated_on: datetime.date, actor: User) -> None:
     if dated_on.year != budget.year:
         raise ValidationError(
             {"dated_on": _("业务日期必须在 %(year)s 年内。") % {"year": budget.year}}
         )
-    if dated_on > timezone.localdate():
-        raise ValidationError({"dated_on": _("业务日期不能晚于今天。")})
+    business_date(actor=actor, on=dated_on, field="dated_on")
 
 
 def _check_running_figures(events: list[BudgetEvent]) -> None:
@@ -196,7 +215,7 @@ def _event_record(
     reason: str,
     reverses: BudgetEvent | None = None,
 ) -> BudgetEvent:
-    _check_event_date(budget, dated_on)
+    _check_event_date(budget, dated_on, actor)
     if not document_number.strip():
         raise ValidationError({"document_number": _("请填写文号。")})
     if not reason.strip():
@@ -595,11 +614,14 @@ def document_receive(
     document = RequiredDocument.objects.select_for_update().get(pk=document.pk)
     if received_on and received_on > timezone.localdate():
         raise ValidationError({"received_on": _("收到日期不能晚于今天。")})
+    if received_on:
+        business_date(actor=actor, on=received_on, field="received_on")
     document.received_on = received_on
     if note:
         document.note = note.strip()
     scan.resolve_after_commit(document.installment_id)
-    return _save(document, actor=actor)
+    reason = dated_reason(_("收到资料"), received_on) if received_on else _("清除收到日期")
+    return _save(document, actor=actor, reason=reason)
 
 
 # --- transitions ---------------------------------------------------------------------------
@@ -615,14 +637,24 @@ def allowed_moves(installment: Installment, user: User) -> list[tuple[str, str]]
     return moves
 
 
-def _move(installment: Installment, *, to_status: str, actor: User, reason: str) -> Installment:
-    """Change the status of a locked installment and record the move."""
+def _move(
+    installment: Installment,
+    *,
+    to_status: str,
+    actor: User,
+    reason: str,
+    on: datetime.date | None = None,
+) -> Installment:
+    """Change the status of a locked installment and record the move, dated ``on`` (the
+    business date; today when not given) and entered now by ``actor``."""
+    on = on or timezone.localdate()
     source = installment.status
     InstallmentTransition.objects.create(
         installment=installment,
         from_status=source,
         to_status=to_status,
         actor=actor,
+        dated_on=on,
         reason=reason,
     )
     installment.status = to_status
@@ -631,10 +663,10 @@ def _move(installment: Installment, *, to_status: str, actor: User, reason: str)
     if to_status == S.APPROVED and source != S.PAID:
         # The payment deadline runs from the latest approval; a reversed payment reopens
         # the installment under its old deadline, it does not start a new one.
-        installment.approved_on = timezone.localdate()
+        installment.approved_on = on
         fields.append("approved_on")
     installment._history_user = actor
-    installment._change_reason = reason or str(S(to_status).label)
+    installment._change_reason = dated_reason(reason or str(S(to_status).label), on)
     installment.save(update_fields=fields)
     records_changed(installment.bureau_id)
     return installment
@@ -642,9 +674,15 @@ def _move(installment: Installment, *, to_status: str, actor: User, reason: str)
 
 @transaction.atomic
 def installment_transition(
-    *, actor: User, installment: Installment, to_status: str, reason: str = ""
+    *,
+    actor: User,
+    installment: Installment,
+    to_status: str,
+    reason: str = "",
+    on: datetime.date | None = None,
 ) -> Installment:
-    """Move an installment to another status, if the move and the actor allow it."""
+    """Move an installment to another status, if the move and the actor allow it; ``on``
+    is the day it happened (业务日期), today when not given."""
     installment = _locked(installment)
     source = installment.status
     permission = TRANSITIONS.get((source, to_status))
@@ -672,11 +710,12 @@ def installment_transition(
             )
     if to_status == S.CANCELLED and _paid(installment) != ZERO:
         raise ValidationError(_("该分期款已有支付，不能取消；请先冲销。"))
-    _move(installment, to_status=to_status, actor=actor, reason=reason)
+    on = business_date(actor=actor, on=on, field="on")
+    _move(installment, to_status=to_status, actor=actor, reason=reason, on=on)
     if to_status == S.APPROVED:
         # Deducted in full (or paid and deducted) before the approval: nothing is left to
         # pay, and no payment will ever move it on.
-        _settle(installment, actor=actor, reason=_("扣减后已付清"))
+        _settle(installment, actor=actor, reason=_("扣减后已付清"), on=on)
     return installment
 
 
@@ -730,6 +769,7 @@ def deduction_record(
         )
     if decided_on > timezone.localdate():
         raise ValidationError({"decided_on": _("扣减日期不能晚于今天。")})
+    business_date(actor=actor, on=decided_on, field="decided_on")
     remaining = installment.planned_amount - _deducted(installment) - _paid(installment)
     if amount > remaining:
         raise ValidationError(
@@ -747,12 +787,14 @@ def deduction_record(
         reason=reason.strip(),
         recorded_by=actor,
     )
-    _save(deduction, actor=actor)
-    _settle(installment, actor=actor, reason=_("扣减后已付清"))
+    _save(deduction, actor=actor, reason=dated_reason("", decided_on))
+    _settle(installment, actor=actor, reason=_("扣减后已付清"), on=decided_on)
     return deduction
 
 
-def _settle(installment: Installment, *, actor: User, reason: str) -> None:
+def _settle(
+    installment: Installment, *, actor: User, reason: str, on: datetime.date | None = None
+) -> None:
     """An approved installment whose net payable is all paid becomes 已支付."""
     if installment.status != S.APPROVED:
         return
@@ -760,7 +802,7 @@ def _settle(installment: Installment, *, actor: User, reason: str) -> None:
     if net_payable(installment) - paid == ZERO:
         # Deducted in full, an installment owes nothing either: it is settled.
         reason = reason if paid > ZERO else _("全额扣减，无须支付")
-        _move(installment, to_status=S.PAID, actor=actor, reason=reason)
+        _move(installment, to_status=S.PAID, actor=actor, reason=reason, on=on)
 
 
 @transaction.atomic
@@ -782,9 +824,10 @@ def deduction_withdraw(
         raise ValidationError({"withdrawn_on": _("撤销日期不能早于扣减日期。")})
     if withdrawn_on > timezone.localdate():
         raise ValidationError({"withdrawn_on": _("撤销日期不能晚于今天。")})
+    business_date(actor=actor, on=withdrawn_on, field="withdrawn_on")
     deduction.withdrawn_on = withdrawn_on
     deduction.withdrawal_reason = reason.strip()
-    return _save(deduction, actor=actor, reason=_("撤销扣减"))
+    return _save(deduction, actor=actor, reason=dated_reason(_("撤销扣减"), withdrawn_on))
 
 
 # --- payments ------------------------------------------------------------------------------
@@ -831,6 +874,7 @@ def payment_post(
         )
     if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": _("支付日期不能晚于今天。")})
+    business_date(actor=actor, on=paid_on, field="paid_on")
     # Not before the contract was signed. Not before the service start either would be
     # wrong: advance payments are common (the seed paid a first installment in July for
     # a service starting in August).
@@ -872,6 +916,7 @@ def payment_post(
             to_status=S.PAID,
             actor=actor,
             reason=_("付清，凭证号 %(voucher)s") % {"voucher": payment.voucher_number},
+            on=paid_on,
         )
     scan.resolve_after_commit(installment.pk)
     return payment
@@ -902,6 +947,7 @@ def payment_reverse(
         raise ValidationError({"reversed_on": _("冲销日期不能早于原支付日期。")})
     if reversed_on > timezone.localdate():
         raise ValidationError({"reversed_on": _("冲销日期不能晚于今天。")})
+    business_date(actor=actor, on=reversed_on, field="reversed_on")
     if not voucher_number.strip():
         raise ValidationError({"voucher_number": _("请填写凭证号。")})
     reversal = _insert_payment(
@@ -924,6 +970,7 @@ def payment_reverse(
             to_status=S.APPROVED,
             actor=actor,
             reason=_("冲销：%(reason)s") % {"reason": reason.strip()},
+            on=reversed_on,
         )
     return reversal
 
