@@ -169,6 +169,7 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(
         label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    on = forms.DateField(label=_("业务日期"), required=False, widget=DateInput())
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -371,6 +371,7 @@ class InstallmentTransitionView(InstallmentActionView):
             installment=self.object,
             to_status=form.cleaned_data["to_status"],
             reason=form.cleaned_data["reason"],
+            on=form.cleaned_data["on"],
         )
         messages.success(
             self.request,
