@@ -1,7 +1,9 @@
 """Reads of the contracts register, always scoped to the user's bureau first."""
 
 import datetime
+from decimal import Decimal
 
+from django.db import models
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -10,7 +12,15 @@ from django.utils.translation import gettext
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import bureau_scope
-from contracts.models import AnnualGoal, Award, Contract, ContractAttachment, Project, Provider
+from contracts.models import (
+    MONEY,
+    AnnualGoal,
+    Award,
+    Contract,
+    ContractAttachment,
+    Project,
+    Provider,
+)
 
 
 def provider_list(*, user: User) -> QuerySet[Provider]:
@@ -186,12 +196,25 @@ def history_entries(records, *, model, limit: int = 50, label=None) -> list[dict
     for record in records[:limit]:
         previous = previous_of[record.history_id]
         changes = []
-        if previous is not None and record.history_type == "~":
-            for attname, field in fields.items():
-                old, new = getattr(previous, attname, None), getattr(record, attname, None)
-                if old != new:
-                    changes.append((field, old, new))
-        rows.append((record, changes))
+        for attname, field in fields.items():
+            if isinstance(field, models.JSONField) and field.default is dict:
+                continue  # a cache of computed figures, not something a person changed
+            if isinstance(field, models.DateTimeField) and field.default is timezone.now:
+                continue  # when it was entered: the row's own time says it
+            new = getattr(record, attname, None)
+            if record.history_type == "+":
+                old = None  # created: every value it was given
+            elif record.history_type == "-":
+                old, new = new, None  # deleted: every value it had
+            elif previous is not None:
+                old = getattr(previous, attname, None)
+            else:
+                continue
+            if old != new and not (_empty(old) and _empty(new)):
+                changes.append((field, old, new))
+        if changes or record.history_change_reason or previous is None:
+            # A save that changed nothing and said nothing is not a change.
+            rows.append((record, changes))
     names = _linked_names(change for _record, changes in rows for change in changes)
     return [
         {
@@ -229,9 +252,27 @@ def _linked_names(changes) -> dict:
     return names
 
 
+def _is_money(field) -> bool:
+    """A yuan amount (every money field is declared with ``**MONEY``)."""
+    return (getattr(field, "max_digits", None), getattr(field, "decimal_places", None)) == (
+        MONEY["max_digits"],
+        MONEY["decimal_places"],
+    )
+
+
+def _empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def _display(field, value, names=None):
-    if value is None or value == "":
+    if _empty(value):
         return "—"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, Decimal) and _is_money(field):
+        return gettext("%(amount)s 元") % {"amount": f"{value:,.2f}"}
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if field.is_relation:

@@ -289,15 +289,17 @@ def _date_history(installment):
         Installment.objects.filter(pk=installment.pk).update(
             status_changed_at=_at(transitions[-1].dated_on)
         )
-    first = _at(transitions[0].dated_on if transitions else installment.due_date)
+    day = _at(transitions[0].dated_on if transitions else installment.due_date)
     records = [
         *installment.history.all(),
         *RequiredDocument.history.filter(installment_id=installment.pk),
         *Deduction.history.filter(installment_id=installment.pk),
     ]
-    for record in records:
+    # In the order they were entered: a change that names no business date (the details
+    # set during review) happened on the day of the step before it.
+    for record in sorted(records, key=lambda r: r.history_date):
         found = BUSINESS_DATE.search(record.history_change_reason or "")
-        day = _at(datetime.date.fromisoformat(found.group(1))) if found else first
+        day = _at(datetime.date.fromisoformat(found.group(1))) if found else day
         reason = (record.history_change_reason or "").replace(BACKDATED, "") or None
         type(record).objects.filter(pk=record.pk).update(
             history_date=day, history_change_reason=reason
