@@ -49,6 +49,7 @@ from payments.models import (
     BudgetEvent,
     Deduction,
     Installment,
+    InstallmentTransition,
     Payment,
     ProgressCheckpoint,
     ReminderSettings,
@@ -151,6 +152,28 @@ def owing(queryset: QuerySet[Installment], as_of: datetime.date) -> QuerySet[Ins
     deducted_later = Deduction.objects.filter(installment=OuterRef("pk"), decided_on__gt=as_of)
     return queryset.exclude(status=S.CANCELLED).filter(
         ~Q(status=S.PAID) | Exists(paid_later) | Exists(deducted_later)
+    )
+
+
+def with_status_as_of(queryset: QuerySet[Installment], as_of: datetime.date) -> QuerySet:
+    """Annotate ``status_then``: the status on ``as_of`` by the business dates of the
+    moves (the last move dated by then; else the status before the first move after it;
+    else the status now)."""
+    moves = InstallmentTransition.objects.filter(installment=OuterRef("pk"))
+    return queryset.annotate(
+        status_then=Coalesce(
+            Subquery(
+                moves.filter(dated_on__lte=as_of)
+                .order_by("-dated_on", "-at", "-pk")
+                .values("to_status")[:1]
+            ),
+            Subquery(
+                moves.filter(dated_on__gt=as_of).order_by("dated_on", "at", "pk").values(
+                    "from_status"
+                )[:1]
+            ),
+            F("status"),
+        )
     )
 
 
