@@ -237,9 +237,7 @@ def test_escalation_shows_the_current_level_only_and_level_3_is_urgent(demo, cli
 def approved_on_1_may(bureau, people):
     staff, finance, _manager = people
     installment = one_installment(bureau, staff, finance, due=datetime.date(2024, 12, 31))
-    installment = approve(installment, staff=staff, finance=finance)
-    Installment.objects.filter(pk=installment.pk).update(approved_on=datetime.date(2024, 5, 1))
-    return installment
+    return approve(installment, staff=staff, finance=finance, on=datetime.date(2024, 5, 1))
 
 
 def test_approved_but_unpaid_past_30_days_tells_finance_and_manager(approved_on_1_may):
