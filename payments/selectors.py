@@ -168,9 +168,9 @@ def with_status_as_of(queryset: QuerySet[Installment], as_of: datetime.date) -> 
                 .values("to_status")[:1]
             ),
             Subquery(
-                moves.filter(dated_on__gt=as_of).order_by("dated_on", "at", "pk").values(
-                    "from_status"
-                )[:1]
+                moves.filter(dated_on__gt=as_of)
+                .order_by("dated_on", "at", "pk")
+                .values("from_status")[:1]
             ),
             F("status"),
         )
@@ -518,6 +518,13 @@ class Execution:
     tolerance: Decimal
     rows: list[ExecutionRow] = field(default_factory=list)
     cumulative_paid: list[Decimal | None] = field(default_factory=list)  # at each month end
+    # 以前年度欠付: still owed on the as-of date on installments due in earlier years.
+    arrears: Decimal = ZERO
+
+    @property
+    def late_total(self) -> Decimal:
+        """Late in the year plus the arrears of earlier years: the bureau's late total."""
+        return self.total.late + self.arrears
 
     @property
     def gap(self) -> Decimal | None:
@@ -585,6 +592,13 @@ def _execution(
         as_of=until,
         checkpoints=progress.checkpoints if checkpoints is None else checkpoints,
     )
+    arrears = (
+        installment_list(user=user, as_of=as_of)
+        .filter(due_date__lt=year_bounds(year)[0])
+        .filter(late_filter(as_of))
+        .order_by()
+        .aggregate(total=Sum("outstanding"))["total"]
+    )
     return Execution(
         year=year,
         as_of=as_of,
@@ -594,6 +608,7 @@ def _execution(
         rows=rows,
         cumulative_paid=cumulative,
         tolerance=progress.tolerance,
+        arrears=to_yuan(arrears or ZERO),
     )
 
 
@@ -780,7 +795,8 @@ def progress_line(
 def late_installments(
     *, user: User, year: int, as_of: datetime.date, limit: int = 50
 ) -> list[Installment]:
-    """The year's late installments as of a date, most overdue first (cached)."""
+    """The year's late installments as of a date, most overdue first, after those of
+    earlier years still unpaid (以前年度欠付, marked ``arrears``) (cached)."""
     return cached(
         user=user,
         name="late",
@@ -793,15 +809,23 @@ def _late_installments(
     *, user: User, year: int, as_of: datetime.date, limit: int
 ) -> list[Installment]:
     jan1, dec31 = year_bounds(year)
+    # Arrears are owed as of the day asked; the year's own as of its last day at most.
+    arrears = list(
+        installment_list(user=user, as_of=as_of)
+        .filter(due_date__lt=jan1)
+        .filter(late_filter(as_of))
+        .order_by("due_date", "pk")[:limit]
+    )
     rows = list(
         installment_list(user=user, as_of=min(as_of, dec31))
         .filter(due_date__gte=jan1, due_date__lte=dec31)
         .filter(late_filter(as_of))
-        .order_by("due_date", "pk")[:limit]
+        .order_by("due_date", "pk")[: limit - len(arrears)]
     )
-    for installment in rows:
+    for installment in [*arrears, *rows]:
         installment.days_late = (as_of - installment.due_date).days
-    return rows
+        installment.arrears = installment.due_date < jan1
+    return [*arrears, *rows]
 
 
 # --- reads of the evaluations app (which reads payments' records only through these) ---------

@@ -244,6 +244,8 @@ class ExecutionApiView(PermissionMixin, View):
             "time_progress_target": _money(report.target.percent),
             "time_progress_source": report.target.source,
             "gap_percentage_points": _money(report.gap),
+            "arrears": _money(report.arrears),
+            "late_total": _money(report.late_total),
             "grouped_by": report.grouped_by,
             "rows": [{"id": row.key, "name": row.name, **_row_json(row)} for row in report.rows],
             "late_installments": [
@@ -254,6 +256,7 @@ class ExecutionApiView(PermissionMixin, View):
                     "installment": i.label,
                     "due_date": i.due_date.isoformat(),
                     "days_late": i.days_late,
+                    "arrears": i.arrears,
                     "outstanding": _money(i.outstanding),
                     "delay_reason": i.delay_reason,
                     "url": request.build_absolute_uri(i.get_absolute_url()),
