@@ -82,6 +82,7 @@ READ_CONTRACTS = _crud("contracts", *CONTRACT_MODELS, actions=("view",))
 PAYMENT_MODELS = (
     "budget",
     "budgetevent",
+    "fiscalyearclosing",
     "progresscheckpoint",
     "audit",
     "installment",
@@ -136,6 +137,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("payments", "progresscheckpoint", actions=("add", "change", "delete")),
         "payments.add_payment",
         "payments.backdate_entry",
+        "payments.close_fiscal_year",
         "payments.request_documents",
         "payments.submit_documents",
         "payments.review_installment",

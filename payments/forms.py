@@ -87,6 +87,17 @@ class BudgetEventReverseForm(forms.Form):
         self.fields["dated_on"].initial = timezone.localdate()
 
 
+class FiscalYearCloseForm(forms.Form):
+    year = forms.IntegerField(label=_("结账年度"), min_value=2000, max_value=2100)
+    note = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year - 1
+
+
 class CheckpointForm(forms.Form):
     month = forms.TypedChoiceField(
         label=_("月份（月底）"),

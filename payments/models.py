@@ -157,6 +157,39 @@ class BudgetEvent(models.Model):
         return self.EFFECTS[self.kind][1] * self.amount
 
 
+class FiscalYearClosing(models.Model):
+    """A bureau's closed fiscal year (年度结账): nothing dated in it is entered any more;
+    a correction is dated in an open year."""
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("购买单位"), on_delete=models.PROTECT, related_name="closings"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("结账年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("结账人"), on_delete=models.PROTECT
+    )
+    closed_at = models.DateTimeField(_("结账时间"), default=timezone.now)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("年度结账")
+        verbose_name_plural = _("年度结账")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "year"],
+                name="fiscal_year_closing_unique",
+                violation_error_message=_("该年度已结账。"),
+            ),
+        ]
+        permissions = [("close_fiscal_year", _("可办理年度结账"))]
+
+    def __str__(self):
+        return f"{self.bureau} {self.year}"
+
+
 class ProgressCheckpoint(models.Model):
     """A bureau's own time-progress target (序时进度) at a month end, e.g. 9月底 ≥ 75%.
 

@@ -48,6 +48,7 @@ from payments.models import (
     Budget,
     BudgetEvent,
     Deduction,
+    FiscalYearClosing,
     Installment,
     InstallmentTransition,
     Payment,
@@ -309,6 +310,11 @@ def budget_events(*, budget: Budget) -> list[BudgetEvent]:
         issued += event.issued_effect
         event.full_year_after, event.issued_after = full_year, issued
     return events
+
+
+def closings_of(*, bureau: Bureau) -> list[FiscalYearClosing]:
+    """The bureau's closed fiscal years, latest first."""
+    return list(FiscalYearClosing.objects.filter(bureau=bureau).select_related("closed_by"))
 
 
 def budget_get(*, user: User, pk: int) -> Budget:

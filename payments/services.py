@@ -29,6 +29,7 @@ from payments.models import (
     Budget,
     BudgetEvent,
     Deduction,
+    FiscalYearClosing,
     Installment,
     InstallmentTransition,
     Payment,
@@ -90,15 +91,28 @@ def _require(actor: User, permission: str) -> None:
         raise PermissionDenied(_("您没有执行此操作的权限。"))
 
 
-def business_date(*, actor: User, on: datetime.date | None, field: str) -> datetime.date:
+def business_date(
+    *, actor: User, bureau_id: int, on: datetime.date | None, field: str
+) -> datetime.date:
     """The day a step happened (业务日期): today unless given; a past day needs the
-    补录 permission (finance and staff have it); never a future day."""
+    补录 permission (finance and staff have it), and a year the bureau has not closed;
+    never a future day."""
     today = timezone.localdate()
     on = on or today
     if on > today:
         raise ValidationError({field: _("业务日期不能晚于今天。")})
     if on < today and not actor.has_perm("payments.backdate_entry"):
         raise ValidationError({field: _("您没有补录过往业务日期的权限，业务日期只能是今天。")})
+    if FiscalYearClosing.objects.filter(bureau_id=bureau_id, year=on.year).exists():
+        raise ValidationError(
+            {
+                field: _(
+                    "%(year)s 年度已结账，不能再登记或修改该年度的业务；"
+                    "请在未结账的年度以冲销或更正记录处理。"
+                )
+                % {"year": on.year}
+            }
+        )
     return on
 
 
@@ -186,7 +200,7 @@ def _check_event_date(budget: Budget, dated_on: datetime.date, actor: User) -> N
         raise ValidationError(
             {"dated_on": _("业务日期必须在 %(year)s 年内。") % {"year": budget.year}}
         )
-    business_date(actor=actor, on=dated_on, field="dated_on")
+    business_date(actor=actor, bureau_id=budget.bureau_id, on=dated_on, field="dated_on")
 
 
 def _check_running_figures(events: list[BudgetEvent]) -> None:
@@ -297,6 +311,32 @@ def budget_event_reverse(
         reason=reason,
         reverses=event,
     )
+
+
+@transaction.atomic
+def fiscal_year_close(
+    *, actor: User, bureau: Bureau, year: int, note: str = ""
+) -> FiscalYearClosing:
+    """Close a bureau's fiscal year (年度结账) once it has ended and its payments are
+    reconciled: no installment due in it is approved and waiting for its payment."""
+    _require(actor, "payments.close_fiscal_year")
+    Bureau.objects.select_for_update().get(pk=bureau.pk)
+    if FiscalYearClosing.objects.filter(bureau=bureau, year=year).exists():
+        raise ValidationError({"year": _("%(year)s 年度已结账。") % {"year": year}})
+    if year >= timezone.localdate().year:
+        raise ValidationError({"year": _("%(year)s 年度尚未结束，不能结账。") % {"year": year}})
+    pending = Installment.objects.filter(
+        bureau=bureau, due_date__year=year, status=S.APPROVED
+    ).select_related("contract")
+    if pending:
+        raise ValidationError(
+            {
+                "year": _("以下分期款已审批但尚未登记支付，请先核对支付：%(items)s。")
+                % {"items": "、".join(f"{i.contract.number} {i.label}" for i in pending)}
+            }
+        )
+    closing = FiscalYearClosing(bureau=bureau, year=year, closed_by=actor, note=note.strip())
+    return _save(closing, actor=actor)
 
 
 @transaction.atomic
@@ -615,7 +655,12 @@ def document_receive(
     if received_on and received_on > timezone.localdate():
         raise ValidationError({"received_on": _("收到日期不能晚于今天。")})
     if received_on:
-        business_date(actor=actor, on=received_on, field="received_on")
+        business_date(
+            actor=actor,
+            bureau_id=document.installment.bureau_id,
+            on=received_on,
+            field="received_on",
+        )
     document.received_on = received_on
     if note:
         document.note = note.strip()
@@ -710,7 +755,7 @@ def installment_transition(
             )
     if to_status == S.CANCELLED and _paid(installment) != ZERO:
         raise ValidationError(_("该分期款已有支付，不能取消；请先冲销。"))
-    on = business_date(actor=actor, on=on, field="on")
+    on = business_date(actor=actor, bureau_id=installment.bureau_id, on=on, field="on")
     _move(installment, to_status=to_status, actor=actor, reason=reason, on=on)
     if to_status == S.APPROVED:
         # Deducted in full (or paid and deducted) before the approval: nothing is left to
@@ -769,7 +814,7 @@ def deduction_record(
         )
     if decided_on > timezone.localdate():
         raise ValidationError({"decided_on": _("扣减日期不能晚于今天。")})
-    business_date(actor=actor, on=decided_on, field="decided_on")
+    business_date(actor=actor, bureau_id=installment.bureau_id, on=decided_on, field="decided_on")
     remaining = installment.planned_amount - _deducted(installment) - _paid(installment)
     if amount > remaining:
         raise ValidationError(
@@ -824,7 +869,9 @@ def deduction_withdraw(
         raise ValidationError({"withdrawn_on": _("撤销日期不能早于扣减日期。")})
     if withdrawn_on > timezone.localdate():
         raise ValidationError({"withdrawn_on": _("撤销日期不能晚于今天。")})
-    business_date(actor=actor, on=withdrawn_on, field="withdrawn_on")
+    business_date(
+        actor=actor, bureau_id=installment.bureau_id, on=withdrawn_on, field="withdrawn_on"
+    )
     deduction.withdrawn_on = withdrawn_on
     deduction.withdrawal_reason = reason.strip()
     return _save(deduction, actor=actor, reason=dated_reason(_("撤销扣减"), withdrawn_on))
@@ -874,7 +921,7 @@ def payment_post(
         )
     if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": _("支付日期不能晚于今天。")})
-    business_date(actor=actor, on=paid_on, field="paid_on")
+    business_date(actor=actor, bureau_id=installment.bureau_id, on=paid_on, field="paid_on")
     # Not before the contract was signed. Not before the service start either would be
     # wrong: advance payments are common (the seed paid a first installment in July for
     # a service starting in August).
@@ -947,7 +994,7 @@ def payment_reverse(
         raise ValidationError({"reversed_on": _("冲销日期不能早于原支付日期。")})
     if reversed_on > timezone.localdate():
         raise ValidationError({"reversed_on": _("冲销日期不能晚于今天。")})
-    business_date(actor=actor, on=reversed_on, field="reversed_on")
+    business_date(actor=actor, bureau_id=installment.bureau_id, on=reversed_on, field="reversed_on")
     if not voucher_number.strip():
         raise ValidationError({"voucher_number": _("请填写凭证号。")})
     reversal = _insert_payment(

@@ -60,6 +60,7 @@ urlpatterns = [
         name="budget-event-reverse",
     ),
     path("progress/", views.CheckpointView.as_view(), name="checkpoints"),
+    path("closings/", views.FiscalYearCloseView.as_view(), name="closings"),
     path(
         "progress/<int:pk>/delete/", views.CheckpointDeleteView.as_view(), name="checkpoint-delete"
     ),

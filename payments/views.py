@@ -44,6 +44,7 @@ from payments.forms import (
     DocumentAddForm,
     DocumentReceiveForm,
     ExecutionQueryForm,
+    FiscalYearCloseForm,
     InstallmentDetailsForm,
     PaymentForm,
     ReminderSettingsForm,
@@ -751,6 +752,28 @@ class BudgetEventReverseView(BudgetFormView):
             actor=self.request.user, event=self.event, **form.cleaned_data
         )
         return self.object
+
+
+class FiscalYearCloseView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
+    """The bureau's closed fiscal years (年度结账), and closing the next one."""
+
+    permission_required = "payments.close_fiscal_year"
+    form_class = FiscalYearCloseForm
+    template_name = "payments/closings.html"
+    success_message = _("已办理年度结账。")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["closings"] = selectors.closings_of(bureau=self.request.user.bureau)
+        return context
+
+    def perform(self, form):
+        return services.fiscal_year_close(
+            actor=self.request.user, bureau=self.request.user.bureau, **form.cleaned_data
+        )
+
+    def get_success_url_for(self, obj):
+        return reverse("payments:closings")
 
 
 class CheckpointView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
