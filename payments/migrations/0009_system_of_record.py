@@ -1,4 +1,7 @@
-"""Budgets become dated events (年初预算, 指标下达, 追加, 调减, 收回).
+"""A system of record: budgets as dated events, business dates of installment steps,
+and closed fiscal years (年度结账).
+
+Budgets become dated events (年初预算, 指标下达, 追加, 调减, 收回).
 
 Each budget's single initial and issued amounts, and its dated adjustments, turn into
 events so that every figure stays what it was at the year end: the initial amount is a
@@ -7,15 +10,20 @@ an adjustment keeps its date and becomes a 追加 or 调减. A 追加 or 调减 
 issued figure too, so the 指标下达 is the issued amount less the adjustments' net (a
 收回 on the last adjustment's date where that would be negative). Events are never
 updated: the database refuses it, as it does for payments.
+
+An installment step recorded before business dates existed happened the day it was
+entered.
 """
 
 import datetime
 from decimal import Decimal
 
+import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
 
 MIGRATED = "由原预算数字迁移"
 MESSAGE = "budget events are immutable; record a reversing event instead"
@@ -100,8 +108,15 @@ def triggers_backward(apps, schema_editor):
         schema_editor.execute(sql[1])
 
 
+def dated_when_entered(apps, schema_editor):
+    Transition = apps.get_model("payments", "InstallmentTransition")
+    for pk, at in Transition.objects.values_list("pk", "at").iterator():
+        Transition.objects.filter(pk=pk).update(dated_on=timezone.localdate(at))
+
+
 class Migration(migrations.Migration):
     dependencies = [
+        ("accounts", "0011_postgresql_session_defaults"),
         ("payments", "0008_reminder_escalation_order"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -257,4 +272,42 @@ class Migration(migrations.Migration):
             name="HistoricalBudgetAdjustment",
         ),
         migrations.RunPython(triggers_forward, triggers_backward),
+        migrations.AlterModelOptions(
+            name='installment',
+            options={'ordering': ['contract', 'number'], 'permissions': [('request_documents', '可通知服务机构提交资料'), ('submit_documents', '可登记资料已交齐'), ('review_installment', '可审核分期款'), ('approve_installment', '可审批分期款'), ('hold_installment', '可暂缓或退回分期款'), ('cancel_installment', '可取消分期款'), ('backdate_entry', '可补录过往业务日期')], 'verbose_name': '分期款', 'verbose_name_plural': '分期款'},
+        ),
+        migrations.AddField(
+            model_name='installmenttransition',
+            name='dated_on',
+            field=models.DateField(default=django.utils.timezone.localdate, verbose_name='业务日期'),
+        ),
+        migrations.AlterField(
+            model_name='installmenttransition',
+            name='actor',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='录入人'),
+        ),
+        migrations.AlterField(
+            model_name='installmenttransition',
+            name='at',
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='录入时间'),
+        ),
+        migrations.RunPython(dated_when_entered, migrations.RunPython.noop),
+        migrations.CreateModel(
+            name='FiscalYearClosing',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='结账年度')),
+                ('closed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='结账时间')),
+                ('note', models.TextField(blank=True, verbose_name='说明')),
+                ('bureau', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='closings', to='accounts.bureau', verbose_name='购买单位')),
+                ('closed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='结账人')),
+            ],
+            options={
+                'verbose_name': '年度结账',
+                'verbose_name_plural': '年度结账',
+                'ordering': ['-year'],
+                'permissions': [('close_fiscal_year', '可办理年度结账')],
+                'constraints': [models.UniqueConstraint(fields=('bureau', 'year'), name='fiscal_year_closing_unique', violation_error_message='该年度已结账。')],
+            },
+        ),
     ]
