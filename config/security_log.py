@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SecurityEvent
 from accounts.selectors import security_event_list
-from contracts import exports, listing
 from contracts.filters import SEARCH_WIDGET
-from contracts.views import RegisterExportView, RegisterListView
+from core import exports, listing
+from core.views import ExportView, ListPageView
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
@@ -64,7 +64,7 @@ def event_columns() -> list[listing.Column]:
     ]
 
 
-class SecurityLogView(RegisterListView):
+class SecurityLogView(ListPageView):
     permission_required = "accounts.view_securityevent"
     filterset_class = SecurityEventFilter
     title = _("安全审计日志")
@@ -81,7 +81,7 @@ class SecurityLogView(RegisterListView):
         return event_columns()
 
 
-class SecurityLogExportView(RegisterExportView):
+class SecurityLogExportView(ExportView):
     permission_required = "accounts.view_securityevent"
     filterset_class = SecurityEventFilter
     filename = _("安全审计日志")

@@ -1,15 +1,14 @@
 """Pages of the contracts register. Thin: selectors read, services write."""
 
 from django.contrib import messages
-from django.http import FileResponse, HttpResponseBadRequest
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import DetailView, FormView
-from django_filters.views import FilterView
+from django.views.generic import DetailView
 
 from accounts import panels
-from accounts.mixins import PermissionMixin, ScopedObjectMixin, ServiceFormMixin, history_visible
-from contracts import exports, listing, selectors, services
+from accounts.mixins import history_visible
+from contracts import selectors, services
 from contracts.filters import AwardFilter, ContractFilter, ProjectFilter, ProviderFilter
 from contracts.forms import (
     AnnualGoalForm,
@@ -21,72 +20,16 @@ from contracts.forms import (
     TerminateForm,
 )
 from contracts.tables import award_columns, contract_columns, project_columns, provider_columns
-
-PAGE_SIZE = 25
-
-
-class RegisterListView(PermissionMixin, FilterView):
-    """A filtered, sorted, paginated list of one kind of record (see contracts.listing)."""
-
-    template_name = "contracts/list.html"
-    per_page = PAGE_SIZE
-    title = ""
-    create_url = ""
-    create_permission = ""
-    export_url = ""
-    table_id = ""
-    empty_text = _("没有符合条件的记录。")
-    default_sort = ""
-
-    def get_columns(self) -> list[listing.Column]:  # pragma: no cover - every list defines it
-        raise NotImplementedError
-
-    def decorate(self, records: list) -> list:
-        """Add what the page's rows need beyond the list query (one query, page rows only)."""
-        return records
-
-    def get_filterset_kwargs(self, filterset_class):
-        kwargs = super().get_filterset_kwargs(filterset_class)
-        kwargs["user"] = self.request.user
-        return kwargs
-
-    def get_filterset(self, filterset_class):
-        filterset = super().get_filterset(filterset_class)
-        for field in filterset.form.fields.values():
-            widget = field.widget
-            css = (
-                "form-select form-select-sm"
-                if widget.input_type == "select"
-                else "form-control form-control-sm"
-            )
-            widget.attrs["class"] = css
-        return filterset
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        columns = self.get_columns()
-        sort, order_by = listing.ordering(columns, self.request.GET.get("sort"), self.default_sort)
-        page = listing.page_of(
-            self.object_list.order_by(*order_by),
-            number=self.request.GET.get("page"),
-            per_page=self.per_page,
-        )
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context.update(
-            title=self.title,
-            create_url=self.create_url,
-            can_create=bool(self.create_permission)
-            and self.request.user.has_perm(self.create_permission),
-            export_url=self.export_url,
-            headers=listing.headers(columns, sort, self.request.GET.copy()),
-            rows=listing.rows(columns, self.decorate(list(page.object_list))),
-            page_obj=page,
-            query=query.urlencode(),
-            table_id=self.table_id,
-            empty_text=self.empty_text,
-        )
-        return context
+from core import exports
+from core.views import (
+    ActionPageView,
+    CreatePageView,
+    EditPageView,
+    ExportView,
+    ListPageView,
+    PermissionMixin,
+    ScopedObjectMixin,
+)
 
 
 class RegisterDetailView(ScopedObjectMixin, DetailView):
@@ -98,38 +41,10 @@ class RegisterDetailView(ScopedObjectMixin, DetailView):
         return context
 
 
-class RegisterFormView(ServiceFormMixin, PermissionMixin, FormView):
-    template_name = "contracts/form.html"
-    title = ""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = self.title
-        context["cancel_url"] = ""
-        return context
-
-
-class RegisterEditView(ServiceFormMixin, ScopedObjectMixin, FormView):
-    template_name = "contracts/form.html"
-    title = ""
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = self.title
-        context["object"] = self.object
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
-
-
 # --- providers ----------------------------------------------------------------------------
 
 
-class ProviderListView(RegisterListView):
+class ProviderListView(ListPageView):
     permission_required = "contracts.view_provider"
     filterset_class = ProviderFilter
     title = _("服务机构")
@@ -159,7 +74,7 @@ class ProviderDetailView(RegisterDetailView):
         return context
 
 
-class ProviderCreateView(RegisterFormView):
+class ProviderCreateView(CreatePageView):
     permission_required = "contracts.add_provider"
     form_class = ProviderForm
     title = _("登记服务机构")
@@ -175,7 +90,7 @@ class ProviderCreateView(RegisterFormView):
         return services.provider_warnings(obj)
 
 
-class ProviderUpdateView(RegisterEditView):
+class ProviderUpdateView(EditPageView):
     permission_required = "contracts.change_provider"
     form_class = ProviderForm
     title = _("修改服务机构")
@@ -196,7 +111,7 @@ class ProviderUpdateView(RegisterEditView):
 # --- projects -----------------------------------------------------------------------------
 
 
-class ProjectListView(RegisterListView):
+class ProjectListView(ListPageView):
     permission_required = "contracts.view_project"
     filterset_class = ProjectFilter
     title = _("服务项目")
@@ -230,7 +145,7 @@ class ProjectDetailView(RegisterDetailView):
         return context
 
 
-class ProjectCreateView(RegisterFormView):
+class ProjectCreateView(CreatePageView):
     permission_required = "contracts.add_project"
     form_class = ProjectForm
     title = _("登记服务项目")
@@ -243,7 +158,7 @@ class ProjectCreateView(RegisterFormView):
         )
 
 
-class ProjectUpdateView(RegisterEditView):
+class ProjectUpdateView(EditPageView):
     permission_required = "contracts.change_project"
     form_class = ProjectForm
     title = _("修改服务项目")
@@ -258,26 +173,16 @@ class ProjectUpdateView(RegisterEditView):
         )
 
 
-class AnnualGoalSetView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class AnnualGoalSetView(ActionPageView):
+    form_takes_user = False
     """Add or replace one year's goals of a project (a form on the project page)."""
 
     permission_required = "contracts.change_project"
     form_class = AnnualGoalForm
-    template_name = "contracts/form.html"
+    title = _("年度目标：%(project)s")
 
     def get_scoped_object(self):
         return selectors.project_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs.pop("user")
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("年度目标：%(project)s") % {"project": self.object}
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
 
     def perform(self, form):
         services.annual_goal_set(actor=self.request.user, project=self.object, **form.cleaned_data)
@@ -288,7 +193,7 @@ class AnnualGoalSetView(ServiceFormMixin, ScopedObjectMixin, FormView):
 # --- awards -------------------------------------------------------------------------------
 
 
-class AwardListView(RegisterListView):
+class AwardListView(ListPageView):
     permission_required = "contracts.view_award"
     filterset_class = AwardFilter
     title = _("中标信息")
@@ -318,7 +223,7 @@ class AwardDetailView(RegisterDetailView):
         return context
 
 
-class AwardCreateView(RegisterFormView):
+class AwardCreateView(CreatePageView):
     permission_required = "contracts.add_award"
     form_class = AwardForm
     title = _("登记中标")
@@ -331,7 +236,7 @@ class AwardCreateView(RegisterFormView):
         return services.award_create(actor=self.request.user, **form.cleaned_data)
 
 
-class AwardUpdateView(RegisterEditView):
+class AwardUpdateView(EditPageView):
     permission_required = "contracts.change_award"
     form_class = AwardForm
     title = _("修改中标信息")
@@ -349,7 +254,7 @@ class AwardUpdateView(RegisterEditView):
 # --- contracts ----------------------------------------------------------------------------
 
 
-class ContractListView(RegisterListView):
+class ContractListView(ListPageView):
     permission_required = "contracts.view_contract"
     filterset_class = ContractFilter
     title = _("合同")
@@ -389,7 +294,7 @@ class ContractDetailView(RegisterDetailView):
         return context
 
 
-class ContractCreateView(RegisterFormView):
+class ContractCreateView(CreatePageView):
     permission_required = "contracts.add_contract"
     form_class = ContractForm
     title = _("登记合同")
@@ -405,7 +310,7 @@ class ContractCreateView(RegisterFormView):
         return services.contract_warnings(obj)
 
 
-class ContractUpdateView(RegisterEditView):
+class ContractUpdateView(EditPageView):
     permission_required = "contracts.change_contract"
     form_class = ContractForm
     title = _("修改合同")
@@ -423,24 +328,14 @@ class ContractUpdateView(RegisterEditView):
         return services.contract_warnings(obj)
 
 
-class ContractTerminateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class ContractTerminateView(ActionPageView):
+    form_takes_user = False
     permission_required = "contracts.change_contract"
     form_class = TerminateForm
-    template_name = "contracts/form.html"
+    title = _("终止合同：%(contract)s")
 
     def get_scoped_object(self):
         return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs.pop("user")
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("终止合同：%(contract)s") % {"contract": self.object}
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
 
     def perform(self, form):
         contract = services.contract_terminate(
@@ -450,25 +345,15 @@ class ContractTerminateView(ServiceFormMixin, ScopedObjectMixin, FormView):
         return contract
 
 
-class AttachmentAddView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class AttachmentAddView(ActionPageView):
+    form_takes_user = False
     permission_required = "contracts.change_contract"
     form_class = AttachmentForm
-    template_name = "contracts/form.html"
+    title = _("上传附件：%(contract)s")
+    multipart = True
 
     def get_scoped_object(self):
         return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs.pop("user")
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("上传附件：%(contract)s") % {"contract": self.object}
-        context["cancel_url"] = self.object.get_absolute_url()
-        context["multipart"] = True
-        return context
 
     def perform(self, form):
         services.attachment_add(actor=self.request.user, contract=self.object, **form.cleaned_data)
@@ -489,44 +374,7 @@ class AttachmentDownloadView(PermissionMixin, View):
         )
 
 
-class RegisterExportView(PermissionMixin, View):
-    """An Excel export of a list page: the same selector, the same filters."""
-
-    filterset_class = None
-    filename = ""
-
-    def get_queryset(self):  # pragma: no cover - every export defines it
-        raise NotImplementedError
-
-    def build(self, queryset, filters: dict):  # pragma: no cover - every export defines it
-        raise NotImplementedError
-
-    def get(self, request):
-        filterset = self.filterset_class(
-            request.GET, queryset=self.get_queryset(), user=request.user
-        )
-        if not filterset.is_valid():
-            # The list page shows no rows for an invalid filter; an export that ignored it
-            # would hand over every record instead.
-            return HttpResponseBadRequest(
-                filter_errors(filterset.form), content_type="text/plain; charset=utf-8"
-            )
-        return exports.workbook_response(
-            self.build(filterset.qs, filterset.form.cleaned_data), str(self.filename)
-        )
-
-
-def filter_errors(form) -> str:
-    """The errors of a filter form as one line: "筛选条件有误，未导出：年度：输入一个数字。"."""
-    parts = [
-        f"{form.fields[name].label}：{error}" if name in form.fields else str(error)
-        for name, errors in form.errors.items()
-        for error in errors
-    ]
-    return _("筛选条件有误，未导出：%(errors)s") % {"errors": "；".join(parts)}
-
-
-class ContractExportView(RegisterExportView):
+class ContractExportView(ExportView):
     permission_required = "contracts.view_contract"
     filterset_class = ContractFilter
     filename = _("合同")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.caching import bureau_of, records_changed
 from accounts.models import Bureau, User
 from contracts.models import Project
-from contracts.money import ZERO, percent
+from core.money import ZERO, percent
 from evaluations import selectors
 from evaluations.indicators import MOF_SCALE
 from evaluations.models import (

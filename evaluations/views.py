@@ -12,16 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView
 
-from accounts.mixins import (
-    BureauRequiredMixin,
-    PermissionMixin,
-    ScopedObjectMixin,
-    ServiceFormMixin,
-    history_visible,
-)
-from contracts import exports
+from accounts.mixins import BureauRequiredMixin, history_visible
 from contracts.selectors import history_of
-from contracts.views import RegisterListView
+from core import exports
+from core.views import ListPageView, PermissionMixin, ScopedObjectMixin, ServiceFormMixin
 from evaluations import report, selectors, services
 from evaluations.filters import EvaluationFilter, OutputFilter, RectificationFilter
 from evaluations.forms import (
@@ -44,7 +38,7 @@ E = Evaluation.Status
 # --- evaluations ---------------------------------------------------------------------------
 
 
-class EvaluationListView(RegisterListView):
+class EvaluationListView(ListPageView):
     permission_required = "evaluations.view_evaluation"
     filterset_class = EvaluationFilter
     title = _("绩效评价")
@@ -64,7 +58,7 @@ class EvaluationListView(RegisterListView):
 class EvaluationCreateView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
     permission_required = "evaluations.add_evaluation"
     form_class = EvaluationCreateForm
-    template_name = "contracts/form.html"
+    template_name = "core/form.html"
     success_message = _("绩效评价已创建，可由记录计算的指标已填入。")
 
     def get_context_data(self, **kwargs):
@@ -151,7 +145,7 @@ class DraftOnlyMixin:
 
 
 class EvaluationActionMixin(ServiceFormMixin, ScopedObjectMixin):
-    template_name = "contracts/form.html"
+    template_name = "core/form.html"
     title = ""
 
     def get_scoped_object(self):
@@ -293,7 +287,7 @@ class FindingCreateView(DraftOnlyMixin, EvaluationActionMixin, FormView):
 class FindingUpdateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
     permission_required = "evaluations.change_finding"
     form_class = FindingForm
-    template_name = "contracts/form.html"
+    template_name = "core/form.html"
     success_message = _("已保存。")
 
     def get_scoped_object(self):
@@ -320,7 +314,7 @@ class FindingUpdateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, For
         return self.object.evaluation
 
 
-class RectificationListView(RegisterListView):
+class RectificationListView(ListPageView):
     """问题与整改: every recommendation of the bureau's evaluations and how it stands."""
 
     permission_required = "evaluations.view_rectification"
@@ -340,7 +334,7 @@ class RectificationListView(RegisterListView):
 class RectificationCreateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
     permission_required = "evaluations.add_rectification"
     form_class = RectificationForm
-    template_name = "contracts/form.html"
+    template_name = "core/form.html"
     success_message = _("建议与整改已登记。")
 
     def get_scoped_object(self):
@@ -362,7 +356,7 @@ class RectificationCreateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixi
 class RectificationUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
     permission_required = "evaluations.change_rectification"
     form_class = RectificationForm
-    template_name = "contracts/form.html"
+    template_name = "core/form.html"
     success_message = _("整改情况已保存。")
 
     def get_scoped_object(self):
@@ -392,7 +386,7 @@ class RectificationUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
 # --- outputs -------------------------------------------------------------------------------
 
 
-class OutputListView(RegisterListView):
+class OutputListView(ListPageView):
     permission_required = "evaluations.view_outputindicator"
     filterset_class = OutputFilter
     title = _("产出指标")
@@ -428,7 +422,7 @@ def frozen_message(indicator) -> str:
 class OutputCreateView(ServiceFormMixin, PermissionMixin, FormView):
     permission_required = "evaluations.add_outputindicator"
     form_class = OutputForm
-    template_name = "contracts/form.html"
+    template_name = "core/form.html"
     success_message = _("产出指标已登记。")
 
     def get_context_data(self, **kwargs):
@@ -463,7 +457,7 @@ class OutputDetailView(ScopedObjectMixin, DetailView):
 class OutputUpdateView(FrozenOutputMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
     permission_required = "evaluations.change_outputindicator"
     form_class = OutputForm
-    template_name = "contracts/form.html"
+    template_name = "core/form.html"
     success_message = _("产出指标已保存。")
 
     def get_scoped_object(self):
@@ -491,7 +485,7 @@ class OutputUpdateView(FrozenOutputMixin, ServiceFormMixin, ScopedObjectMixin, F
 class OutputRecordView(FrozenOutputMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
     permission_required = "evaluations.change_outputindicator"
     form_class = OutputRecordForm
-    template_name = "contracts/form.html"
+    template_name = "core/form.html"
     success_message = _("已记录。")
 
     def get_scoped_object(self):

@@ -28,7 +28,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from contracts.demo import DISABILITY, SOCIAL_AFFAIRS
-from contracts.money import from_wan
+from core.money import from_wan
 from payments import services
 from payments.models import Audit, Budget, Installment, InstallmentTransition
 

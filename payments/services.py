@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from accounts.caching import bureau_of, records_changed
 from accounts.models import Bureau, User
 from contracts.models import Contract, Project
-from contracts.money import ZERO, split, to_yuan
+from core.money import ZERO, split, to_yuan
 from payments.models import (
     Audit,
     Budget,

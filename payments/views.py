@@ -17,19 +17,22 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from accounts import caching, panels
-from accounts.mixins import (
-    BureauRequiredMixin,
+from accounts.mixins import BureauRequiredMixin, history_visible
+from contracts import selectors as contract_selectors
+from contracts.selectors import history_of
+from core import exports
+from core.money import to_wan, to_yuan
+from core.views import (
+    ActionPageView,
+    CreatePageView,
+    EditPageView,
+    ExportView,
+    ListPageView,
     PermissionMixin,
     ScopedObjectMixin,
     ServiceFormMixin,
     add_service_errors,
-    history_visible,
 )
-from contracts import exports
-from contracts import selectors as contract_selectors
-from contracts.money import to_wan, to_yuan
-from contracts.selectors import history_of
-from contracts.views import RegisterExportView, RegisterListView
 from payments import selectors, services
 from payments.filters import AuditFilter, BudgetFilter, InstallmentFilter, PaymentFilter
 from payments.forms import (
@@ -264,7 +267,7 @@ class ExecutionApiView(PermissionMixin, View):
 # --- installments ---------------------------------------------------------------------------
 
 
-class InstallmentListView(RegisterListView):
+class InstallmentListView(ListPageView):
     permission_required = "payments.view_installment"
     filterset_class = InstallmentFilter
     title = _("分期款")
@@ -335,20 +338,14 @@ class InstallmentDetailView(ScopedObjectMixin, DetailView):
         return context
 
 
-class InstallmentActionView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class InstallmentActionView(ActionPageView):
     """A POST that acts on one installment; errors re-render the form on its own page."""
-
-    template_name = "contracts/form.html"
-    title = ""
 
     def get_scoped_object(self):
         return selectors.installment_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = f"{self.title}：{self.object}"
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
+    def get_title(self):
+        return f"{self.title}：{self.object}"
 
     def get_success_url_for(self, obj):
         return self.object.get_absolute_url()
@@ -412,10 +409,9 @@ class DocumentAddView(InstallmentActionView):
         return self.object
 
 
-class DocumentReceiveView(ServiceFormMixin, PermissionMixin, FormView):
+class DocumentReceiveView(CreatePageView):
     permission_required = "payments.change_requireddocument"
     form_class = DocumentReceiveForm
-    template_name = "contracts/form.html"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -426,11 +422,11 @@ class DocumentReceiveView(ServiceFormMixin, PermissionMixin, FormView):
             )
         return super().dispatch(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("收到资料：%(document)s") % {"document": self.document.title}
-        context["cancel_url"] = self.document.installment.get_absolute_url()
-        return context
+    def get_title(self):
+        return _("收到资料：%(document)s") % {"document": self.document.title}
+
+    def get_cancel_url(self):
+        return self.document.installment.get_absolute_url()
 
     def perform(self, form):
         services.document_receive(
@@ -453,19 +449,16 @@ class DeductionCreateView(InstallmentActionView):
         return self.object
 
 
-class DeductionWithdrawView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class DeductionWithdrawView(ActionPageView):
     permission_required = "payments.change_deduction"
     form_class = DeductionWithdrawForm
-    template_name = "contracts/form.html"
+    title = _("撤销扣减：%(deduction)s")
 
     def get_scoped_object(self):
         return selectors.deduction_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("撤销扣减：%(deduction)s") % {"deduction": self.object}
-        context["cancel_url"] = self.object.installment.get_absolute_url()
-        return context
+    def get_cancel_url(self):
+        return self.object.installment.get_absolute_url()
 
     def perform(self, form):
         services.deduction_withdraw(
@@ -492,21 +485,18 @@ class PaymentCreateView(InstallmentActionView):
         return self.object
 
 
-class PaymentReverseView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class PaymentReverseView(ActionPageView):
     permission_required = "payments.add_payment"
     form_class = ReversalForm
-    template_name = "contracts/form.html"
 
     def get_scoped_object(self):
         return selectors.payment_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("冲销支付：凭证号 %(voucher)s") % {
-            "voucher": self.object.voucher_number
-        }
-        context["cancel_url"] = self.object.installment.get_absolute_url()
-        return context
+    def get_title(self):
+        return _("冲销支付：凭证号 %(voucher)s") % {"voucher": self.object.voucher_number}
+
+    def get_cancel_url(self):
+        return self.object.installment.get_absolute_url()
 
     def perform(self, form):
         services.payment_reverse(actor=self.request.user, payment=self.object, **form.cleaned_data)
@@ -514,7 +504,7 @@ class PaymentReverseView(ServiceFormMixin, ScopedObjectMixin, FormView):
         return self.object.installment
 
 
-class PaymentLedgerView(RegisterListView):
+class PaymentLedgerView(ListPageView):
     permission_required = "payments.view_payment"
     filterset_class = PaymentFilter
     title = _("支付台账")
@@ -627,7 +617,7 @@ class ContractScheduleView(ScopedObjectMixin, TemplateView):
 # --- budgets and time progress ---------------------------------------------------------------
 
 
-class BudgetListView(RegisterListView):
+class BudgetListView(ListPageView):
     permission_required = "payments.view_budget"
     filterset_class = BudgetFilter
     title = _("预算")
@@ -661,60 +651,38 @@ class BudgetDetailView(ScopedObjectMixin, DetailView):
         return context
 
 
-class BudgetCreateView(ServiceFormMixin, PermissionMixin, FormView):
+class BudgetCreateView(CreatePageView):
     permission_required = "payments.add_budget"
     form_class = BudgetForm
-    template_name = "contracts/form.html"
+    title = _("登记预算")
     success_message = _("预算已登记。")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("登记预算")
-        return context
 
     def perform(self, form):
         return services.budget_create(actor=self.request.user, **form.cleaned_data)
 
 
-class BudgetUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class BudgetUpdateView(EditPageView):
     permission_required = "payments.change_budget"
     form_class = BudgetForm
-    template_name = "contracts/form.html"
+    title = _("修改预算：%(budget)s")
     success_message = _("预算已保存。")
 
     def get_scoped_object(self):
         return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("修改预算：%(budget)s") % {"budget": self.object}
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
 
     def perform(self, form):
         data = {k: form.cleaned_data[k] for k in ("initial_amount", "issued_amount", "note")}
         return services.budget_update(actor=self.request.user, budget=self.object, **data)
 
 
-class BudgetAdjustView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class BudgetAdjustView(ActionPageView):
     permission_required = "payments.add_budgetadjustment"
     form_class = BudgetAdjustmentForm
-    template_name = "contracts/form.html"
+    title = _("预算调整：%(budget)s")
     success_message = _("预算调整已登记。")
 
     def get_scoped_object(self):
         return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("预算调整：%(budget)s") % {"budget": self.object}
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
 
     def perform(self, form):
         services.budget_adjust(actor=self.request.user, budget=self.object, **form.cleaned_data)
@@ -782,7 +750,7 @@ class CheckpointDeleteView(BureauRequiredMixin, PermissionMixin, View):
 # --- audits and assessments ------------------------------------------------------------------
 
 
-class AuditListView(RegisterListView):
+class AuditListView(ListPageView):
     permission_required = "payments.view_audit"
     filterset_class = AuditFilter
     title = _("审计与评估")
@@ -818,16 +786,11 @@ class AuditDetailView(ScopedObjectMixin, DetailView):
         return context
 
 
-class AuditCreateView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
+class AuditCreateView(BureauRequiredMixin, CreatePageView):
     permission_required = "payments.add_audit"
     form_class = AuditForm
-    template_name = "contracts/form.html"
+    title = _("登记审计/评估")
     success_message = _("审计/评估已登记。")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("登记审计/评估")
-        return context
 
     def perform(self, form):
         return services.audit_create(
@@ -835,25 +798,14 @@ class AuditCreateView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, Fo
         )
 
 
-class AuditUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class AuditUpdateView(EditPageView):
     permission_required = "payments.change_audit"
     form_class = AuditForm
-    template_name = "contracts/form.html"
+    title = _("修改审计/评估")
     success_message = _("审计/评估已保存。")
 
     def get_scoped_object(self):
         return selectors.audit_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("修改审计/评估")
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
 
     def perform(self, form):
         return services.audit_update(
@@ -904,12 +856,11 @@ class NotificationsReadAllView(View):
         return redirect("payments:notifications")
 
 
-class ReminderSettingsView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
+class ReminderSettingsView(BureauRequiredMixin, CreatePageView):
     """The bureau's reminder thresholds, working hours and group robot (admin role)."""
 
     permission_required = "payments.change_remindersettings"
     form_class = ReminderSettingsForm
-    template_name = "contracts/form.html"
     success_message = _("提醒设置已保存。")
 
     def get_form_kwargs(self):
@@ -920,10 +871,8 @@ class ReminderSettingsView(BureauRequiredMixin, ServiceFormMixin, PermissionMixi
         ).first() or ReminderSettings(bureau=bureau)
         return kwargs
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("提醒设置：%(bureau)s") % {"bureau": self.request.user.bureau}
-        return context
+    def get_title(self):
+        return _("提醒设置：%(bureau)s") % {"bureau": self.request.user.bureau}
 
     def perform(self, form):
         services.reminder_settings_save(
@@ -938,7 +887,7 @@ class ReminderSettingsView(BureauRequiredMixin, ServiceFormMixin, PermissionMixi
 # --- Excel exports ---------------------------------------------------------------------------
 
 
-class InstallmentLedgerExportView(RegisterExportView):
+class InstallmentLedgerExportView(ExportView):
     """The installments of the list page, with their payments and deductions.
 
     Installments follow the page's filters (the year is the due date's, as on the list).
@@ -1084,7 +1033,7 @@ def _payments_sheet(workbook, title: str, payments, *, first: bool = False) -> N
     )
 
 
-class PaymentLedgerExportView(RegisterExportView):
+class PaymentLedgerExportView(ExportView):
     """The payment ledger of the list page (支付台账), with its filters."""
 
     permission_required = "payments.view_payment"
