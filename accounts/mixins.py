@@ -1,13 +1,8 @@
-"""View mixins that know the project's users: who sees history, who must have a bureau.
+"""View mixins that know the project's users: who must have a bureau.
 
 The generic ones (permission, scoped object, service form, list and form pages) live in
 core/views.py.
 """
-
-
-def history_visible(user) -> bool:
-    """Change history is shown to the roles that review: manager, auditor and admin."""
-    return user.has_perm("accounts.view_history")
 
 
 class BureauRequiredMixin:

@@ -4,10 +4,8 @@ from django.contrib import messages
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import DetailView
 
 from accounts import panels
-from accounts.mixins import history_visible
 from contracts import selectors, services
 from contracts.filters import AwardFilter, ContractFilter, ProjectFilter, ProviderFilter
 from contracts.forms import (
@@ -28,18 +26,8 @@ from core.views import (
     ExportView,
     ListPageView,
     PermissionMixin,
-    ScopedObjectMixin,
+    RecordDetailView,
 )
-
-
-class RegisterDetailView(ScopedObjectMixin, DetailView):
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["show_history"] = history_visible(self.request.user)
-        if context["show_history"]:
-            context["history"] = selectors.history_of(self.object)
-        return context
-
 
 # --- providers ----------------------------------------------------------------------------
 
@@ -61,7 +49,7 @@ class ProviderListView(ListPageView):
         return provider_columns()
 
 
-class ProviderDetailView(RegisterDetailView):
+class ProviderDetailView(RecordDetailView):
     permission_required = "contracts.view_provider"
     template_name = "contracts/provider_detail.html"
 
@@ -128,7 +116,7 @@ class ProjectListView(ListPageView):
         return project_columns()
 
 
-class ProjectDetailView(RegisterDetailView):
+class ProjectDetailView(RecordDetailView):
     permission_required = "contracts.view_project"
     template_name = "contracts/project_detail.html"
 
@@ -210,7 +198,7 @@ class AwardListView(ListPageView):
         return award_columns()
 
 
-class AwardDetailView(RegisterDetailView):
+class AwardDetailView(RecordDetailView):
     permission_required = "contracts.view_award"
     template_name = "contracts/award_detail.html"
 
@@ -272,7 +260,7 @@ class ContractListView(ListPageView):
         return contract_columns()
 
 
-class ContractDetailView(RegisterDetailView):
+class ContractDetailView(RecordDetailView):
     permission_required = "contracts.view_contract"
     template_name = "contracts/contract_detail.html"
 

@@ -11,14 +11,16 @@ with a title and a way back. Each app's views only name their selector, filter, 
 permission and service.
 """
 
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import FormView
+from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from core import exports, listing
+from core.history import history_of, history_visible
 
 PAGE_SIZE = 25
 
@@ -243,3 +245,38 @@ class EditPageView(ServiceFormMixin, ScopedObjectMixin, FormPageMixin, FormView)
 
 class ActionPageView(ServiceFormMixin, ScopedObjectMixin, FormPageMixin, FormView):
     """A form that acts on ``self.object`` without editing it."""
+
+
+class RecordDetailView(ScopedObjectMixin, DetailView):
+    """One record's page, with its change history for the roles that review."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["show_history"] = history_visible(self.request.user)
+        if context["show_history"]:
+            context["history"] = history_of(self.object)
+        return context
+
+
+class TransitionMixin:
+    """A status change of ``self.object`` from its page's form (``to_status``, ``reason``).
+
+    Each move needs its own permission, which the app's transition service checks; the
+    page itself needs only ``view_permission``. ``moved_message`` names the new status.
+    """
+
+    view_permission = ""
+    moved_message = ""
+
+    def has_permission(self):
+        return self.request.user.has_perm(self.view_permission)
+
+    def transition(self, *, to_status, reason):  # pragma: no cover - every view defines it
+        raise NotImplementedError
+
+    def perform(self, form):
+        record = self.transition(
+            to_status=form.cleaned_data["to_status"], reason=form.cleaned_data["reason"]
+        )
+        messages.success(self.request, self.moved_message % {"status": record.get_status_display()})
+        return record

@@ -12,10 +12,19 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView
 
-from accounts.mixins import BureauRequiredMixin, history_visible
-from contracts.selectors import history_of
+from accounts.mixins import BureauRequiredMixin
 from core import exports
-from core.views import ListPageView, PermissionMixin, ScopedObjectMixin, ServiceFormMixin
+from core.history import history_of, history_visible
+from core.views import (
+    ActionPageView,
+    CreatePageView,
+    EditPageView,
+    ListPageView,
+    PermissionMixin,
+    ScopedObjectMixin,
+    ServiceFormMixin,
+    TransitionMixin,
+)
 from evaluations import report, selectors, services
 from evaluations.filters import EvaluationFilter, OutputFilter, RectificationFilter
 from evaluations.forms import (
@@ -55,16 +64,11 @@ class EvaluationListView(ListPageView):
         return evaluation_columns()
 
 
-class EvaluationCreateView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
+class EvaluationCreateView(BureauRequiredMixin, CreatePageView):
     permission_required = "evaluations.add_evaluation"
     form_class = EvaluationCreateForm
-    template_name = "core/form.html"
+    title = _("新建绩效评价")
     success_message = _("绩效评价已创建，可由记录计算的指标已填入。")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("新建绩效评价")
-        return context
 
     def perform(self, form):
         data = form.cleaned_data
@@ -144,33 +148,25 @@ class DraftOnlyMixin:
         return super().get(request, *args, **kwargs)
 
 
-class EvaluationActionMixin(ServiceFormMixin, ScopedObjectMixin):
-    template_name = "core/form.html"
-    title = ""
-
+class EvaluationActionView(ActionPageView):
     def get_scoped_object(self):
         return selectors.evaluation_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = f"{self.title}：{self.object}"
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
+    def get_title(self):
+        return f"{self.title}：{self.object}"
 
     def get_success_url_for(self, obj):
         return self.object.get_absolute_url()
 
 
-class EvaluationEditView(DraftOnlyMixin, EvaluationActionMixin, FormView):
+class EvaluationEditView(DraftOnlyMixin, EvaluationActionView):
     permission_required = "evaluations.change_evaluation"
     form_class = EvaluationNarrativeForm
     title = _("修改评价内容")
     success_message = _("已保存。")
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
+        return {**super().get_form_kwargs(), "instance": self.object}
 
     def perform(self, form):
         return services.evaluation_update(
@@ -178,25 +174,16 @@ class EvaluationEditView(DraftOnlyMixin, EvaluationActionMixin, FormView):
         )
 
 
-class EvaluationTransitionView(EvaluationActionMixin, FormView):
+class EvaluationTransitionView(TransitionMixin, EvaluationActionView):
     form_class = TransitionForm
     title = _("变更状态")
+    view_permission = "evaluations.view_evaluation"
+    moved_message = _("评价状态已变更为“%(status)s”。")
 
-    def has_permission(self):
-        return self.request.user.has_perm("evaluations.view_evaluation")
-
-    def perform(self, form):
-        evaluation = services.evaluation_transition(
-            actor=self.request.user,
-            evaluation=self.object,
-            to_status=form.cleaned_data["to_status"],
-            reason=form.cleaned_data["reason"],
+    def transition(self, **move):
+        return services.evaluation_transition(
+            actor=self.request.user, evaluation=self.object, **move
         )
-        messages.success(
-            self.request,
-            _("评价状态已变更为“%(status)s”。") % {"status": evaluation.get_status_display()},
-        )
-        return evaluation
 
 
 class EvaluationRefreshView(PermissionMixin, View):
@@ -213,7 +200,7 @@ class EvaluationRefreshView(PermissionMixin, View):
         return redirect(evaluation.get_absolute_url())
 
 
-class StatedFigureView(DraftOnlyMixin, EvaluationActionMixin, FormView):
+class StatedFigureView(DraftOnlyMixin, EvaluationActionView):
     permission_required = "evaluations.change_evaluation"
     form_class = StatedFigureForm
     title = _("登记陈述数字")
@@ -273,7 +260,7 @@ class RowScoreView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView
 # --- findings and rectification --------------------------------------------------------------
 
 
-class FindingCreateView(DraftOnlyMixin, EvaluationActionMixin, FormView):
+class FindingCreateView(DraftOnlyMixin, EvaluationActionView):
     permission_required = "evaluations.add_finding"
     form_class = FindingForm
     title = _("登记问题")
@@ -284,25 +271,17 @@ class FindingCreateView(DraftOnlyMixin, EvaluationActionMixin, FormView):
         return self.object
 
 
-class FindingUpdateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
+class FindingUpdateView(DraftOnlyMixin, EditPageView):
     permission_required = "evaluations.change_finding"
     form_class = FindingForm
-    template_name = "core/form.html"
+    title = _("修改问题")
     success_message = _("已保存。")
 
     def get_scoped_object(self):
         return selectors.finding_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("修改问题")
-        context["cancel_url"] = self.object.evaluation.get_absolute_url()
-        return context
+    def get_cancel_url(self):
+        return self.object.evaluation.get_absolute_url()
 
     def perform(self, form):
         services.finding_save(
@@ -331,20 +310,17 @@ class RectificationListView(ListPageView):
         return rectification_columns(timezone.localdate())
 
 
-class RectificationCreateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
+class RectificationCreateView(DraftOnlyMixin, ActionPageView):
     permission_required = "evaluations.add_rectification"
     form_class = RectificationForm
-    template_name = "core/form.html"
+    title = _("登记建议与整改")
     success_message = _("建议与整改已登记。")
 
     def get_scoped_object(self):
         return selectors.finding_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("登记建议与整改")
-        context["cancel_url"] = self.object.evaluation.get_absolute_url()
-        return context
+    def get_cancel_url(self):
+        return self.object.evaluation.get_absolute_url()
 
     def perform(self, form):
         services.rectification_save(
@@ -353,25 +329,17 @@ class RectificationCreateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixi
         return self.object.evaluation
 
 
-class RectificationUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class RectificationUpdateView(EditPageView):
     permission_required = "evaluations.change_rectification"
     form_class = RectificationForm
-    template_name = "core/form.html"
+    title = _("整改情况")
     success_message = _("整改情况已保存。")
 
     def get_scoped_object(self):
         return selectors.rectification_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("整改情况")
-        context["cancel_url"] = self.object.finding.evaluation.get_absolute_url()
-        return context
+    def get_cancel_url(self):
+        return self.object.finding.evaluation.get_absolute_url()
 
     def perform(self, form):
         services.rectification_save(
@@ -407,6 +375,15 @@ class FrozenOutputMixin:
     """A page that changes an output: when an approved or locked evaluation covers its
     project-year, say so and go back (the service refuses a POST all the same)."""
 
+    def get_scoped_object(self):
+        return selectors.output_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_cancel_url(self):
+        return reverse("evaluations:output-detail", args=[self.object.pk])
+
+    def get_success_url_for(self, obj):
+        return reverse("evaluations:output-detail", args=[self.object.pk])
+
     def get(self, request, *args, **kwargs):
         message = frozen_message(self.object)
         if message:
@@ -419,16 +396,11 @@ def frozen_message(indicator) -> str:
     return services.output_frozen_message(project_id=indicator.project_id, year=indicator.year)
 
 
-class OutputCreateView(ServiceFormMixin, PermissionMixin, FormView):
+class OutputCreateView(CreatePageView):
     permission_required = "evaluations.add_outputindicator"
     form_class = OutputForm
-    template_name = "core/form.html"
+    title = _("登记产出指标")
     success_message = _("产出指标已登记。")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("登记产出指标")
-        return context
 
     def perform(self, form):
         return services.output_save(actor=self.request.user, **form.cleaned_data)
@@ -454,54 +426,29 @@ class OutputDetailView(ScopedObjectMixin, DetailView):
         return context
 
 
-class OutputUpdateView(FrozenOutputMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
+class OutputUpdateView(FrozenOutputMixin, EditPageView):
     permission_required = "evaluations.change_outputindicator"
     form_class = OutputForm
-    template_name = "core/form.html"
+    title = _("修改产出指标")
     success_message = _("产出指标已保存。")
-
-    def get_scoped_object(self):
-        return selectors.output_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("修改产出指标")
-        return context
 
     def perform(self, form):
         return services.output_save(
             actor=self.request.user, indicator=self.object, **form.cleaned_data
         )
 
-    def get_success_url_for(self, obj):
-        return reverse("evaluations:output-detail", args=[obj.pk])
 
-
-class OutputRecordView(FrozenOutputMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
+class OutputRecordView(FrozenOutputMixin, ActionPageView):
     permission_required = "evaluations.change_outputindicator"
     form_class = OutputRecordForm
-    template_name = "core/form.html"
     success_message = _("已记录。")
 
-    def get_scoped_object(self):
-        return selectors.output_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("记录产出：%(name)s") % {"name": self.object.name}
-        return context
+    def get_title(self):
+        return _("记录产出：%(name)s") % {"name": self.object.name}
 
     def perform(self, form):
         services.output_record(actor=self.request.user, indicator=self.object, **form.cleaned_data)
         return self.object
-
-    def get_success_url_for(self, obj):
-        return reverse("evaluations:output-detail", args=[obj.pk])
 
 
 # --- the API and the dashboard ----------------------------------------------------------------

@@ -17,10 +17,10 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from accounts import caching, panels
-from accounts.mixins import BureauRequiredMixin, history_visible
+from accounts.mixins import BureauRequiredMixin
 from contracts import selectors as contract_selectors
-from contracts.selectors import history_of
 from core import exports
+from core.history import history_of, history_visible
 from core.money import to_wan, to_yuan
 from core.views import (
     ActionPageView,
@@ -29,8 +29,10 @@ from core.views import (
     ExportView,
     ListPageView,
     PermissionMixin,
+    RecordDetailView,
     ScopedObjectMixin,
     ServiceFormMixin,
+    TransitionMixin,
     add_service_errors,
 )
 from payments import selectors, services
@@ -351,26 +353,16 @@ class InstallmentActionView(ActionPageView):
         return self.object.get_absolute_url()
 
 
-class InstallmentTransitionView(InstallmentActionView):
+class InstallmentTransitionView(TransitionMixin, InstallmentActionView):
     form_class = TransitionForm
     title = _("变更状态")
+    view_permission = "payments.view_installment"
+    moved_message = _("状态已变更为“%(status)s”。")
 
-    def has_permission(self):
-        # Each move needs its own permission; the service checks it. Reading is enough here.
-        return self.request.user.has_perm("payments.view_installment")
-
-    def perform(self, form):
-        installment = services.installment_transition(
-            actor=self.request.user,
-            installment=self.object,
-            to_status=form.cleaned_data["to_status"],
-            reason=form.cleaned_data["reason"],
+    def transition(self, **move):
+        return services.installment_transition(
+            actor=self.request.user, installment=self.object, **move
         )
-        messages.success(
-            self.request,
-            _("状态已变更为“%(status)s”。") % {"status": installment.get_status_display()},
-        )
-        return installment
 
 
 class InstallmentDetailsView(InstallmentActionView):
@@ -634,7 +626,7 @@ class BudgetListView(ListPageView):
         return budget_columns()
 
 
-class BudgetDetailView(ScopedObjectMixin, DetailView):
+class BudgetDetailView(RecordDetailView):
     permission_required = "payments.view_budget"
     template_name = "payments/budget_detail.html"
 
@@ -645,9 +637,6 @@ class BudgetDetailView(ScopedObjectMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context["adjustments"] = self.object.adjustments.select_related("recorded_by")
         context["adjust_form"] = BudgetAdjustmentForm(initial={"adjusted_on": timezone.localdate()})
-        context["show_history"] = history_visible(self.request.user)
-        if context["show_history"]:
-            context["history"] = history_of(self.object)
         return context
 
 
@@ -767,7 +756,7 @@ class AuditListView(ListPageView):
         return audit_columns()
 
 
-class AuditDetailView(ScopedObjectMixin, DetailView):
+class AuditDetailView(RecordDetailView):
     permission_required = "payments.view_audit"
     template_name = "payments/audit_detail.html"
 
@@ -780,9 +769,6 @@ class AuditDetailView(ScopedObjectMixin, DetailView):
             "installment__contract__award__project"
         )
         context["gated"] = self.object.gated_installments.select_related("contract")
-        context["show_history"] = history_visible(self.request.user)
-        if context["show_history"]:
-            context["history"] = history_of(self.object)
         return context
 
 
