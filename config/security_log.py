@@ -6,20 +6,25 @@ reuses the list and export machinery of the contracts app, which accounts may no
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SecurityEvent
 from accounts.selectors import security_event_list
-from contracts.filters import SEARCH_WIDGET
 from core import exports, listing
+from core.filters import SEARCH_WIDGET, ListFilterSet
 from core.views import ExportView, ListPageView
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
 
-class SecurityEventFilter(django_filters.FilterSet):
+class SecurityEventFilter(ListFilterSet):
+    search_fields = (
+        "username__icontains",
+        "ip_address__startswith",
+        "detail__icontains",
+        "path__icontains",
+    )
     q = django_filters.CharFilter(
         label=_("用户名/地址/内容"), method="search", widget=SEARCH_WIDGET
     )
@@ -34,17 +39,6 @@ class SecurityEventFilter(django_filters.FilterSet):
     class Meta:
         model = SecurityEvent
         fields = []
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-
-    def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(username__icontains=value)
-            | Q(ip_address__startswith=value)
-            | Q(detail__icontains=value)
-            | Q(path__icontains=value)
-        )
 
 
 def _when(event) -> str:
