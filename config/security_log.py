@@ -60,6 +60,8 @@ def event_columns() -> list[listing.Column]:
 
 class SecurityLogView(ListPageView):
     permission_required = "accounts.view_securityevent"
+    selector = staticmethod(security_event_list)
+    columns = staticmethod(event_columns)
     filterset_class = SecurityEventFilter
     title = _("安全审计日志")
     table_id = "security-log"
@@ -67,12 +69,6 @@ class SecurityLogView(ListPageView):
     default_sort = "-seq"
     export_url = "security-log-export"
     per_page = 50
-
-    def get_queryset(self):
-        return security_event_list(user=self.request.user)
-
-    def get_columns(self):
-        return event_columns()
 
 
 class SecurityLogExportView(ExportView):

@@ -34,6 +34,8 @@ from core.views import (
 
 class ProviderListView(ListPageView):
     permission_required = "contracts.view_provider"
+    selector = staticmethod(selectors.provider_list)
+    columns = staticmethod(provider_columns)
     filterset_class = ProviderFilter
     title = _("服务机构")
     create_url = "contracts:provider-create"
@@ -41,12 +43,6 @@ class ProviderListView(ListPageView):
     table_id = "provider-table"
     empty_text = _("尚未登记服务机构。")
     default_sort = "name"
-
-    def get_queryset(self):
-        return selectors.provider_list(user=self.request.user)
-
-    def get_columns(self):
-        return provider_columns()
 
 
 class ProviderDetailView(RecordDetailView):
@@ -101,6 +97,8 @@ class ProviderUpdateView(EditPageView):
 
 class ProjectListView(ListPageView):
     permission_required = "contracts.view_project"
+    selector = staticmethod(selectors.project_list)
+    columns = staticmethod(project_columns)
     filterset_class = ProjectFilter
     title = _("服务项目")
     create_url = "contracts:project-create"
@@ -108,12 +106,6 @@ class ProjectListView(ListPageView):
     table_id = "project-table"
     empty_text = _("尚未登记服务项目。")
     default_sort = "name"
-
-    def get_queryset(self):
-        return selectors.project_list(user=self.request.user)
-
-    def get_columns(self):
-        return project_columns()
 
 
 class ProjectDetailView(RecordDetailView):
@@ -183,6 +175,8 @@ class AnnualGoalSetView(ActionPageView):
 
 class AwardListView(ListPageView):
     permission_required = "contracts.view_award"
+    selector = staticmethod(selectors.award_list)
+    columns = staticmethod(award_columns)
     filterset_class = AwardFilter
     title = _("中标信息")
     create_url = "contracts:award-create"
@@ -190,12 +184,6 @@ class AwardListView(ListPageView):
     table_id = "award-table"
     empty_text = _("尚未登记中标信息。")
     default_sort = "-award_date"
-
-    def get_queryset(self):
-        return selectors.award_list(user=self.request.user)
-
-    def get_columns(self):
-        return award_columns()
 
 
 class AwardDetailView(RecordDetailView):
@@ -244,6 +232,8 @@ class AwardUpdateView(EditPageView):
 
 class ContractListView(ListPageView):
     permission_required = "contracts.view_contract"
+    selector = staticmethod(selectors.contract_list)
+    columns = staticmethod(contract_columns)
     filterset_class = ContractFilter
     title = _("合同")
     create_url = "contracts:contract-create"
@@ -252,12 +242,6 @@ class ContractListView(ListPageView):
     table_id = "contract-table"
     empty_text = _("没有符合条件的合同。")
     default_sort = "-period"
-
-    def get_queryset(self):
-        return selectors.contract_list(user=self.request.user)
-
-    def get_columns(self):
-        return contract_columns()
 
 
 class ContractDetailView(RecordDetailView):

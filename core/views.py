@@ -113,8 +113,16 @@ class ListPageView(PermissionMixin, FilterView):
     empty_text = _("没有符合条件的记录。")
     default_sort = ""
 
-    def get_columns(self) -> list[listing.Column]:  # pragma: no cover - every list defines it
-        raise NotImplementedError
+    # Each list declares these two, as staticmethods: its app's list selector, called with
+    # the requesting user, and the function that names its columns (the app's tables.py).
+    selector = None
+    columns = None
+
+    def get_queryset(self):
+        return self.selector(user=self.request.user)
+
+    def get_columns(self) -> list[listing.Column]:
+        return self.columns()
 
     def decorate(self, records: list) -> list:
         """Add what the page's rows need beyond the list query (one query, page rows only)."""

@@ -49,6 +49,8 @@ E = Evaluation.Status
 
 class EvaluationListView(ListPageView):
     permission_required = "evaluations.view_evaluation"
+    selector = staticmethod(selectors.evaluation_list)
+    columns = staticmethod(evaluation_columns)
     filterset_class = EvaluationFilter
     title = _("绩效评价")
     create_url = "evaluations:evaluation-create"
@@ -56,12 +58,6 @@ class EvaluationListView(ListPageView):
     table_id = "evaluation-table"
     empty_text = _("尚无绩效评价。")
     default_sort = "-year"
-
-    def get_queryset(self):
-        return selectors.evaluation_list(user=self.request.user)
-
-    def get_columns(self):
-        return evaluation_columns()
 
 
 class EvaluationCreateView(BureauRequiredMixin, CreatePageView):
@@ -356,6 +352,8 @@ class RectificationUpdateView(EditPageView):
 
 class OutputListView(ListPageView):
     permission_required = "evaluations.view_outputindicator"
+    selector = staticmethod(selectors.output_list)
+    columns = staticmethod(output_columns)
     filterset_class = OutputFilter
     title = _("产出指标")
     create_url = "evaluations:output-create"
@@ -363,12 +361,6 @@ class OutputListView(ListPageView):
     table_id = "output-table"
     empty_text = _("尚未登记产出指标。")
     default_sort = "-year"
-
-    def get_queryset(self):
-        return selectors.output_list(user=self.request.user)
-
-    def get_columns(self):
-        return output_columns()
 
 
 class FrozenOutputMixin:

@@ -498,18 +498,14 @@ class PaymentReverseView(ActionPageView):
 
 class PaymentLedgerView(ListPageView):
     permission_required = "payments.view_payment"
+    selector = staticmethod(selectors.payment_list)
+    columns = staticmethod(payment_columns)
     filterset_class = PaymentFilter
     title = _("支付台账")
     table_id = "payment-table"
     empty_text = _("没有符合条件的支付记录。")
     default_sort = "-paid_on"
     export_url = "payments:payment-export"
-
-    def get_queryset(self):
-        return selectors.payment_list(user=self.request.user)
-
-    def get_columns(self):
-        return payment_columns()
 
 
 # --- a contract's schedule ------------------------------------------------------------------
@@ -611,6 +607,8 @@ class ContractScheduleView(ScopedObjectMixin, TemplateView):
 
 class BudgetListView(ListPageView):
     permission_required = "payments.view_budget"
+    selector = staticmethod(selectors.budget_list)
+    columns = staticmethod(budget_columns)
     filterset_class = BudgetFilter
     title = _("预算")
     create_url = "payments:budget-create"
@@ -618,12 +616,6 @@ class BudgetListView(ListPageView):
     table_id = "budget-table"
     empty_text = _("尚未登记预算。")
     default_sort = "-year"
-
-    def get_queryset(self):
-        return selectors.budget_list(user=self.request.user)
-
-    def get_columns(self):
-        return budget_columns()
 
 
 class BudgetDetailView(RecordDetailView):
@@ -741,6 +733,8 @@ class CheckpointDeleteView(BureauRequiredMixin, PermissionMixin, View):
 
 class AuditListView(ListPageView):
     permission_required = "payments.view_audit"
+    selector = staticmethod(selectors.audit_list)
+    columns = staticmethod(audit_columns)
     filterset_class = AuditFilter
     title = _("审计与评估")
     create_url = "payments:audit-create"
@@ -748,12 +742,6 @@ class AuditListView(ListPageView):
     table_id = "audit-table"
     empty_text = _("尚未登记审计或评估。")
     default_sort = "-year"
-
-    def get_queryset(self):
-        return selectors.audit_list(user=self.request.user)
-
-    def get_columns(self):
-        return audit_columns()
 
 
 class AuditDetailView(RecordDetailView):
