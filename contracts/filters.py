@@ -20,7 +20,20 @@ def scoped_choice(filterset, name: str, queryset, user) -> None:
         filterset.filters[name].queryset = queryset
 
 
-class ContractFilter(ListFilterSet):
+class ScopedFilterSet(ListFilterSet):
+    """Filters whose choices list records: ``scoped`` maps each such filter to its model,
+    and the choices are the requesting user's bureau's records (see scoped_choice)."""
+
+    scoped: dict = {}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        for name, model in self.scoped.items():
+            scoped_choice(self, name, model.objects.filter(bureau_scope(user=user)), user)
+
+
+class ContractFilter(ScopedFilterSet):
+    scoped = {"provider": Provider}
     year = YearFilter(method="in_year", help_text=_("服务期与该年度有交集的合同"))
     service_field = django_filters.ChoiceFilter(
         label=_("服务领域"),
@@ -37,10 +50,6 @@ class ContractFilter(ListFilterSet):
     class Meta:
         model = Contract
         fields = []
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        scoped_choice(self, "provider", Provider.objects.filter(bureau_scope(user=user)), user)
 
     def search(self, queryset, name, value):
         return contract_search(queryset, value)
@@ -67,7 +76,8 @@ class ProjectFilter(ListFilterSet):
         fields = []
 
 
-class AwardFilter(ListFilterSet):
+class AwardFilter(ScopedFilterSet):
+    scoped = {"provider": Provider}
     search_fields = (
         "project__name__icontains",
         "provider__name__icontains",
@@ -83,7 +93,3 @@ class AwardFilter(ListFilterSet):
     class Meta:
         model = Award
         fields = []
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        scoped_choice(self, "provider", Provider.objects.filter(bureau_scope(user=user)), user)

@@ -4,8 +4,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import bureau_scope
-from contracts.filters import scoped_choice
+from contracts.filters import ScopedFilterSet
 from contracts.models import Project
 from core.filters import ListFilterSet, YearFilter
 from evaluations.models import Evaluation, OutputIndicator, Rectification
@@ -23,7 +22,8 @@ class EvaluationFilter(ListFilterSet):
         fields = []
 
 
-class OutputFilter(ListFilterSet):
+class OutputFilter(ScopedFilterSet):
+    scoped = {"project": Project}
     search_fields = (
         "name__icontains",
         "project__name__icontains",
@@ -35,10 +35,6 @@ class OutputFilter(ListFilterSet):
     class Meta:
         model = OutputIndicator
         fields = []
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
 
 
 class RectificationFilter(ListFilterSet):

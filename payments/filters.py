@@ -6,15 +6,15 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import bureau_scope
-from contracts.filters import scoped_choice
+from contracts.filters import ScopedFilterSet
 from contracts.models import Project
 from core.filters import ListFilterSet, YearFilter
 from payments.models import Audit, Budget, Installment, Payment
 from payments.selectors import late_filter, with_amounts
 
 
-class InstallmentFilter(ListFilterSet):
+class InstallmentFilter(ScopedFilterSet):
+    scoped = {"project": Project}
     search_fields = (
         "contract__number__icontains",
         "contract__title__icontains",
@@ -34,17 +34,14 @@ class InstallmentFilter(ListFilterSet):
         model = Installment
         fields = []
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
-
     def only_late(self, queryset, name, value):
         if value:
             return with_amounts(queryset).filter(late_filter(timezone.localdate()))
         return queryset
 
 
-class PaymentFilter(ListFilterSet):
+class PaymentFilter(ScopedFilterSet):
+    scoped = {"project": Project}
     search_fields = (
         "voucher_number__icontains",
         "installment__contract__number__icontains",
@@ -62,10 +59,6 @@ class PaymentFilter(ListFilterSet):
         model = Payment
         fields = []
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
-
     def in_year(self, queryset, name, value):
         year = int(value)
         return queryset.filter(
@@ -73,7 +66,8 @@ class PaymentFilter(ListFilterSet):
         )
 
 
-class BudgetFilter(ListFilterSet):
+class BudgetFilter(ScopedFilterSet):
+    scoped = {"project": Project}
     # Across many bureaus there is no project list to pick from: search instead.
     search_fields = ("project__name__icontains", "bureau__name__icontains")
     year = YearFilter(field_name="year")
@@ -84,10 +78,6 @@ class BudgetFilter(ListFilterSet):
     class Meta:
         model = Budget
         fields = []
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
 
 
 class AuditFilter(ListFilterSet):
