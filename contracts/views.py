@@ -48,9 +48,7 @@ class ProviderListView(ListPageView):
 class ProviderDetailView(RecordDetailView):
     permission_required = "contracts.view_provider"
     template_name = "contracts/provider_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.provider_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.provider_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -79,9 +77,7 @@ class ProviderUpdateView(EditPageView):
     form_class = ProviderForm
     title = _("修改服务机构")
     success_message = _("服务机构已保存。")
-
-    def get_scoped_object(self):
-        return selectors.provider_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.provider_get)
 
     def perform(self, form):
         return services.provider_update(
@@ -111,9 +107,7 @@ class ProjectListView(ListPageView):
 class ProjectDetailView(RecordDetailView):
     permission_required = "contracts.view_project"
     template_name = "contracts/project_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.project_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.project_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -143,9 +137,7 @@ class ProjectUpdateView(EditPageView):
     form_class = ProjectForm
     title = _("修改服务项目")
     success_message = _("服务项目已保存。")
-
-    def get_scoped_object(self):
-        return selectors.project_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.project_get)
 
     def perform(self, form):
         return services.project_update(
@@ -160,9 +152,7 @@ class AnnualGoalSetView(ActionPageView):
     permission_required = "contracts.change_project"
     form_class = AnnualGoalForm
     title = _("年度目标：%(project)s")
-
-    def get_scoped_object(self):
-        return selectors.project_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.project_get)
 
     def perform(self, form):
         services.annual_goal_set(actor=self.request.user, project=self.object, **form.cleaned_data)
@@ -189,9 +179,7 @@ class AwardListView(ListPageView):
 class AwardDetailView(RecordDetailView):
     permission_required = "contracts.view_award"
     template_name = "contracts/award_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.award_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.award_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -217,9 +205,7 @@ class AwardUpdateView(EditPageView):
     form_class = AwardForm
     title = _("修改中标信息")
     success_message = _("中标信息已保存。")
-
-    def get_scoped_object(self):
-        return selectors.award_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.award_get)
 
     def perform(self, form):
         return services.award_update(
@@ -247,9 +233,7 @@ class ContractListView(ListPageView):
 class ContractDetailView(RecordDetailView):
     permission_required = "contracts.view_contract"
     template_name = "contracts/contract_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.contract_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -287,9 +271,7 @@ class ContractUpdateView(EditPageView):
     form_class = ContractForm
     title = _("修改合同")
     success_message = _("合同已保存。")
-
-    def get_scoped_object(self):
-        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.contract_get)
 
     def perform(self, form):
         return services.contract_update(
@@ -305,9 +287,7 @@ class ContractTerminateView(ActionPageView):
     permission_required = "contracts.change_contract"
     form_class = TerminateForm
     title = _("终止合同：%(contract)s")
-
-    def get_scoped_object(self):
-        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.contract_get)
 
     def perform(self, form):
         contract = services.contract_terminate(
@@ -323,9 +303,7 @@ class AttachmentAddView(ActionPageView):
     form_class = AttachmentForm
     title = _("上传附件：%(contract)s")
     multipart = True
-
-    def get_scoped_object(self):
-        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.contract_get)
 
     def perform(self, form):
         services.attachment_add(actor=self.request.user, contract=self.object, **form.cleaned_data)

@@ -21,6 +21,7 @@ from core.views import (
     EditPageView,
     ListPageView,
     PermissionMixin,
+    RecordActionView,
     ScopedObjectMixin,
     ServiceFormMixin,
     TransitionMixin,
@@ -83,9 +84,7 @@ class EvaluationCreateView(BureauRequiredMixin, CreatePageView):
 class EvaluationDetailView(ScopedObjectMixin, DetailView):
     permission_required = "evaluations.view_evaluation"
     template_name = "evaluations/evaluation_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.evaluation_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.evaluation_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -144,15 +143,8 @@ class DraftOnlyMixin:
         return super().get(request, *args, **kwargs)
 
 
-class EvaluationActionView(ActionPageView):
-    def get_scoped_object(self):
-        return selectors.evaluation_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_title(self):
-        return f"{self.title}：{self.object}"
-
-    def get_success_url_for(self, obj):
-        return self.object.get_absolute_url()
+class EvaluationActionView(RecordActionView):
+    object_selector = staticmethod(selectors.evaluation_get)
 
 
 class EvaluationEditView(DraftOnlyMixin, EvaluationActionView):
@@ -214,9 +206,7 @@ class RowScoreView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView
     form_class = RowScoreForm
     template_name = "evaluations/row_form.html"
     success_message = _("评分已保存。")
-
-    def get_scoped_object(self):
-        return selectors.evaluation_row_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.evaluation_row_get)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -272,9 +262,7 @@ class FindingUpdateView(DraftOnlyMixin, EditPageView):
     form_class = FindingForm
     title = _("修改问题")
     success_message = _("已保存。")
-
-    def get_scoped_object(self):
-        return selectors.finding_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.finding_get)
 
     def get_cancel_url(self):
         return self.object.evaluation.get_absolute_url()
@@ -311,9 +299,7 @@ class RectificationCreateView(DraftOnlyMixin, ActionPageView):
     form_class = RectificationForm
     title = _("登记建议与整改")
     success_message = _("建议与整改已登记。")
-
-    def get_scoped_object(self):
-        return selectors.finding_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.finding_get)
 
     def get_cancel_url(self):
         return self.object.evaluation.get_absolute_url()
@@ -330,9 +316,7 @@ class RectificationUpdateView(EditPageView):
     form_class = RectificationForm
     title = _("整改情况")
     success_message = _("整改情况已保存。")
-
-    def get_scoped_object(self):
-        return selectors.rectification_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.rectification_get)
 
     def get_cancel_url(self):
         return self.object.finding.evaluation.get_absolute_url()
@@ -367,8 +351,7 @@ class FrozenOutputMixin:
     """A page that changes an output: when an approved or locked evaluation covers its
     project-year, say so and go back (the service refuses a POST all the same)."""
 
-    def get_scoped_object(self):
-        return selectors.output_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.output_get)
 
     def get_cancel_url(self):
         return reverse("evaluations:output-detail", args=[self.object.pk])
@@ -404,9 +387,7 @@ class OutputCreateView(CreatePageView):
 class OutputDetailView(ScopedObjectMixin, DetailView):
     permission_required = "evaluations.view_outputindicator"
     template_name = "evaluations/output_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.output_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.output_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -29,6 +29,7 @@ from core.views import (
     ExportView,
     ListPageView,
     PermissionMixin,
+    RecordActionView,
     RecordDetailView,
     ScopedObjectMixin,
     ServiceFormMixin,
@@ -292,9 +293,7 @@ class InstallmentListView(ListPageView):
 class InstallmentDetailView(ScopedObjectMixin, DetailView):
     permission_required = "payments.view_installment"
     template_name = "payments/installment_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.installment_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.installment_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -340,17 +339,10 @@ class InstallmentDetailView(ScopedObjectMixin, DetailView):
         return context
 
 
-class InstallmentActionView(ActionPageView):
+class InstallmentActionView(RecordActionView):
     """A POST that acts on one installment; errors re-render the form on its own page."""
 
-    def get_scoped_object(self):
-        return selectors.installment_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_title(self):
-        return f"{self.title}：{self.object}"
-
-    def get_success_url_for(self, obj):
-        return self.object.get_absolute_url()
+    object_selector = staticmethod(selectors.installment_get)
 
 
 class InstallmentTransitionView(TransitionMixin, InstallmentActionView):
@@ -445,9 +437,7 @@ class DeductionWithdrawView(ActionPageView):
     permission_required = "payments.change_deduction"
     form_class = DeductionWithdrawForm
     title = _("撤销扣减：%(deduction)s")
-
-    def get_scoped_object(self):
-        return selectors.deduction_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.deduction_get)
 
     def get_cancel_url(self):
         return self.object.installment.get_absolute_url()
@@ -480,9 +470,7 @@ class PaymentCreateView(InstallmentActionView):
 class PaymentReverseView(ActionPageView):
     permission_required = "payments.add_payment"
     form_class = ReversalForm
-
-    def get_scoped_object(self):
-        return selectors.payment_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.payment_get)
 
     def get_title(self):
         return _("冲销支付：凭证号 %(voucher)s") % {"voucher": self.object.voucher_number}
@@ -516,9 +504,7 @@ class ContractScheduleView(ScopedObjectMixin, TemplateView):
 
     permission_required = "payments.add_installment"
     template_name = "payments/schedule.html"
-
-    def get_scoped_object(self):
-        return contract_selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(contract_selectors.contract_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -621,9 +607,7 @@ class BudgetListView(ListPageView):
 class BudgetDetailView(RecordDetailView):
     permission_required = "payments.view_budget"
     template_name = "payments/budget_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.budget_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -647,9 +631,7 @@ class BudgetUpdateView(EditPageView):
     form_class = BudgetForm
     title = _("修改预算：%(budget)s")
     success_message = _("预算已保存。")
-
-    def get_scoped_object(self):
-        return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.budget_get)
 
     def perform(self, form):
         data = {k: form.cleaned_data[k] for k in ("initial_amount", "issued_amount", "note")}
@@ -661,9 +643,7 @@ class BudgetAdjustView(ActionPageView):
     form_class = BudgetAdjustmentForm
     title = _("预算调整：%(budget)s")
     success_message = _("预算调整已登记。")
-
-    def get_scoped_object(self):
-        return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.budget_get)
 
     def perform(self, form):
         services.budget_adjust(actor=self.request.user, budget=self.object, **form.cleaned_data)
@@ -747,9 +727,7 @@ class AuditListView(ListPageView):
 class AuditDetailView(RecordDetailView):
     permission_required = "payments.view_audit"
     template_name = "payments/audit_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.audit_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.audit_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -777,9 +755,7 @@ class AuditUpdateView(EditPageView):
     form_class = AuditForm
     title = _("修改审计/评估")
     success_message = _("审计/评估已保存。")
-
-    def get_scoped_object(self):
-        return selectors.audit_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.audit_get)
 
     def perform(self, form):
         return services.audit_update(
