@@ -106,7 +106,11 @@ def add_service_errors(form, exc) -> None:
 
 
 class ListPageView(PermissionMixin, FilterView):
-    """A filtered, sorted, paginated list of one kind of record (see core.listing)."""
+    """A filtered, sorted, paginated list of one kind of record (see core.listing).
+
+    An app's list page is only a declaration (permission, selector, columns, filter,
+    title, links, default sort), so list pages read alike line for line by design.
+    """
 
     template_name = "core/list.html"
     per_page = PAGE_SIZE
