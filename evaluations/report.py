@@ -41,7 +41,7 @@ from lxml import etree
 
 from accounts.models import User
 from contracts.models import AnnualGoal, Award, Contract
-from contracts.money import to_wan
+from core.money import to_wan
 from evaluations import selectors
 from evaluations.models import Evaluation, OutputIndicator
 from payments import selectors as payment_selectors

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.caching import cached
 from accounts.models import User
 from accounts.selectors import bureau_scope
-from contracts.money import ZERO
+from core.money import ZERO
 from evaluations.indicators import SHENZHEN_SCALE
 from evaluations.models import (
     Evaluation,
