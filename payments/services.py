@@ -206,16 +206,11 @@ def _check_running_figures(events: list[BudgetEvent]) -> None:
 
 
 def _event_record(
-    *,
-    actor: User,
-    budget: Budget,
-    kind: str,
-    amount: Decimal,
-    dated_on: datetime.date,
-    document_number: str,
-    reason: str,
-    reverses: BudgetEvent | None = None,
+    *, actor: User, budget: Budget, reverses: BudgetEvent | None = None, **fields
 ) -> BudgetEvent:
+    """Check and save an event of ``budget`` (``fields``: those of budget_event_record)."""
+    kind, amount, dated_on = fields["kind"], fields["amount"], fields["dated_on"]
+    document_number, reason = fields["document_number"], fields["reason"]
     _check_event_date(budget, dated_on, actor)
     if not document_number.strip():
         raise ValidationError({"document_number": _("请填写文号。")})
