@@ -131,6 +131,10 @@ def load(context: dict) -> dict:
                 issued_document=BUDGET_DOCUMENT,
                 note="2024 年度项目年初预算与实际下达预算均为该金额。",
             )
+            # Entered on the day of its events, as if kept in 2024.
+            Budget.history.filter(project_id=projects[name].pk, year=2024).update(
+                history_date=_at(D(2024, 1, 1))
+            )
 
     audit = Audit.objects.filter(bureau=bureau, report_number=AUDIT["report_number"]).first()
     audit = audit or services.audit_create(actor=staff, bureau=bureau, **AUDIT)

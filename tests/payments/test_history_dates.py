@@ -7,7 +7,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from payments.models import Installment
+from payments.models import Budget, Installment
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +56,15 @@ def test_the_demos_installment_history_is_dated_2024_and_reads_in_the_users_word
     logged = set(re.findall(r"(2024-\d\d-\d\d)</td><td>", log))
     named = set(re.findall(r"业务日期 (2024-\d\d-\d\d)", text))
     assert named <= logged | set(re.findall(r"2024-\d\d-\d\d", page))
+
+
+def test_the_demos_budget_history_is_dated_on_its_events(demo, client_for):
+    budget = Budget.objects.filter(year=2024).first()
+    page = client_for(demo["auditor"]).get(budget.get_absolute_url()).content.decode()
+    rows = _history_rows(page)
+    assert [row[0][0] for row in rows] == ["2024-01-01"]
+    events = page[page.index('id="budget-events"') : page.index('id="budget-effects"')]
+    assert re.findall(r'<tr id="budget-event-\d+"><td>([\d-]+)</td><td>(\S+?)</td>', events) == [
+        ("2024-01-01", "年初预算"),
+        ("2024-01-01", "指标下达"),
+    ]
