@@ -9,7 +9,8 @@ payments, deductions, execution rate, assessment score) are not typed into the
 narrative: the generated report takes them from the records. The report's own 94.31% is
 recorded as a stated figure, so the evaluation flags that the records give 93.20%.
 
-Illustrative (the report gives none): the output targets (the report says the targets
+Illustrative (the report gives none): the dates it was submitted and approved (the
+approval stores its snapshot and report as of 2024-12-31), the output targets (the report says the targets
 were met or exceeded; the demo sets targets at or below the actuals accordingly), the
 owners and deadlines of the rectifications, and the reasoning text of each score.
 """
@@ -23,6 +24,9 @@ from evaluations.indicators import SEED_TEMPLATE
 from evaluations.models import Evaluation, IndicatorTemplate, OutputIndicator, Source
 
 TITLE = "2024 年购买社工服务项目支出绩效评价"
+# ILLUSTRATIVE: the report is undated; the demo submits and approves it at the year's end.
+SUBMITTED_ON = datetime.date(2024, 12, 27)
+APPROVED_ON = datetime.date(2024, 12, 31)
 
 NARRATIVE = {
     "background": (
@@ -290,9 +294,10 @@ def _create(bureau, staff, manager, projects) -> Evaluation:
                 due_date=due,
             )
     services.evaluation_transition(
-        actor=staff, evaluation=evaluation, to_status=Evaluation.Status.SUBMITTED
+        actor=staff, evaluation=evaluation, to_status=Evaluation.Status.SUBMITTED, on=SUBMITTED_ON
     )
+    # The approval stores the snapshot and the report, dated as the approval was.
     services.evaluation_transition(
-        actor=manager, evaluation=evaluation, to_status=Evaluation.Status.APPROVED
+        actor=manager, evaluation=evaluation, to_status=Evaluation.Status.APPROVED, on=APPROVED_ON
     )
     return evaluation

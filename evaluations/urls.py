@@ -10,6 +10,11 @@ urlpatterns = [
     path("<int:pk>/", views.EvaluationDetailView.as_view(), name="evaluation-detail"),
     path("<int:pk>/edit/", views.EvaluationEditView.as_view(), name="evaluation-edit"),
     path("<int:pk>/report.docx", views.EvaluationReportView.as_view(), name="evaluation-report"),
+    path(
+        "<int:pk>/versions/<int:version>/report.docx",
+        views.SnapshotReportView.as_view(),
+        name="snapshot-report",
+    ),
     path("<int:pk>/table.xlsx", views.EvaluationExportView.as_view(), name="evaluation-export"),
     path(
         "<int:pk>/transition/",
