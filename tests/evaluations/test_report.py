@@ -351,6 +351,139 @@ def test_libreoffice_opens_the_report(report, tmp_path, libreoffice_profile):
     assert "全年合计支付217.71万元" in text
 
 
+# --- a document of the bureau ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def draft_report(django_db_setup, django_db_blocker):
+    """A draft's report, built once: a project paid 34,560 元 with a 12,960 元 deduction,
+    its manual rows left unscored (everything written is rolled back)."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import Role
+    from evaluations import report as report_module
+    from payments import services as payment_services
+    from tests.factories import AuditFactory, BudgetFactory, BureauFactory, UserFactory
+    from tests.helpers import approve, pay
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        bureau = BureauFactory(name="深圳市某区民政局", division_code="440399")
+        staff, finance = (
+            UserFactory(username=f"doc-{role}", bureau=bureau) for role in ("staff", "finance")
+        )
+        staff.groups.add(Group.objects.get(name=str(Role.STAFF)))
+        finance.groups.add(Group.objects.get(name=str(Role.FINANCE)))
+        contract = ContractFactory(
+            award__project__bureau=bureau, owner=staff, amount=Decimal("115200.00")
+        )
+        BudgetFactory(project=contract.award.project, year=2024)
+        first, second = payment_services.schedule_generate(
+            actor=finance,
+            contract=contract,
+            percents=[Decimal(30), Decimal(70)],
+            due_dates=[datetime.date(2024, 3, 31), datetime.date(2024, 9, 30)],
+        )
+        pay(approve(first, staff=staff, finance=finance), "34560.00", by=finance)
+        payment_services.deduction_record(
+            actor=finance,
+            installment=second,
+            audit=AuditFactory(bureau=bureau, project=contract.award.project),
+            amount=Decimal("12960.00"),
+            decided_on=datetime.date(2024, 8, 20),
+            reason="专项审计扣减",
+        )
+        evaluation = create_evaluation(staff, bureau, contract.award.project, title="文书评价")
+        content = report_module.build(evaluation, user=staff)
+        transaction.set_rollback(True)
+    return content
+
+
+def test_the_report_ends_with_the_bureau_and_the_date_in_chinese(report):
+    from evaluations.report import cn_written_date
+
+    assert cn_written_date(datetime.date(2025, 1, 15)) == "二〇二五年一月十五日"
+    paragraphs = [p for p in Document(io.BytesIO(report)).paragraphs if p.text.strip()]
+    # The demo's evaluation was approved on 31 December 2024.
+    assert [p.text for p in paragraphs[-2:]] == ["深圳市盐田区民政局", "二〇二四年十二月三十一日"]
+    assert {p.alignment for p in paragraphs[-2:]} == {WD_ALIGN_PARAGRAPH.RIGHT}
+
+
+def test_east_asian_text_is_declared_chinese_not_japanese(report):
+    document = Document(io.BytesIO(report))
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    assert defaults.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+    normal = document.styles["Normal"].element.rPr
+    assert normal.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+    assert b"ja-JP" not in styles.xml.encode()
+    runs = [r for p in document.paragraphs for r in p.runs]
+    runs += [r for t in document.tables for c in t._cells for p in c.paragraphs for r in p.runs]
+    assert {r._element.rPr.find(qn("w:lang")).get(qn("w:eastAsia")) for r in runs} == {"zh-CN"}
+
+
+def test_the_score_table_has_the_seeds_caption(report):
+    document = Document(io.BytesIO(report))
+    table = document.tables[0]._tbl
+    caption = table.getprevious()
+    paragraph = next(p for p in document.paragraphs if p._p is caption)
+    assert paragraph.text == "（2024年政府购买社工服务项目）"
+    assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+
+
+def test_an_approved_report_is_not_a_draft(report):
+    document = Document(io.BytesIO(report))
+    assert all("草稿" not in p.text for p in document.sections[0].header.paragraphs)
+
+
+def test_the_seeds_own_inconsistencies_are_in_the_reconciliation_note(report):
+    note = _text(Document(io.BytesIO(report))).split("附：数字核对说明")[1]
+    assert (
+        "助残社工服务项目：中标期登记为40个月，但自中标（2021年8月）至中标期止（2024年12月）"
+        "共41个月（中标期起为2021年9月1日），请核对。"
+    ) in note
+    assert (
+        "助残社工服务项目2023-2024年度合同第一期：约定为合同金额101.4万元的30%，即30.42万元，"
+        "计划金额为30.43万元，相差100元。"
+    ) in note
+    assert (
+        "助残社工服务项目2023-2024年度合同第三期：约定为合同金额101.4万元的30%，即30.42万元，"
+        "计划金额为30.41万元，相差100元。"
+    ) in note
+    # 40% of 101.4万 is 40.56万: the second installment is its share and is not listed.
+    assert "合同第二期：约定" not in note
+
+
+def test_a_draft_is_marked_on_every_page_and_has_no_grade_until_every_row_is_scored(
+    draft_report,
+):
+    document = Document(io.BytesIO(draft_report))
+    [section] = document.sections
+    assert section.header.paragraphs[0].text == "草稿"
+    assert not section.different_first_page_header_footer
+    text = _text(document)
+    assert "暂不评定等级" in text and "评价等级为" not in text
+
+
+def test_amounts_in_the_narrative_keep_their_precision(draft_report):
+    from contracts.money import wan_text
+
+    assert [wan_text(Decimal(v)) for v in ("12960", "34560", "2336000", "12345.67")] == [
+        "1.296",
+        "3.456",
+        "233.6",
+        "1.234567",
+    ]
+    document = Document(io.BytesIO(draft_report))
+    text = _text(document)
+    assert "支付2023-2024年度合同第一期款3.456万元" in text
+    assert "全年合计支付3.456万元" in text
+    assert "扣减1.296万元" in text and "合计扣减1.296万元" in text
+    for rounded in ("1.3万", "3.46万", "1.30万"):
+        assert rounded not in text, rounded
+    payments = document.tables[1]
+    assert [row.cells[4].text for row in payments.rows[1:]] == ["3.456", "3.456"]
+
+
 # --- the grade of an assessment ---------------------------------------------------------
 
 
