@@ -53,7 +53,7 @@ from contracts.money import to_yuan, wan_text
 from evaluations import selectors
 from evaluations.models import Evaluation, OutputIndicator
 from payments import selectors as payment_selectors
-from payments.models import Audit, Installment, Payment
+from payments.models import Audit, Payment
 
 TITLE_FONT = "方正小标宋简体"
 TITLE_FALLBACK = "宋体"  # the title font's declared alternative (font table)
@@ -378,17 +378,7 @@ def gather(evaluation: Evaluation, *, user: User) -> Records:
         outputs=selectors.outputs_of(project_ids=project_ids, year=year),
         findings=selectors.findings_of(evaluation),
         # Installments stated as a share of their contract, for the contracts of the year.
-        shares=list(
-            Installment.objects.filter(
-                contract__award__project_id__in=project_ids,
-                contract__start__lte=datetime.date(year, 12, 31),
-                contract__end__gte=datetime.date(year, 1, 1),
-                percent__isnull=False,
-            )
-            .exclude(status=Installment.Status.CANCELLED)
-            .select_related("contract__award__project")
-            .order_by("contract__award__project_id", "contract__start", "number")
-        ),
+        shares=payment_selectors.stated_share_installments(project_ids=project_ids, year=year),
     )
 
 
