@@ -186,3 +186,28 @@ def test_another_bureau_cannot_download_an_approved_version(
     assert client.get(f"/evaluations/{demo_evaluation.pk}/versions/2/report.docx").status_code == (
         404
     )
+
+
+def test_the_approved_page_compares_in_a_bounded_number_of_queries(
+    demo, demo_evaluation, client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from evaluations.models import OutputIndicator
+
+    client.force_login(demo["auditor"])
+    url = f"/evaluations/{demo_evaluation.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    # Outputs registered after the approval: each one is a difference to list.
+    project = demo_evaluation.projects.first()
+    for n in range(12):
+        OutputIndicator.objects.create(
+            project=project, year=2024, name=f"补登记{n}", unit="次", target=1, actual=1
+        )
+    with CaptureQueriesContext(connection) as after:
+        page = client.get(url).text
+    assert page.count("产出“补登记") == 12
+    assert len(after) == len(before)
