@@ -189,6 +189,20 @@ class Evaluation(models.Model):
 
     history = HistoricalRecords()
 
+    # What a person writes (the title and the narrative): edited together, frozen on approval.
+    NARRATIVE_FIELDS = (
+        "title",
+        "background",
+        "purpose",
+        "method",
+        "process",
+        "conclusion",
+        "decision_analysis",
+        "process_analysis",
+        "benefit_analysis",
+        "experience",
+    )
+
     class Meta:
         verbose_name = _("绩效评价")
         verbose_name_plural = _("绩效评价")

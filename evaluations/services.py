@@ -491,22 +491,8 @@ def snapshot_data(evaluation: Evaluation, *, actor: User) -> dict:
             }
             for o in selectors.outputs_of(project_ids=project_ids, year=evaluation.year)
         ],
-        "narrative": {name: getattr(evaluation, name) for name in NARRATIVE_FIELDS},
+        "narrative": {name: getattr(evaluation, name) for name in Evaluation.NARRATIVE_FIELDS},
     }
-
-
-NARRATIVE_FIELDS = [
-    "title",
-    "background",
-    "purpose",
-    "method",
-    "process",
-    "conclusion",
-    "decision_analysis",
-    "process_analysis",
-    "benefit_analysis",
-    "experience",
-]
 
 
 def _snapshot_store(evaluation: Evaluation, *, actor: User, on: datetime.date):

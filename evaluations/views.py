@@ -582,6 +582,18 @@ class EvaluationApiView(PermissionMixin, View):
                 }
                 for r in table.reconciliations
             ],
+            # The approved versions, each with its stored report and that file's SHA-256.
+            "versions": [
+                {
+                    "version": s.version,
+                    "approved_on": s.approved_on.isoformat(),
+                    "total": s.data.get("total"),
+                    "grade": s.data.get("grade"),
+                    "report_sha256": s.report_sha256,
+                    "report": s.get_absolute_url(),
+                }
+                for s in selectors.snapshots_of(evaluation)
+            ],
         }
         return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 

@@ -78,6 +78,17 @@ def test_the_demo_approval_is_frozen_with_its_2024_date(demo, demo_evaluation, c
     page = client.get(f"/evaluations/{demo_evaluation.pk}/").text
     assert "以下记录在审定后发生变化" not in page
     assert snapshot.report_sha256 in page
+    api = client.get(f"/api/v1/evaluations/{demo_evaluation.pk}/").json()
+    assert api["versions"] == [
+        {
+            "version": 1,
+            "approved_on": "2024-12-31",
+            "total": "95.00",
+            "grade": "优",
+            "report_sha256": snapshot.report_sha256,
+            "report": f"/evaluations/{demo_evaluation.pk}/versions/1/report.docx",
+        }
+    ]
 
 
 def test_a_later_payment_leaves_the_approved_report_and_a_reapproval_makes_a_new_one(
@@ -188,9 +199,7 @@ def test_another_bureau_cannot_download_an_approved_version(
     )
 
 
-def test_the_approved_page_compares_in_a_bounded_number_of_queries(
-    demo, demo_evaluation, client
-):
+def test_the_approved_page_compares_in_a_bounded_number_of_queries(demo, demo_evaluation, client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
