@@ -401,7 +401,11 @@ def evaluation_transition(
     today = timezone.localdate()
     on = on or today
     if on > today:
-        raise ValidationError({"on": _("审定日期不能晚于今天。")})
+        raise ValidationError({"on": _("日期不能晚于今天。")})
+    if on.year < evaluation.year:
+        raise ValidationError(
+            {"on": _("日期不能早于评价年度 %(year)s 年。") % {"year": evaluation.year}}
+        )
     if to_status == E.SUBMITTED:
         unscored = evaluation.rows.filter(score__isnull=True).count()
         if unscored:

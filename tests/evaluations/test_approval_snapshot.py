@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from docx import Document
 
 from evaluations import services
@@ -150,7 +151,16 @@ def test_reopening_takes_a_manager_and_a_reason_and_is_in_the_history(
     assert excinfo.value.message_dict == {"reason": ["重新打开已审定的评价须说明原因。"]}
     evaluation.refresh_from_db()
     assert evaluation.status == E.APPROVED
-    reopen(evaluation, demo["manager"], reason="补登记审计扣减")
+    client.force_login(demo["manager"])
+    url = f"/evaluations/{evaluation.pk}/"
+    page = client.get(url).text
+    assert 'name="to_status" value="draft"' in page and "重新打开" in page
+    transition = f"/evaluations/{evaluation.pk}/transition/"
+    refused = client.post(transition, {"to_status": "draft", "reason": ""})
+    assert "重新打开已审定的评价须说明原因。" in refused.text
+    evaluation.refresh_from_db()
+    assert evaluation.status == E.APPROVED
+    client.post(transition, {"to_status": "draft", "reason": "补登记审计扣减"})
     evaluation.refresh_from_db()
     assert evaluation.status == E.DRAFT
     assert evaluation.history.latest().history_change_reason == "补登记审计扣减"
@@ -163,6 +173,30 @@ def test_reopening_takes_a_manager_and_a_reason_and_is_in_the_history(
     assert _sha(stored) == snapshot.report_sha256
     draft = Document(io.BytesIO(_download(client, f"/evaluations/{evaluation.pk}/report.docx")))
     assert draft.sections[0].header.paragraphs[0].text == "草稿"
+
+
+def test_an_approval_is_dated_within_its_year_or_later_and_never_ahead(
+    draft, staff_user, manager_user
+):
+    for row in draft.rows.filter(score__isnull=True):
+        services.row_score(actor=staff_user, row=row, score=row.weight, override_reason="佐证")
+    services.evaluation_transition(actor=staff_user, evaluation=draft, to_status=E.SUBMITTED)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    for day in (datetime.date(2023, 12, 31), tomorrow):
+        with pytest.raises(ValidationError) as excinfo:
+            services.evaluation_transition(
+                actor=manager_user, evaluation=draft, to_status=E.APPROVED, on=day
+            )
+        assert list(excinfo.value.message_dict) == ["on"]
+    assert not draft.snapshots.exists()
+    services.evaluation_transition(
+        actor=manager_user, evaluation=draft, to_status=E.APPROVED, on=datetime.date(2024, 12, 20)
+    )
+    snapshot = draft.snapshots.get()
+    assert snapshot.approved_on == datetime.date(2024, 12, 20)
+    assert draft.transitions.get(to_status=E.APPROVED).at.date() == datetime.date(2024, 12, 20)
+    with snapshot.report.open("rb") as stored:
+        assert "二〇二四年十二月二十日" in _text(stored.read())
 
 
 def test_a_locked_evaluation_cannot_be_reopened(demo, demo_evaluation):
