@@ -8,8 +8,9 @@ Where a figure stated by hand differs from the records, the report uses the reco
 says so in a reconciliation note at the end.
 
 Typography follows GB/T 9704 (党政机关公文格式): A4 with 37/35/28/26 mm margins; title in
-方正小标宋简体 at 二号 (not bold: the font is the weight); level-1 headings in 黑体, level-2 in 楷体, body in 仿宋 at
-三号 with 28-point line spacing; tables in 仿宋 at 小四; page numbers in 宋体 in the
+方正小标宋简体 at 二号, not bold (the typeface carries the weight); level-1 headings in
+黑体, level-2 in 楷体, body in 仿宋 at 三号 with 28-point line spacing; the score table
+under the seed's caption; tables in 仿宋 at 小四; page numbers in 宋体 in the
 footer as "— n —". Every run sets its East Asian font (``w:eastAsia``), or Word and
 LibreOffice would fall back to a Latin font for Chinese; and every run, the default style
 and the document defaults declare East Asian text as zh-CN (``w:lang w:eastAsia``), or

@@ -2,7 +2,9 @@
 
 An evaluation is created from a template (its rows copied and frozen), its computed rows
 are filled from the records, people score the other rows with evidence, and it moves
-draft → submitted → approved (by a manager) → locked. Only a draft changes.
+draft → submitted → approved (by a manager) → locked. Only a draft changes. Approving
+stores a snapshot with the report file (what exactly was approved); a manager may reopen
+an approved evaluation with a reason, and the next approval stores a new version.
 """
 
 import datetime

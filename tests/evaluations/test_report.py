@@ -1,6 +1,7 @@
 """The generated Word report, opened and read back (and converted by LibreOffice): the
-seed's structure and figures from the records, its typography, the notes on figures that
-moved after approval, who may download it, and its bounded queries."""
+seed's structure and figures from the records, its typography, a document of the bureau
+(bureau and 成文日期, zh-CN, caption, draft mark, exact amounts, the seed's own slips),
+who may download it, and its bounded queries."""
 
 import datetime
 import io
