@@ -284,59 +284,27 @@ def test_the_tables_are_laid_out_for_libreoffice(report):
     assert payments.rows[1].cells[4].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def test_the_report_converts_to_pdf_with_the_table_header_on_every_page(
-    report, tmp_path, libreoffice_profile
-):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    pdftotext = shutil.which("pdftotext")
-    if soffice is None or pdftotext is None:
+def _tool(name: str) -> str:
+    """The path of a LibreOffice or Poppler tool; skip without it (fail when required)."""
+    path = shutil.which(name) or (shutil.which("libreoffice") if name == "soffice" else None)
+    if path is None:
         if os.environ.get("REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("LibreOffice and pdftotext are required (REQUIRE_LIBREOFFICE=1)")
-        pytest.skip("LibreOffice or pdftotext is not installed")
-    source = tmp_path / "report.docx"
-    source.write_bytes(report)
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{libreoffice_profile}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        capture_output=True,
-        timeout=180,
-    )
-    pdf = tmp_path / "report.pdf"
-    assert pdf.exists()
-    pages = subprocess.run(
-        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout.split("\f")
-    names = ["立项依据充分性", "预算编制科学性", "制度执行有效性", "服务内容的满意度"]
-    names += ["决策小计", "过程小计", "产出小计", "效益小计"]
-    with_table = [p for p in pages if any(name in p for name in names)]
-    # The 18-row table runs over more than one page; its header repeats on each.
-    assert len(with_table) >= 2
-    assert all("三级指标" in p and "指标内容" in p for p in with_table)
+            pytest.fail(f"{name} is required (REQUIRE_LIBREOFFICE=1)")
+        pytest.skip(f"{name} is not installed")
+    return path
 
 
-def test_libreoffice_opens_the_report(report, tmp_path, libreoffice_profile):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        if os.environ.get("REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("LibreOffice is required (REQUIRE_LIBREOFFICE=1)")
-        pytest.skip("LibreOffice is not installed")
+def _convert(content: bytes, tmp_path, profile, target: str):
+    """The .docx converted by LibreOffice to ``target`` (pdf, txt:Text): the new file."""
     source = tmp_path / "report.docx"
-    source.write_bytes(report)
+    source.write_bytes(content)
     result = subprocess.run(
         [
-            soffice,
+            _tool("soffice"),
             "--headless",
-            f"-env:UserInstallation=file://{libreoffice_profile}",
+            f"-env:UserInstallation=file://{profile}",
             "--convert-to",
-            "txt:Text",
+            target,
             "--outdir",
             str(tmp_path),
             str(source),
@@ -345,8 +313,35 @@ def test_libreoffice_opens_the_report(report, tmp_path, libreoffice_profile):
         text=True,
         timeout=180,
     )
-    converted = tmp_path / "report.txt"
+    converted = tmp_path / f"report.{target.split(':')[0]}"
     assert converted.exists(), result.stdout + result.stderr
+    return converted
+
+
+def _pdf_pages(content: bytes, tmp_path, profile) -> list[str]:
+    pdftotext = _tool("pdftotext")
+    pdf = _convert(content, tmp_path, profile, "pdf")
+    text = subprocess.run(
+        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+def test_the_report_converts_to_pdf_with_the_table_header_on_every_page(
+    report, tmp_path, libreoffice_profile
+):
+    pages = _pdf_pages(report, tmp_path, libreoffice_profile)
+    names = ["立项依据充分性", "预算编制科学性", "制度执行有效性", "服务内容的满意度"]
+    names += ["决策小计", "过程小计", "产出小计", "效益小计"]
+    with_table = [p for p in pages if any(name in p for name in names)]
+    # The 18-row table runs over more than one page; its header repeats on each.
+    assert len(with_table) >= 2
+    assert all("三级指标" in p and "指标内容" in p for p in with_table)
+    assert not any("草稿" in p for p in pages)
+
+
+def test_libreoffice_opens_the_report(report, tmp_path, libreoffice_profile):
+    converted = _convert(report, tmp_path, libreoffice_profile, "txt:Text")
     text = converted.read_text(encoding="utf-8-sig")
     assert "2024 年购买社工服务项目支出绩效评价报告" in text
     assert "全年合计支付217.71万元" in text
@@ -463,6 +458,13 @@ def test_a_draft_is_marked_on_every_page_and_has_no_grade_until_every_row_is_sco
     assert not section.different_first_page_header_footer
     text = _text(document)
     assert "暂不评定等级" in text and "评价等级为" not in text
+
+
+def test_every_page_of_a_draft_says_so_in_libreoffice(draft_report, tmp_path, libreoffice_profile):
+    pages = _pdf_pages(draft_report, tmp_path, libreoffice_profile)
+    assert len(pages) >= 3
+    assert all("草稿" in page for page in pages)
+    assert "深圳市某区民政局" in pages[-1]
 
 
 def test_amounts_in_the_narrative_keep_their_precision(draft_report):
