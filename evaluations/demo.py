@@ -18,13 +18,26 @@ owners and deadlines of the rectifications, and the reasoning text of each score
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from contracts.demo import DISABILITY, SOCIAL_AFFAIRS
 from evaluations import services
 from evaluations.indicators import SEED_TEMPLATE
-from evaluations.models import Evaluation, IndicatorTemplate, OutputIndicator, Source
+from evaluations.models import (
+    Evaluation,
+    EvaluationRow,
+    Finding,
+    IndicatorTemplate,
+    OutputIndicator,
+    Rectification,
+    Source,
+    StatedFigure,
+)
 
 TITLE = "2024 年购买社工服务项目支出绩效评价"
-# ILLUSTRATIVE: the report is undated; the demo submits and approves it at the year's end.
+# ILLUSTRATIVE: the report is undated; the demo drafts, submits and approves it at the
+# year's end, and its history is dated so.
+DRAFTED_ON = datetime.date(2024, 12, 20)
 SUBMITTED_ON = datetime.date(2024, 12, 27)
 APPROVED_ON = datetime.date(2024, 12, 31)
 
@@ -238,7 +251,34 @@ def load(context: dict) -> dict:
     evaluation = Evaluation.objects.filter(bureau=bureau, year=2024, title=TITLE).first()
     if evaluation is None:
         evaluation = _create(bureau, staff, manager, projects)
+        _date_history(evaluation)
     return {**context, "evaluation": evaluation}
+
+
+def _at(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+
+
+def _date_history(evaluation: Evaluation) -> None:
+    """Enter the evaluation's history on its 2024 days, as if it had been kept then: what
+    was written while loading (outputs, the draft, its scores, findings) on DRAFTED_ON;
+    the submission and the approval are dated by the services already."""
+    entered_now = {"history_date__gt": _at(APPROVED_ON + datetime.timedelta(days=1))}
+    project_ids = [p.pk for p in evaluation.projects.all()]
+    finding_ids = list(evaluation.findings.values_list("pk", flat=True))
+    for records in (
+        Evaluation.history.filter(id=evaluation.pk),
+        EvaluationRow.history.filter(evaluation_id=evaluation.pk),
+        StatedFigure.history.filter(evaluation_id=evaluation.pk),
+        Finding.history.filter(evaluation_id=evaluation.pk),
+        Rectification.history.filter(finding_id__in=finding_ids),
+        OutputIndicator.history.filter(project_id__in=project_ids, year=evaluation.year),
+    ):
+        records.filter(**entered_now).update(history_date=_at(DRAFTED_ON))
+    Evaluation.objects.filter(pk=evaluation.pk).update(computed_at=_at(DRAFTED_ON))
+    EvaluationRow.objects.filter(evaluation=evaluation, computed_at__isnull=False).update(
+        computed_at=_at(DRAFTED_ON)
+    )
 
 
 def _create(bureau, staff, manager, projects) -> Evaluation:

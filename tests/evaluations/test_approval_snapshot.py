@@ -13,7 +13,13 @@ from django.utils import timezone
 from docx import Document
 
 from evaluations import services
-from evaluations.models import Evaluation, EvaluationSnapshot
+from evaluations.models import (
+    Evaluation,
+    EvaluationRow,
+    EvaluationSnapshot,
+    Finding,
+    OutputIndicator,
+)
 from payments import services as payment_services
 from payments.models import Audit, Installment
 from tests.helpers import pay, reopen
@@ -70,6 +76,23 @@ def test_the_demo_approval_is_frozen_with_its_2024_date(demo, demo_evaluation, c
     assert data["narrative"]["background"].startswith("文件依据为")
     approval = demo_evaluation.transitions.get(to_status=E.APPROVED)
     assert approval.at.date() == datetime.date(2024, 12, 31) and approval.actor == demo["manager"]
+    # The whole evaluation's history is dated in 2024, as if it had been kept then.
+    evaluation_id = demo_evaluation.pk
+    days = {
+        timezone.localtime(record.history_date).date()
+        for records in (
+            demo_evaluation.history.all(),
+            EvaluationRow.history.filter(evaluation_id=evaluation_id),
+            Finding.history.filter(evaluation_id=evaluation_id),
+            OutputIndicator.history.filter(year=2024),
+        )
+        for record in records
+    }
+    assert days == {datetime.date(2024, 12, d) for d in (20, 27, 31)}
+    assert [t.at.date() for t in demo_evaluation.transitions.all()] == [
+        datetime.date(2024, 12, 27),
+        datetime.date(2024, 12, 31),
+    ]
     client.force_login(demo["auditor"])
     content = _download(client, f"/evaluations/{demo_evaluation.pk}/report.docx")
     with snapshot.report.open("rb") as stored:
