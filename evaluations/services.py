@@ -415,17 +415,6 @@ def evaluation_transition(
     missing = _reason_missing(source, to_status)
     if missing and not reason.strip():
         raise ValidationError({"reason": missing})
-    fields = ["status", "status_changed_at"]
-    if to_status == E.APPROVED:
-        # Assessments live in the payments app, which cannot know that an evaluation was
-        # approved on them: keep what they said, so the page can name later changes.
-        evaluation.computed_figures = {
-            **(evaluation.computed_figures or {}),
-            "assessments": selectors.assessment_snapshot(
-                selectors.assessments_of(evaluation=evaluation)
-            ),
-        }
-        fields.append("computed_figures")
     at = timezone.now()
     if on != today:  # a decision taken on an earlier day is logged on that day
         at = timezone.make_aware(datetime.datetime.combine(on, datetime.time(12)))
@@ -442,7 +431,7 @@ def evaluation_transition(
     evaluation._history_user = actor
     evaluation._history_date = at
     evaluation._change_reason = reason.strip() or str(E(to_status).label)
-    evaluation.save(update_fields=fields)
+    evaluation.save(update_fields=["status", "status_changed_at"])
     if to_status == E.APPROVED:
         _snapshot_store(evaluation, actor=actor, on=on)
     records_changed(evaluation.bureau_id)
@@ -484,6 +473,8 @@ def snapshot_data(evaluation: Evaluation, *, actor: User) -> dict:
         "figures": figures_for(evaluation, actor=actor),
         "total": text(table.total),
         "grade": table.grade,
+        # Assessments live in the payments app, which cannot know that an evaluation was
+        # approved on them: the snapshot keeps what they said, so the page names changes.
         "assessments": selectors.assessment_snapshot(
             selectors.assessments_of(evaluation=evaluation)
         ),
