@@ -50,7 +50,7 @@ from lxml import etree
 
 from accounts.models import User
 from contracts.models import AnnualGoal, Award, Contract
-from contracts.money import to_yuan, wan_text
+from core.money import to_yuan, wan_text
 from evaluations import selectors
 from evaluations.models import Evaluation, OutputIndicator
 from payments import selectors as payment_selectors

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.caching import cached
 from accounts.models import User
 from accounts.selectors import bureau_scope
-from contracts.money import ZERO, wan_text
+from core.money import ZERO, wan_text
 from evaluations.indicators import SHENZHEN_SCALE
 from evaluations.models import (
     Evaluation,

@@ -468,7 +468,7 @@ def test_every_page_of_a_draft_says_so_in_libreoffice(draft_report, tmp_path, li
 
 
 def test_amounts_in_the_narrative_keep_their_precision(draft_report):
-    from contracts.money import wan_text
+    from core.money import wan_text
 
     assert [wan_text(Decimal(v)) for v in ("12960", "34560", "2336000", "12345.67")] == [
         "1.296",
