@@ -99,6 +99,7 @@ EVALUATION_MODELS = (
     "evaluation",
     "evaluationrow",
     "statedfigure",
+    "evaluationsnapshot",
     "outputindicator",
     "outputupdate",
     "finding",
