@@ -29,11 +29,14 @@ def execution(group: str) -> str:
     paid_key = key if group == "project" else "x.bureau_id"
     return f"""
 WITH budgets AS (
-    SELECT {budget_key} AS k, sum(b.initial_amount) AS initial, sum(b.issued_amount) AS issued,
-           sum(coalesce((SELECT sum(CASE WHEN a.direction = 'increase' THEN a.amount ELSE -a.amount END)
-                         FROM payments_budgetadjustment a
-                         WHERE a.budget_id = b.id AND a.adjusted_on <= %(until)s), 0)) AS adjusted
+    SELECT {budget_key} AS k,
+           sum(CASE WHEN e.kind = 'initial' THEN e.amount ELSE 0 END) AS initial,
+           sum(CASE WHEN e.kind IN ('issued', 'increase') THEN e.amount
+                    WHEN e.kind IN ('decrease', 'withdrawal') THEN -e.amount ELSE 0 END) AS issued,
+           sum(CASE WHEN e.kind = 'increase' THEN e.amount
+                    WHEN e.kind = 'decrease' THEN -e.amount ELSE 0 END) AS adjusted
     FROM payments_budget b
+    JOIN payments_budgetevent e ON e.budget_id = b.id AND e.dated_on <= %(until)s
     WHERE b.bureau_id = ANY(%(bureaus)s) AND b.year = %(year)s
     GROUP BY 1
 ), paid AS (

@@ -212,7 +212,20 @@ def generate(bureaus: int, contracts_per_bureau: int, seed: int = 2024) -> dict:
         ),
         "budget": Table(
             "payments_budget",
-            ["id", "bureau_id", "project_id", "year", "initial_amount", "issued_amount", "note"],
+            ["id", "bureau_id", "project_id", "year", "note"],
+        ),
+        "budget_event": Table(
+            "payments_budgetevent",
+            [
+                "budget_id",
+                "kind",
+                "amount",
+                "dated_on",
+                "document_number",
+                "reason",
+                "recorded_by_id",
+                "recorded_at",
+            ],
         ),
         "audit": Table(
             "payments_audit",
@@ -421,15 +434,20 @@ def generate(bureaus: int, contracts_per_bureau: int, seed: int = 2024) -> dict:
                 if made >= contracts_per_bureau:
                     break
                 made += 1
-                t["budget"].add(
-                    next_id("budget"),
-                    bureau,
-                    project,
-                    year,
-                    annual,
-                    annual if year < 2025 else annual * Decimal("0.95"),
-                    "",
-                )
+                budget = next_id("budget")
+                t["budget"].add(budget, bureau, project, year, "")
+                issued = annual if year < 2025 else annual * Decimal("0.95")
+                for kind, amount in (("initial", annual), ("issued", issued)):
+                    t["budget_event"].add(
+                        budget,
+                        kind,
+                        amount,
+                        f"{year}-01-01",
+                        f"财预〔{year}〕1号",
+                        "年初批复",
+                        users["finance"],
+                        "2025-10-31 10:00:00+08",
+                    )
                 contract = next_id("contract")
                 t["contract"].add(
                     contract,
@@ -611,7 +629,7 @@ PRODUCT_TABLES = [
     "payments_installment_gates",
     "payments_installment",
     "payments_audit",
-    "payments_budgetadjustment",
+    "payments_budgetevent",
     "payments_budget",
     "payments_progresscheckpoint",
     "payments_remindersettings",
@@ -698,6 +716,7 @@ def run(bureaus: int, per_bureau: int, *, seed: int = 2024, reset: bool = False)
             "award",
             "contract",
             "budget",
+            "budget_event",
             "audit",
             "installment",
             "document",

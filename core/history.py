@@ -5,7 +5,9 @@ to the roles that review (``history_visible``), through these functions.
 """
 
 import datetime
+from decimal import Decimal
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -45,12 +47,25 @@ def history_entries(records, *, model, limit: int = 50, label=None) -> list[dict
     for record in records[:limit]:
         previous = previous_of[record.history_id]
         changes = []
-        if previous is not None and record.history_type == "~":
-            for attname, field in fields.items():
-                old, new = getattr(previous, attname, None), getattr(record, attname, None)
-                if old != new:
-                    changes.append((field, old, new))
-        rows.append((record, changes))
+        for attname, field in fields.items():
+            if isinstance(field, models.JSONField) and field.default is dict:
+                continue  # a cache of computed figures, not something a person changed
+            if isinstance(field, models.DateTimeField) and field.default is timezone.now:
+                continue  # when it was entered: the row's own time says it
+            new = getattr(record, attname, None)
+            if record.history_type == "+":
+                old = None  # created: every value it was given
+            elif record.history_type == "-":
+                old, new = new, None  # deleted: every value it had
+            elif previous is not None:
+                old = getattr(previous, attname, None)
+            else:
+                continue
+            if old != new and not (_empty(old) and _empty(new)):
+                changes.append((field, old, new))
+        if changes or record.history_change_reason or previous is None:
+            # A save that changed nothing and said nothing is not a change.
+            rows.append((record, changes))
     names = _linked_names(change for _record, changes in rows for change in changes)
     return [
         {
@@ -88,9 +103,28 @@ def _linked_names(changes) -> dict:
     return names
 
 
+# The shape of every money field (contracts.models.MONEY): yuan, to the fen.
+MONEY_SHAPE = (14, 2)
+
+
+def _is_money(field) -> bool:
+    shape = (getattr(field, "max_digits", None), getattr(field, "decimal_places", None))
+    return shape == MONEY_SHAPE
+
+
+def _empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def _display(field, value, names=None):
-    if value is None or value == "":
+    if _empty(value):
         return "—"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, Decimal) and _is_money(field):
+        return gettext("%(amount)s 元") % {"amount": f"{value:,.2f}"}
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if field.is_relation:

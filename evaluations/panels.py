@@ -6,8 +6,10 @@ from evaluations import selectors
 
 
 def overdue_rectifications(*, request, year, as_of) -> dict:
-    """Rectifications past their deadline and not done, on the execution dashboard."""
-    return {"overdue_rectifications": selectors.overdue_rectifications(user=request.user)}
+    """Rectifications past their deadline and not done on the dashboard's as-of date."""
+    return {
+        "overdue_rectifications": selectors.overdue_rectifications(user=request.user, today=as_of)
+    }
 
 
 OVERDUE_RECTIFICATIONS = panels.Panel(

@@ -363,7 +363,7 @@ def gather(evaluation: Evaluation, *, user: User) -> Records:
     late = [
         i
         for i in payment_selectors.late_installments(user=user, year=year, as_of=as_of)
-        if i.contract.award.project_id in project_ids
+        if i.contract.award.project_id in project_ids and not i.arrears
     ]
     return Records(
         evaluation=evaluation,

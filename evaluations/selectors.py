@@ -306,13 +306,22 @@ def rectification_list(*, user: User) -> QuerySet[Rectification]:
 
 
 def overdue_q(today: datetime.date) -> Q:
-    """Rectifications past their deadline and not done (:func:`days_overdue` in SQL)."""
-    return Q(due_date__lt=today) & ~Q(status=Rectification.Status.DONE)
+    """Rectifications past their deadline and not done on ``today`` (:func:`days_overdue`
+    in SQL): one completed after that day was still open on it."""
+    done_by_then = Q(status=Rectification.Status.DONE) & (
+        Q(completed_on__isnull=True) | Q(completed_on__lte=today)
+    )
+    return Q(due_date__lt=today) & ~done_by_then
 
 
 def days_overdue(rectification: Rectification, today: datetime.date) -> int:
-    """Days a rectification is past its deadline and not done; 0 when it is not overdue."""
-    if rectification.status == Rectification.Status.DONE or rectification.due_date is None:
+    """Days a rectification is past its deadline and not done on ``today``; 0 when it is
+    not overdue then."""
+    completed_on = rectification.completed_on
+    done = rectification.status == Rectification.Status.DONE and (
+        completed_on is None or completed_on <= today
+    )
+    if done or rectification.due_date is None:
         return 0
     return max((today - rectification.due_date).days, 0)
 

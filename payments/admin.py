@@ -21,7 +21,7 @@ from payments.models import (
 
 @admin.register(Budget)
 class BudgetAdmin(SimpleHistoryAdmin, BureauScopedAdmin):
-    list_display = ["project", "year", "initial_amount", "issued_amount", "bureau"]
+    list_display = ["project", "year", "bureau"]
     list_filter = ["year"]
     list_select_related = ["project", "bureau"]
 

@@ -23,6 +23,7 @@ report states 94.31%, which its own figures do not support; the evaluation flags
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.utils import timezone
@@ -30,7 +31,14 @@ from django.utils import timezone
 from contracts.demo import DISABILITY, SOCIAL_AFFAIRS
 from core.money import from_wan
 from payments import services
-from payments.models import Audit, Budget, Installment, InstallmentTransition
+from payments.models import (
+    Audit,
+    Budget,
+    Deduction,
+    Installment,
+    InstallmentTransition,
+    RequiredDocument,
+)
 
 S = Installment.Status
 D = datetime.date
@@ -86,10 +94,18 @@ ASSESSMENT = {
     "satisfaction": "服务对象和购买单位满意度评价均为优秀",
 }
 # contract number of the third installment → deduction (万元) and its reason
+# The seed states the budget but not its document or date: the demo dates both events
+# on 1 January 2024 and says the document number is illustrative.
+BUDGET_DOCUMENT = "演示：2024年度部门预算批复"
+
 DEDUCTIONS = {
     "DEMO-YTMZ-2023-01": ("1.52", "依据专项审计报告，扣减不符合合同约定的支出。"),
     "DEMO-YTMZ-2023-02": ("2.2", "依据专项审计报告，扣减不符合合同约定的支出。"),
 }
+
+
+BUSINESS_DATE = re.compile(r"业务日期 (\d{4}-\d{2}-\d{2})")
+BACKDATED = "（补录）"
 
 
 def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
@@ -108,8 +124,16 @@ def load(context: dict) -> dict:
                 project=projects[name],
                 year=2024,
                 initial_amount=from_wan(amount),
+                initial_on=datetime.date(2024, 1, 1),
+                initial_document=BUDGET_DOCUMENT,
                 issued_amount=from_wan(amount),
+                issued_on=datetime.date(2024, 1, 1),
+                issued_document=BUDGET_DOCUMENT,
                 note="2024 年度项目年初预算与实际下达预算均为该金额。",
+            )
+            # Entered on the day of its events, as if kept in 2024.
+            Budget.history.filter(project_id=projects[name].pk, year=2024).update(
+                history_date=_at(D(2024, 1, 1))
             )
 
     audit = Audit.objects.filter(bureau=bureau, report_number=AUDIT["report_number"]).first()
@@ -149,13 +173,11 @@ def load(context: dict) -> dict:
 
 def _play(installment, payment, docs_due, staff, finance, manager, audit, assessment):
     """Take one installment through its 2024 life, as the services would have."""
-    steps = []  # (datetime, transition) to date the history afterwards
 
     def move(to_status, actor, day, reason=""):
         services.installment_transition(
-            actor=actor, installment=installment, to_status=to_status, reason=reason
+            actor=actor, installment=installment, to_status=to_status, reason=reason, on=day
         )
-        steps.append(day)
 
     request_day = docs_due - datetime.timedelta(days=20)
     move(S.AWAITING_DOCUMENTS, staff, request_day)
@@ -168,7 +190,7 @@ def _play(installment, payment, docs_due, staff, finance, manager, audit, assess
             documents_due=docs_due,
             gates=[],
         )
-        _date_history(installment, steps)
+        _date_history(installment)
         return
 
     paid_on, amount, voucher = payment
@@ -206,15 +228,32 @@ def _play(installment, payment, docs_due, staff, finance, manager, audit, assess
         amount=from_wan(amount),
         voucher_number=voucher,
     )
-    steps.append(paid_on)
-    Installment.objects.filter(pk=installment.pk).update(approved_on=approve_day)
-    _date_history(installment, steps)
+    _date_history(installment)
 
 
-def _date_history(installment, days):
-    """Date the installment's status history back to the report's timeline."""
-    transitions = list(InstallmentTransition.objects.filter(installment=installment).order_by("pk"))
-    for transition, day in zip(transitions, days, strict=True):
-        InstallmentTransition.objects.filter(pk=transition.pk).update(at=_at(day))
-    if days:
-        Installment.objects.filter(pk=installment.pk).update(status_changed_at=_at(days[-1]))
+def _date_history(installment):
+    """Enter the installment's history on the days it happened, as if it had been kept
+    in 2024: each step, and each change record naming its business date, is dated by it
+    (and is then no longer back-dated)."""
+    transitions = list(installment.transitions.all())
+    for transition in transitions:
+        InstallmentTransition.objects.filter(pk=transition.pk).update(at=_at(transition.dated_on))
+    if transitions:
+        Installment.objects.filter(pk=installment.pk).update(
+            status_changed_at=_at(transitions[-1].dated_on)
+        )
+    day = _at(transitions[0].dated_on if transitions else installment.due_date)
+    records = [
+        *installment.history.all(),
+        *RequiredDocument.history.filter(installment_id=installment.pk),
+        *Deduction.history.filter(installment_id=installment.pk),
+    ]
+    # In the order they were entered: a change that names no business date (the details
+    # set during review) happened on the day of the step before it.
+    for record in sorted(records, key=lambda r: r.history_date):
+        found = BUSINESS_DATE.search(record.history_change_reason or "")
+        day = _at(datetime.date.fromisoformat(found.group(1))) if found else day
+        reason = (record.history_change_reason or "").replace(BACKDATED, "") or None
+        type(record).objects.filter(pk=record.pk).update(
+            history_date=day, history_change_reason=reason
+        )

@@ -4,6 +4,7 @@ import uuid
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,46 +13,89 @@ from contracts.forms import DateInput
 from contracts.models import Project
 from payments.models import (
     Audit,
-    Budget,
-    BudgetAdjustment,
+    BudgetEvent,
     Installment,
     ReminderSettings,
     RequiredDocument,
 )
 
 
-class BudgetForm(forms.ModelForm):
-    class Meta:
-        model = Budget
-        fields = ["project", "year", "initial_amount", "issued_amount", "note"]
-        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {
-            "initial_amount": _("单位：元，精确到分。"),
-            "issued_amount": _("单位：元。财政实际下达（到位）的资金；预算执行率以此为分母。"),
-        }
+class BudgetForm(forms.Form):
+    """A new project-year's budget: its 年初预算 and, when already issued, its 指标下达."""
+
+    project = forms.ModelChoiceField(label=_("服务项目"), queryset=Project.objects.none())
+    year = forms.IntegerField(label=_("预算年度"), min_value=2000, max_value=2100)
+    initial_amount = forms.DecimalField(
+        label=_("年初预算（元）"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
+    )
+    initial_on = forms.DateField(label=_("年初预算业务日期"), widget=DateInput())
+    initial_document = forms.CharField(label=_("年初预算文号"), max_length=60)
+    issued_amount = forms.DecimalField(
+        label=_("指标下达（元）"),
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=_("财政实际下达（到位）的资金，预算执行率以此为分母；尚未下达可留空，之后登记。"),
+    )
+    issued_on = forms.DateField(label=_("指标下达业务日期"), widget=DateInput(), required=False)
+    issued_document = forms.CharField(label=_("指标下达文号"), max_length=60, required=False)
+    note = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.filter(bureau_scope(user=user))
-        if self.instance.pk:
-            self.fields["project"].disabled = True
-            self.fields["year"].disabled = True
-        else:
-            self.fields["year"].initial = timezone.localdate().year
-
-    def validate_unique(self):
-        # The service reports a second budget for the same project and year.
-        pass
+        self.fields["year"].initial = timezone.localdate().year
 
 
-class BudgetAdjustmentForm(forms.ModelForm):
-    class Meta:
-        model = BudgetAdjustment
-        fields = ["direction", "amount", "adjusted_on", "reason"]
-        widgets = {"adjusted_on": DateInput(), "reason": forms.Textarea(attrs={"rows": 2})}
+class BudgetNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+
+
+class BudgetEventForm(forms.ModelForm):
+    class Meta:
+        model = BudgetEvent
+        fields = ["kind", "amount", "dated_on", "document_number", "reason"]
+        widgets = {"dated_on": DateInput(), "reason": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"amount": _("单位：元，精确到分。")}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document_number"].required = True
+        self.fields["amount"].validators.append(
+            MinValueValidator(Decimal("0.01"), _("金额必须大于 0；更正已登记的事项请用冲销。"))
+        )
+        self.fields["dated_on"].initial = timezone.localdate()
+
+
+class BudgetEventReverseForm(forms.Form):
+    dated_on = forms.DateField(label=_("冲销业务日期"), widget=DateInput())
+    document_number = forms.CharField(
+        label=_("文号"), max_length=60, required=False, help_text=_("留空则沿用原记录的文号。")
+    )
+    reason = forms.CharField(label=_("冲销原因"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dated_on"].initial = timezone.localdate()
+
+
+class FiscalYearCloseForm(forms.Form):
+    year = forms.IntegerField(label=_("结账年度"), min_value=2000, max_value=2100)
+    note = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year - 1
 
 
 class CheckpointForm(forms.Form):
@@ -136,6 +180,7 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(
         label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    on = forms.DateField(label=_("业务日期"), required=False, widget=DateInput())
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

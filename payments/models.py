@@ -1,6 +1,6 @@
 """Budgets, installments, audits and deductions, and posted payments.
 
-What was decided is stored (each budget, adjustment, installment, deduction and
+What was decided is stored (each budget event, installment, deduction and
 payment); what follows from it (paid so far, net payable, execution rate, lateness) is
 derived in :mod:`payments.selectors`. Payments are never updated or deleted: the
 database refuses it (see migration 0002), and a mistake is corrected by a reversing
@@ -41,9 +41,10 @@ def installment_label(number: int) -> str:
 class Budget(models.Model):
     """A project's budget for one fiscal (calendar) year.
 
-    全年预算数 (the full-year budget) is the initial budget plus the year's adjustments;
-    实际下达预算 (issued) is what the finance department actually released, the
-    denominator the execution rate is measured against.
+    Its figures are not stored here: they follow from its dated events
+    (:class:`BudgetEvent`). 全年预算数 (the full-year budget) is 年初预算 + 追加 − 调减;
+    实际下达预算 (issued) is 指标下达 + 追加 − 调减 − 收回, the denominator the execution
+    rate is measured against; each counts only the events dated on or before the day asked.
     """
 
     bureau = models.ForeignKey(
@@ -54,15 +55,6 @@ class Budget(models.Model):
     )
     year = models.PositiveSmallIntegerField(
         _("预算年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
-    )
-    initial_amount = models.DecimalField(
-        _("年初预算（元）"), **MONEY, validators=[MinValueValidator(Decimal("0"))]
-    )
-    issued_amount = models.DecimalField(
-        _("实际下达预算（元）"),
-        **MONEY,
-        validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("财政实际下达（到位）的资金；预算执行率以此为分母。"),
     )
     note = models.TextField(_("说明"), blank=True)
 
@@ -78,16 +70,6 @@ class Budget(models.Model):
                 name="budget_unique_project_year",
                 violation_error_message=_("该项目该年度已有预算。"),
             ),
-            models.CheckConstraint(
-                condition=Q(initial_amount__gte=0),
-                name="budget_initial_nonnegative",
-                violation_error_message=_("年初预算不能为负数。"),
-            ),
-            models.CheckConstraint(
-                condition=Q(issued_amount__gte=0),
-                name="budget_issued_nonnegative",
-                violation_error_message=_("实际下达预算不能为负数。"),
-            ),
         ]
         indexes = [models.Index(fields=["bureau", "year"], name="budget_bureau_year_idx")]
         permissions = [("view_dashboard", _("可查看预算执行看板"))]
@@ -99,40 +81,69 @@ class Budget(models.Model):
         return reverse("payments:budget-detail", args=[self.pk])
 
 
-class BudgetAdjustment(models.Model):
-    """A dated change to the full-year budget (追加 or 调减), with its reason."""
+class BudgetEvent(models.Model):
+    """A dated event of a project-year's budget, with its document number (文号) and reason.
 
-    class Direction(models.TextChoices):
+    Events are never edited or deleted (the database refuses an update): a mistake is
+    corrected by a later reversing event of the same kind and the opposite amount.
+    """
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("年初预算")
+        ISSUED = "issued", _("指标下达")
         INCREASE = "increase", _("追加")
         DECREASE = "decrease", _("调减")
+        WITHDRAWAL = "withdrawal", _("收回")
+
+    # How an event of each kind moves (全年预算, 实际下达预算): +1 adds its amount, −1
+    # subtracts it, 0 leaves the figure alone. The selectors and the budget page read this.
+    EFFECTS = {
+        Kind.INITIAL: (1, 0),
+        Kind.ISSUED: (0, 1),
+        Kind.INCREASE: (1, 1),
+        Kind.DECREASE: (-1, -1),
+        Kind.WITHDRAWAL: (0, -1),
+    }
 
     budget = models.ForeignKey(
-        Budget, verbose_name=_("预算"), on_delete=models.PROTECT, related_name="adjustments"
+        Budget, verbose_name=_("预算"), on_delete=models.PROTECT, related_name="events"
     )
-    direction = models.CharField(_("调整方向"), max_length=10, choices=Direction.choices)
-    amount = models.DecimalField(_("调整金额（元）"), **MONEY, validators=[positive_amount()])
-    adjusted_on = models.DateField(_("调整日期"))
-    reason = models.TextField(_("调整原因"))
+    kind = models.CharField(_("事项"), max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(
+        _("金额（元）"), **MONEY, help_text=_("冲销记录为负数，与被冲销的记录相抵。")
+    )
+    dated_on = models.DateField(_("业务日期"))
+    document_number = models.CharField(_("文号"), max_length=60, blank=True)
+    reason = models.TextField(_("事由"))
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("冲销的记录"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+    )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT
     )
-
-    history = HistoricalRecords()
+    recorded_at = models.DateTimeField(_("录入时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("预算调整")
-        verbose_name_plural = _("预算调整")
-        ordering = ["adjusted_on", "pk"]
+        verbose_name = _("预算事项")
+        verbose_name_plural = _("预算事项")
+        ordering = ["dated_on", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0),
-                name="budget_adjustment_positive",
-                violation_error_message=_("调整金额必须大于 0。"),
+                condition=Q(reverses__isnull=True, amount__gt=0)
+                | Q(reverses__isnull=False, amount__lt=0),
+                name="budget_event_amount_sign",
+                violation_error_message=_("金额必须大于 0（冲销记录为负数）。"),
             ),
         ]
+        indexes = [models.Index(fields=["budget", "dated_on"], name="budget_event_date_idx")]
 
     def __str__(self):
-        return f"{self.get_direction_display()} {self.amount}"
+        return f"{self.dated_on} {self.get_kind_display()} {self.amount}"
 
     @property
     def owning_bureau_id(self) -> int:
@@ -140,8 +151,47 @@ class BudgetAdjustment(models.Model):
         return self.budget.bureau_id
 
     @property
-    def signed_amount(self) -> Decimal:
-        return self.amount if self.direction == self.Direction.INCREASE else -self.amount
+    def full_year_effect(self) -> Decimal:
+        """What this event adds to 全年预算 (negative: takes away)."""
+        return self.EFFECTS[self.kind][0] * self.amount
+
+    @property
+    def issued_effect(self) -> Decimal:
+        """What this event adds to 实际下达预算 (negative: takes away)."""
+        return self.EFFECTS[self.kind][1] * self.amount
+
+
+class FiscalYearClosing(models.Model):
+    """A bureau's closed fiscal year (年度结账): nothing dated in it is entered any more;
+    a correction is dated in an open year."""
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("购买单位"), on_delete=models.PROTECT, related_name="closings"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("结账年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("结账人"), on_delete=models.PROTECT
+    )
+    closed_at = models.DateTimeField(_("结账时间"), default=timezone.now)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("年度结账")
+        verbose_name_plural = _("年度结账")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "year"],
+                name="fiscal_year_closing_unique",
+                violation_error_message=_("该年度已结账。"),
+            ),
+        ]
+        permissions = [("close_fiscal_year", _("可办理年度结账"))]
+
+    def __str__(self):
+        return f"{self.bureau} {self.year}"
 
 
 class ProgressCheckpoint(models.Model):
@@ -387,6 +437,7 @@ class Installment(models.Model):
             ("approve_installment", _("可审批分期款")),
             ("hold_installment", _("可暂缓或退回分期款")),
             ("cancel_installment", _("可取消分期款")),
+            ("backdate_entry", _("可补录过往业务日期")),
         ]
 
     def __str__(self):
@@ -413,9 +464,10 @@ class InstallmentTransition(models.Model):
     from_status = models.CharField(_("原状态"), max_length=24, choices=Installment.Status.choices)
     to_status = models.CharField(_("新状态"), max_length=24, choices=Installment.Status.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT
     )
-    at = models.DateTimeField(_("时间"), default=timezone.now)
+    dated_on = models.DateField(_("业务日期"), default=timezone.localdate)
+    at = models.DateTimeField(_("录入时间"), default=timezone.now)
     reason = models.TextField(_("说明"), blank=True)
 
     class Meta:
@@ -425,6 +477,11 @@ class InstallmentTransition(models.Model):
 
     def __str__(self):
         return f"{self.installment_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def backdated(self) -> bool:
+        """Entered after the day it happened (补录)."""
+        return self.dated_on < timezone.localdate(self.at)
 
     @property
     def owning_bureau_id(self) -> int:

@@ -46,9 +46,11 @@ from core.money import ZERO, percent, to_yuan
 from payments.models import (
     Audit,
     Budget,
-    BudgetAdjustment,
+    BudgetEvent,
     Deduction,
+    FiscalYearClosing,
     Installment,
+    InstallmentTransition,
     Payment,
     ProgressCheckpoint,
     ReminderSettings,
@@ -154,6 +156,28 @@ def owing(queryset: QuerySet[Installment], as_of: datetime.date) -> QuerySet[Ins
     )
 
 
+def with_status_as_of(queryset: QuerySet[Installment], as_of: datetime.date) -> QuerySet:
+    """Annotate ``status_then``: the status on ``as_of`` by the business dates of the
+    moves (the last move dated by then; else the status before the first move after it;
+    else the status now)."""
+    moves = InstallmentTransition.objects.filter(installment=OuterRef("pk"))
+    return queryset.annotate(
+        status_then=Coalesce(
+            Subquery(
+                moves.filter(dated_on__lte=as_of)
+                .order_by("-dated_on", "-at", "-pk")
+                .values("to_status")[:1]
+            ),
+            Subquery(
+                moves.filter(dated_on__gt=as_of)
+                .order_by("dated_on", "at", "pk")
+                .values("from_status")[:1]
+            ),
+            F("status"),
+        )
+    )
+
+
 def installment_list(*, user: User, as_of: datetime.date | None = None) -> QuerySet[Installment]:
     """Installments with their contract, project and provider, and their amounts."""
     return with_amounts(
@@ -237,23 +261,60 @@ def audit_get(*, user: User, pk: int) -> Audit:
     return get_object_or_404(audit_list(user=user), pk=pk)
 
 
-def budget_list(*, user: User) -> QuerySet[Budget]:
-    adjustments = BudgetAdjustment.objects.filter(budget=OuterRef("pk"))
-    signed = Case(
-        When(direction=BudgetAdjustment.Direction.INCREASE, then=F("amount")),
-        default=-F("amount"),
+def _effect_on(figure: int) -> Case:
+    """Each event's signed effect on a budget figure (0: 全年预算, 1: 实际下达预算)."""
+    whens = [
+        When(kind=kind, then=F("amount") if effects[figure] > 0 else -F("amount"))
+        for kind, effects in BudgetEvent.EFFECTS.items()
+        if effects[figure]
+    ]
+    return Case(*whens, default=_zero(), output_field=MONEY_FIELD)
+
+
+def with_budget_figures(
+    queryset: QuerySet[Budget], until: datetime.date | None = None, prefix: str = ""
+) -> QuerySet[Budget]:
+    """Annotate 年初预算 (``initial``), 全年预算 (``full_year``) and 实际下达预算
+    (``issued``) from the events dated on or before ``until`` (every event when None)."""
+    events = BudgetEvent.objects.filter(budget=OuterRef("pk"))
+    if until is not None:
+        events = events.filter(dated_on__lte=until)
+    initial = Case(
+        When(kind=BudgetEvent.Kind.INITIAL, then=F("amount")),
+        default=_zero(),
         output_field=MONEY_FIELD,
     )
-    return (
-        Budget.objects.filter(bureau_scope(user=user))
-        .select_related("project", "bureau")
-        .annotate(adjusted=_sum(adjustments, "budget", expression=signed))
-        .annotate(
-            full_year=ExpressionWrapper(
-                F("initial_amount") + F("adjusted"), output_field=MONEY_FIELD
-            )
-        )
+    return queryset.annotate(
+        **{
+            f"{prefix}initial": _sum(events, "budget", expression=initial),
+            f"{prefix}full_year": _sum(events, "budget", expression=_effect_on(0)),
+            f"{prefix}issued": _sum(events, "budget", expression=_effect_on(1)),
+        }
     )
+
+
+def budget_list(*, user: User, as_of: datetime.date | None = None) -> QuerySet[Budget]:
+    """The user's budgets with their figures as of a date (today's when none is asked)."""
+    return with_budget_figures(
+        Budget.objects.filter(bureau_scope(user=user)).select_related("project", "bureau"),
+        as_of or timezone.localdate(),
+    )
+
+
+def budget_events(*, budget: Budget) -> list[BudgetEvent]:
+    """A budget's events in date order, each with the running figures after it."""
+    events = list(budget.events.select_related("recorded_by", "reverses", "reversed_by"))
+    full_year = issued = ZERO
+    for event in events:
+        full_year += event.full_year_effect
+        issued += event.issued_effect
+        event.full_year_after, event.issued_after = full_year, issued
+    return events
+
+
+def closings_of(*, bureau: Bureau) -> list[FiscalYearClosing]:
+    """The bureau's closed fiscal years, latest first."""
+    return list(FiscalYearClosing.objects.filter(bureau=bureau).select_related("closed_by"))
 
 
 def budget_get(*, user: User, pk: int) -> Budget:
@@ -463,6 +524,13 @@ class Execution:
     tolerance: Decimal
     rows: list[ExecutionRow] = field(default_factory=list)
     cumulative_paid: list[Decimal | None] = field(default_factory=list)  # at each month end
+    # 以前年度欠付: still owed on the as-of date on installments due in earlier years.
+    arrears: Decimal = ZERO
+
+    @property
+    def late_total(self) -> Decimal:
+        """Late in the year plus the arrears of earlier years: the bureau's late total."""
+        return self.total.late + self.arrears
 
     @property
     def gap(self) -> Decimal | None:
@@ -530,6 +598,13 @@ def _execution(
         as_of=until,
         checkpoints=progress.checkpoints if checkpoints is None else checkpoints,
     )
+    arrears = (
+        installment_list(user=user, as_of=as_of)
+        .filter(due_date__lt=year_bounds(year)[0])
+        .filter(late_filter(as_of))
+        .order_by()
+        .aggregate(total=Sum("outstanding"))["total"]
+    )
     return Execution(
         year=year,
         as_of=as_of,
@@ -539,6 +614,7 @@ def _execution(
         rows=rows,
         cumulative_paid=cumulative,
         tolerance=progress.tolerance,
+        arrears=to_yuan(arrears or ZERO),
     )
 
 
@@ -584,7 +660,7 @@ def _execution_rows(
 ) -> tuple[list[ExecutionRow], list[Decimal | None]]:
     """Rows grouped by project or bureau, and cumulative paid at each month end.
 
-    Three queries: budgets (with adjustments dated by the as-of date); payments and
+    Three queries: budgets (from their events dated by the as-of date); payments and
     deductions by month (one UNION); what the year's installments still owe.
     """
     jan1, dec31 = year_bounds(year)
@@ -601,28 +677,20 @@ def _execution_rows(
             rows[pk] = ExecutionRow(key=pk, name=name)
         return rows[pk]
 
-    # 1. Budgets, with adjustments dated by the as-of date.
-    signed = Case(
-        When(direction=BudgetAdjustment.Direction.INCREASE, then=F("amount")),
-        default=-F("amount"),
-        output_field=MONEY_FIELD,
-    )
-    adjustments = BudgetAdjustment.objects.filter(budget=OuterRef("pk"), adjusted_on__lte=until)
+    # 1. Budgets, from their events dated by the as-of date.
     budget_name = f"{key}__name"
     budgets = (
-        Budget.objects.filter(scope, only("project"), year=year)
-        .annotate(adjusted=_sum(adjustments, "budget", expression=signed))
+        with_budget_figures(
+            Budget.objects.filter(scope, only("project"), year=year), until, prefix="b_"
+        )
         .order_by()
         .values(key, budget_name)
-        .annotate(initial=Sum("initial_amount"), issued=Sum("issued_amount"), adj=Sum("adjusted"))
+        .annotate(initial=Sum("b_initial"), full=Sum("b_full_year"), issued=Sum("b_issued"))
     )
     for b in budgets:
         r = row(b[key], b[budget_name])
-        r.initial, r.issued, r.adjusted = (
-            to_yuan(b["initial"]),
-            to_yuan(b["issued"]),
-            to_yuan(b["adj"]),
-        )
+        r.initial, r.issued = to_yuan(b["initial"]), to_yuan(b["issued"])
+        r.adjusted = to_yuan(b["full"]) - r.initial
 
     # 2. Money paid and deducted in the year by the as-of date, by month (one query).
     path = "installment__contract__award__project" if key == "project" else "bureau"
@@ -733,7 +801,8 @@ def progress_line(
 def late_installments(
     *, user: User, year: int, as_of: datetime.date, limit: int = 50
 ) -> list[Installment]:
-    """The year's late installments as of a date, most overdue first (cached)."""
+    """The year's late installments as of a date, most overdue first, after those of
+    earlier years still unpaid (以前年度欠付, marked ``arrears``) (cached)."""
     return cached(
         user=user,
         name="late",
@@ -746,15 +815,23 @@ def _late_installments(
     *, user: User, year: int, as_of: datetime.date, limit: int
 ) -> list[Installment]:
     jan1, dec31 = year_bounds(year)
+    # Arrears are owed as of the day asked; the year's own as of its last day at most.
+    arrears = list(
+        installment_list(user=user, as_of=as_of)
+        .filter(due_date__lt=jan1)
+        .filter(late_filter(as_of))
+        .order_by("due_date", "pk")[:limit]
+    )
     rows = list(
         installment_list(user=user, as_of=min(as_of, dec31))
         .filter(due_date__gte=jan1, due_date__lte=dec31)
         .filter(late_filter(as_of))
-        .order_by("due_date", "pk")[:limit]
+        .order_by("due_date", "pk")[: limit - len(arrears)]
     )
-    for installment in rows:
+    for installment in [*arrears, *rows]:
         installment.days_late = (as_of - installment.due_date).days
-    return rows
+        installment.arrears = installment.due_date < jan1
+    return [*arrears, *rows]
 
 
 # --- reads of the evaluations app (which reads payments' records only through these) ---------

@@ -29,8 +29,9 @@ from core.money import ZERO, split, to_yuan
 from payments.models import (
     Audit,
     Budget,
-    BudgetAdjustment,
+    BudgetEvent,
     Deduction,
+    FiscalYearClosing,
     Installment,
     InstallmentTransition,
     Payment,
@@ -77,6 +78,39 @@ DEFAULT_DOCUMENTS = [RequiredDocument.Kind.INVOICE, RequiredDocument.Kind.SERVIC
 DOCUMENTS_LEAD_DAYS = 15
 
 
+def business_date(
+    *, actor: User, bureau_id: int, on: datetime.date | None, field: str
+) -> datetime.date:
+    """The day a step happened (业务日期): today unless given; a past day needs the
+    补录 permission (finance and staff have it), and a year the bureau has not closed;
+    never a future day."""
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise ValidationError({field: _("业务日期不能晚于今天。")})
+    if on < today and not actor.has_perm("payments.backdate_entry"):
+        raise ValidationError({field: _("您没有补录过往业务日期的权限，业务日期只能是今天。")})
+    if FiscalYearClosing.objects.filter(bureau_id=bureau_id, year=on.year).exists():
+        raise ValidationError(
+            {
+                field: _(
+                    "%(year)s 年度已结账，不能再登记或修改该年度的业务；"
+                    "请在未结账的年度以冲销或更正记录处理。"
+                )
+                % {"year": on.year}
+            }
+        )
+    return on
+
+
+def dated_reason(reason: str, on: datetime.date) -> str:
+    """A history row's reason naming the business date, and 补录 when entered later."""
+    text = _("业务日期 %(date)s") % {"date": on.isoformat()}
+    if on < timezone.localdate():
+        text += _("（补录）")
+    return f"{reason}；{text}" if reason else text
+
+
 def _locked(installment: Installment) -> Installment:
     """The installment, re-read under a row lock for the rest of the transaction."""
     return (
@@ -90,64 +124,201 @@ def _locked(installment: Installment) -> Installment:
 
 
 @transaction.atomic
-def budget_create(*, actor: User, project: Project, year: int, **data) -> Budget:
+def budget_create(
+    *,
+    actor: User,
+    project: Project,
+    year: int,
+    initial_amount: Decimal,
+    initial_on: datetime.date | None = None,
+    initial_document: str = "",
+    issued_amount: Decimal | None = None,
+    issued_on: datetime.date | None = None,
+    issued_document: str = "",
+    note: str = "",
+) -> Budget:
+    """Register a project-year's budget with its 年初预算 event (and, when given, the
+    指标下达 event of what was issued), each dated and with its document number."""
     _require(actor, "payments.add_budget")
     if Budget.objects.filter(project=project, year=year).exists():
         raise ValidationError({"year": _("该项目 %(year)s 年度的预算已登记。") % {"year": year}})
-    return _save(
-        Budget(project=project, bureau_id=project.bureau_id, year=year, **data), actor=actor
+    budget = _save(
+        Budget(project=project, bureau_id=project.bureau_id, year=year, note=note), actor=actor
     )
+    jan1 = datetime.date(year, 1, 1)
+    initial = (BudgetEvent.Kind.INITIAL, initial_amount, initial_on, initial_document, "initial")
+    issued = (BudgetEvent.Kind.ISSUED, issued_amount, issued_on, issued_document, "issued")
+    for kind, amount, dated_on, document, field_name in (initial, issued):
+        if not amount:
+            continue
+        try:
+            _event_record(
+                actor=actor,
+                budget=budget,
+                kind=kind,
+                amount=amount,
+                dated_on=dated_on or jan1,
+                document_number=document,
+                reason=str(BudgetEvent.Kind(kind).label),
+            )
+        except ValidationError as error:
+            # Name the create form's fields (initial_on, issued_document, ...).
+            suffix = {"amount": "amount", "dated_on": "on", "document_number": "document"}
+            raise ValidationError(
+                {
+                    f"{field_name}_{suffix[k]}" if k in suffix else k: v
+                    for k, v in error.message_dict.items()
+                }
+            ) from error
+    return budget
 
 
 @transaction.atomic
-def budget_update(*, actor: User, budget: Budget, **data) -> Budget:
+def budget_update(*, actor: User, budget: Budget, note: str) -> Budget:
+    """Only the note changes: the figures move by dated events, never by editing."""
     _require(actor, "payments.change_budget")
     budget = Budget.objects.select_for_update().get(pk=budget.pk)
-    for name in ("initial_amount", "issued_amount", "note"):
-        if name in data:
-            setattr(budget, name, data[name])
-    if budget_full_year(budget) < 0:
-        raise ValidationError({"initial_amount": _("调整后的全年预算不能为负数。")})
+    budget.note = note
     return _save(budget, actor=actor)
 
 
-def budget_full_year(budget: Budget) -> Decimal:
-    """全年预算数: the initial budget plus the year's adjustments."""
-    total = budget.initial_amount
-    for adjustment in budget.adjustments.all():
-        total += adjustment.signed_amount
-    return total
+def _check_event_date(budget: Budget, dated_on: datetime.date, actor: User) -> None:
+    if dated_on.year != budget.year:
+        raise ValidationError(
+            {"dated_on": _("业务日期必须在 %(year)s 年内。") % {"year": budget.year}}
+        )
+    business_date(actor=actor, bureau_id=budget.bureau_id, on=dated_on, field="dated_on")
+
+
+def _check_running_figures(events: list[BudgetEvent]) -> None:
+    """No day may show a negative 全年预算 or 实际下达预算."""
+    full_year = issued = ZERO
+    for event in sorted(events, key=lambda e: (e.dated_on, e.pk is None, e.pk or 0)):
+        full_year += event.full_year_effect
+        issued += event.issued_effect
+        if full_year < 0 or issued < 0:
+            raise ValidationError(
+                {
+                    "amount": _("%(date)s 起全年预算或实际下达预算将为负数，请核对金额和日期。")
+                    % {"date": event.dated_on.isoformat()}
+                }
+            )
+
+
+def _event_record(
+    *, actor: User, budget: Budget, reverses: BudgetEvent | None = None, **fields
+) -> BudgetEvent:
+    """Check and save an event of ``budget`` (``fields``: those of budget_event_record)."""
+    kind, amount, dated_on = fields["kind"], fields["amount"], fields["dated_on"]
+    document_number, reason = fields["document_number"], fields["reason"]
+    _check_event_date(budget, dated_on, actor)
+    if not document_number.strip():
+        raise ValidationError({"document_number": _("请填写文号。")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写事由。")})
+    existing = list(budget.events.all())
+    if (
+        kind == BudgetEvent.Kind.INITIAL
+        and reverses is None
+        and sum((e.amount for e in existing if e.kind == kind), ZERO) > 0
+    ):
+        raise ValidationError(
+            {"kind": _("该预算已有年初预算；如需更正，请先冲销原记录，或登记追加、调减。")}
+        )
+    event = BudgetEvent(
+        budget=budget,
+        kind=kind,
+        amount=amount,
+        dated_on=dated_on,
+        document_number=document_number.strip(),
+        reason=reason.strip(),
+        reverses=reverses,
+        recorded_by=actor,
+    )
+    _check_running_figures([*existing, event])
+    return _save(event, actor=actor)
 
 
 @transaction.atomic
-def budget_adjust(
+def budget_event_record(
     *,
     actor: User,
     budget: Budget,
-    direction: str,
+    kind: str,
     amount: Decimal,
-    adjusted_on: datetime.date,
+    dated_on: datetime.date,
+    document_number: str,
     reason: str,
-) -> BudgetAdjustment:
-    _require(actor, "payments.add_budgetadjustment")
+) -> BudgetEvent:
+    """Record a dated budget event (年初预算, 指标下达, 追加, 调减, 收回) with its 文号."""
+    _require(actor, "payments.add_budgetevent")
     budget = Budget.objects.select_for_update().get(pk=budget.pk)
-    if adjusted_on.year != budget.year:
-        raise ValidationError(
-            {"adjusted_on": _("调整日期必须在 %(year)s 年内。") % {"year": budget.year}}
-        )
-    if not reason.strip():
-        raise ValidationError({"reason": _("请填写调整原因。")})
-    adjustment = BudgetAdjustment(
+    return _event_record(
+        actor=actor,
         budget=budget,
-        direction=direction,
+        kind=kind,
         amount=amount,
-        adjusted_on=adjusted_on,
-        reason=reason.strip(),
-        recorded_by=actor,
+        dated_on=dated_on,
+        document_number=document_number,
+        reason=reason,
     )
-    if budget_full_year(budget) + adjustment.signed_amount < 0:
-        raise ValidationError({"amount": _("调减后全年预算不能为负数。")})
-    return _save(adjustment, actor=actor)
+
+
+@transaction.atomic
+def budget_event_reverse(
+    *,
+    actor: User,
+    event: BudgetEvent,
+    dated_on: datetime.date,
+    reason: str,
+    document_number: str = "",
+) -> BudgetEvent:
+    """Correct an event by a later reversing event of the same kind and opposite amount."""
+    _require(actor, "payments.add_budgetevent")
+    budget = Budget.objects.select_for_update().get(pk=event.budget_id)
+    event = BudgetEvent.objects.get(pk=event.pk)
+    if event.reverses_id is not None:
+        raise ValidationError(_("冲销记录不能再冲销。"))
+    if BudgetEvent.objects.filter(reverses=event).exists():
+        raise ValidationError(_("该记录已冲销。"))
+    if dated_on < event.dated_on:
+        raise ValidationError({"dated_on": _("冲销日期不能早于原记录的业务日期。")})
+    return _event_record(
+        actor=actor,
+        budget=budget,
+        kind=event.kind,
+        amount=-event.amount,
+        dated_on=dated_on,
+        document_number=document_number or event.document_number,
+        reason=reason,
+        reverses=event,
+    )
+
+
+@transaction.atomic
+def fiscal_year_close(
+    *, actor: User, bureau: Bureau, year: int, note: str = ""
+) -> FiscalYearClosing:
+    """Close a bureau's fiscal year (年度结账) once it has ended and its payments are
+    reconciled: no installment due in it is approved and waiting for its payment."""
+    _require(actor, "payments.close_fiscal_year")
+    Bureau.objects.select_for_update().get(pk=bureau.pk)
+    if FiscalYearClosing.objects.filter(bureau=bureau, year=year).exists():
+        raise ValidationError({"year": _("%(year)s 年度已结账。") % {"year": year}})
+    if year >= timezone.localdate().year:
+        raise ValidationError({"year": _("%(year)s 年度尚未结束，不能结账。") % {"year": year}})
+    pending = Installment.objects.filter(
+        bureau=bureau, due_date__year=year, status=S.APPROVED
+    ).select_related("contract")
+    if pending:
+        raise ValidationError(
+            {
+                "year": _("以下分期款已审批但尚未登记支付，请先核对支付：%(items)s。")
+                % {"items": "、".join(f"{i.contract.number} {i.label}" for i in pending)}
+            }
+        )
+    closing = FiscalYearClosing(bureau=bureau, year=year, closed_by=actor, note=note.strip())
+    return _save(closing, actor=actor)
 
 
 @transaction.atomic
@@ -465,11 +636,19 @@ def document_receive(
     document = RequiredDocument.objects.select_for_update().get(pk=document.pk)
     if received_on and received_on > timezone.localdate():
         raise ValidationError({"received_on": _("收到日期不能晚于今天。")})
+    if received_on:
+        business_date(
+            actor=actor,
+            bureau_id=document.installment.bureau_id,
+            on=received_on,
+            field="received_on",
+        )
     document.received_on = received_on
     if note:
         document.note = note.strip()
     scan.resolve_after_commit(document.installment_id)
-    return _save(document, actor=actor)
+    reason = dated_reason(_("收到资料"), received_on) if received_on else _("清除收到日期")
+    return _save(document, actor=actor, reason=reason)
 
 
 # --- transitions ---------------------------------------------------------------------------
@@ -485,14 +664,24 @@ def allowed_moves(installment: Installment, user: User) -> list[tuple[str, str]]
     return moves
 
 
-def _move(installment: Installment, *, to_status: str, actor: User, reason: str) -> Installment:
-    """Change the status of a locked installment and record the move."""
+def _move(
+    installment: Installment,
+    *,
+    to_status: str,
+    actor: User,
+    reason: str,
+    on: datetime.date | None = None,
+) -> Installment:
+    """Change the status of a locked installment and record the move, dated ``on`` (the
+    business date; today when not given) and entered now by ``actor``."""
+    on = on or timezone.localdate()
     source = installment.status
     InstallmentTransition.objects.create(
         installment=installment,
         from_status=source,
         to_status=to_status,
         actor=actor,
+        dated_on=on,
         reason=reason,
     )
     installment.status = to_status
@@ -501,10 +690,10 @@ def _move(installment: Installment, *, to_status: str, actor: User, reason: str)
     if to_status == S.APPROVED and source != S.PAID:
         # The payment deadline runs from the latest approval; a reversed payment reopens
         # the installment under its old deadline, it does not start a new one.
-        installment.approved_on = timezone.localdate()
+        installment.approved_on = on
         fields.append("approved_on")
     installment._history_user = actor
-    installment._change_reason = reason or str(S(to_status).label)
+    installment._change_reason = dated_reason(reason or str(S(to_status).label), on)
     installment.save(update_fields=fields)
     records_changed(installment.bureau_id)
     return installment
@@ -512,9 +701,15 @@ def _move(installment: Installment, *, to_status: str, actor: User, reason: str)
 
 @transaction.atomic
 def installment_transition(
-    *, actor: User, installment: Installment, to_status: str, reason: str = ""
+    *,
+    actor: User,
+    installment: Installment,
+    to_status: str,
+    reason: str = "",
+    on: datetime.date | None = None,
 ) -> Installment:
-    """Move an installment to another status, if the move and the actor allow it."""
+    """Move an installment to another status, if the move and the actor allow it; ``on``
+    is the day it happened (业务日期), today when not given."""
     installment = _locked(installment)
     source = installment.status
     permission = TRANSITIONS.get((source, to_status))
@@ -542,11 +737,12 @@ def installment_transition(
             )
     if to_status == S.CANCELLED and _paid(installment) != ZERO:
         raise ValidationError(_("该分期款已有支付，不能取消；请先冲销。"))
-    _move(installment, to_status=to_status, actor=actor, reason=reason)
+    on = business_date(actor=actor, bureau_id=installment.bureau_id, on=on, field="on")
+    _move(installment, to_status=to_status, actor=actor, reason=reason, on=on)
     if to_status == S.APPROVED:
         # Deducted in full (or paid and deducted) before the approval: nothing is left to
         # pay, and no payment will ever move it on.
-        _settle(installment, actor=actor, reason=_("扣减后已付清"))
+        _settle(installment, actor=actor, reason=_("扣减后已付清"), on=on)
     return installment
 
 
@@ -600,6 +796,7 @@ def deduction_record(
         )
     if decided_on > timezone.localdate():
         raise ValidationError({"decided_on": _("扣减日期不能晚于今天。")})
+    business_date(actor=actor, bureau_id=installment.bureau_id, on=decided_on, field="decided_on")
     remaining = installment.planned_amount - _deducted(installment) - _paid(installment)
     if amount > remaining:
         raise ValidationError(
@@ -617,12 +814,14 @@ def deduction_record(
         reason=reason.strip(),
         recorded_by=actor,
     )
-    _save(deduction, actor=actor)
-    _settle(installment, actor=actor, reason=_("扣减后已付清"))
+    _save(deduction, actor=actor, reason=dated_reason("", decided_on))
+    _settle(installment, actor=actor, reason=_("扣减后已付清"), on=decided_on)
     return deduction
 
 
-def _settle(installment: Installment, *, actor: User, reason: str) -> None:
+def _settle(
+    installment: Installment, *, actor: User, reason: str, on: datetime.date | None = None
+) -> None:
     """An approved installment whose net payable is all paid becomes 已支付."""
     if installment.status != S.APPROVED:
         return
@@ -630,7 +829,7 @@ def _settle(installment: Installment, *, actor: User, reason: str) -> None:
     if net_payable(installment) - paid == ZERO:
         # Deducted in full, an installment owes nothing either: it is settled.
         reason = reason if paid > ZERO else _("全额扣减，无须支付")
-        _move(installment, to_status=S.PAID, actor=actor, reason=reason)
+        _move(installment, to_status=S.PAID, actor=actor, reason=reason, on=on)
 
 
 @transaction.atomic
@@ -652,9 +851,12 @@ def deduction_withdraw(
         raise ValidationError({"withdrawn_on": _("撤销日期不能早于扣减日期。")})
     if withdrawn_on > timezone.localdate():
         raise ValidationError({"withdrawn_on": _("撤销日期不能晚于今天。")})
+    business_date(
+        actor=actor, bureau_id=installment.bureau_id, on=withdrawn_on, field="withdrawn_on"
+    )
     deduction.withdrawn_on = withdrawn_on
     deduction.withdrawal_reason = reason.strip()
-    return _save(deduction, actor=actor, reason=_("撤销扣减"))
+    return _save(deduction, actor=actor, reason=dated_reason(_("撤销扣减"), withdrawn_on))
 
 
 # --- payments ------------------------------------------------------------------------------
@@ -701,6 +903,7 @@ def payment_post(
         )
     if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": _("支付日期不能晚于今天。")})
+    business_date(actor=actor, bureau_id=installment.bureau_id, on=paid_on, field="paid_on")
     # Not before the contract was signed. Not before the service start either would be
     # wrong: advance payments are common (the seed paid a first installment in July for
     # a service starting in August).
@@ -742,6 +945,7 @@ def payment_post(
             to_status=S.PAID,
             actor=actor,
             reason=_("付清，凭证号 %(voucher)s") % {"voucher": payment.voucher_number},
+            on=paid_on,
         )
     scan.resolve_after_commit(installment.pk)
     return payment
@@ -772,6 +976,7 @@ def payment_reverse(
         raise ValidationError({"reversed_on": _("冲销日期不能早于原支付日期。")})
     if reversed_on > timezone.localdate():
         raise ValidationError({"reversed_on": _("冲销日期不能晚于今天。")})
+    business_date(actor=actor, bureau_id=installment.bureau_id, on=reversed_on, field="reversed_on")
     if not voucher_number.strip():
         raise ValidationError({"voucher_number": _("请填写凭证号。")})
     reversal = _insert_payment(
@@ -794,6 +999,7 @@ def payment_reverse(
             to_status=S.APPROVED,
             actor=actor,
             reason=_("冲销：%(reason)s") % {"reason": reason.strip()},
+            on=reversed_on,
         )
     return reversal
 

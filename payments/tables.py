@@ -100,22 +100,9 @@ def budget_columns() -> list[Column]:
             lambda b: link(b.get_absolute_url(), b.project.name),
             ("project__name",),
         ),
-        Column(
-            "initial",
-            _("年初预算（万元）"),
-            lambda b: wan(b.initial_amount),
-            ("initial_amount",),
-            "money",
-        ),
-        Column("adjusted", _("调整（万元）"), lambda b: wan(b.adjusted), None, "money"),
+        Column("initial", _("年初预算（万元）"), lambda b: wan(b.initial), None, "money"),
         Column("full_year", _("全年预算（万元）"), lambda b: wan(b.full_year), None, "money"),
-        Column(
-            "issued",
-            _("实际下达（万元）"),
-            lambda b: wan(b.issued_amount),
-            ("issued_amount",),
-            "money",
-        ),
+        Column("issued", _("实际下达（万元）"), lambda b: wan(b.issued), None, "money"),
     ]
 
 

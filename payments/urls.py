@@ -58,8 +58,14 @@ urlpatterns = [
         name="contract-schedule",
     ),
     *record_pages(views, "Budget", "budgets/"),
-    path("budgets/<int:pk>/adjust/", views.BudgetAdjustView.as_view(), name="budget-adjust"),
+    path("budgets/<int:pk>/events/", views.BudgetEventView.as_view(), name="budget-event"),
+    path(
+        "budgets/<int:pk>/events/<int:event>/reverse/",
+        views.BudgetEventReverseView.as_view(),
+        name="budget-event-reverse",
+    ),
     path("progress/", views.CheckpointView.as_view(), name="checkpoints"),
+    path("closings/", views.FiscalYearCloseView.as_view(), name="closings"),
     path(
         "progress/<int:pk>/delete/", views.CheckpointDeleteView.as_view(), name="checkpoint-delete"
     ),

@@ -40,14 +40,17 @@ from payments import selectors, services
 from payments.filters import AuditFilter, BudgetFilter, InstallmentFilter, PaymentFilter
 from payments.forms import (
     AuditForm,
-    BudgetAdjustmentForm,
+    BudgetEventForm,
+    BudgetEventReverseForm,
     BudgetForm,
+    BudgetNoteForm,
     CheckpointForm,
     DeductionForm,
     DeductionWithdrawForm,
     DocumentAddForm,
     DocumentReceiveForm,
     ExecutionQueryForm,
+    FiscalYearCloseForm,
     InstallmentDetailsForm,
     PaymentForm,
     ReminderSettingsForm,
@@ -57,6 +60,7 @@ from payments.forms import (
     TransitionForm,
 )
 from payments.models import (
+    BudgetEvent,
     Installment,
     Notification,
     ProgressCheckpoint,
@@ -247,6 +251,8 @@ class ExecutionApiView(PermissionMixin, View):
             "time_progress_target": _money(report.target.percent),
             "time_progress_source": report.target.source,
             "gap_percentage_points": _money(report.gap),
+            "arrears": _money(report.arrears),
+            "late_total": _money(report.late_total),
             "grouped_by": report.grouped_by,
             "rows": [{"id": row.key, "name": row.name, **_row_json(row)} for row in report.rows],
             "late_installments": [
@@ -257,6 +263,7 @@ class ExecutionApiView(PermissionMixin, View):
                     "installment": i.label,
                     "due_date": i.due_date.isoformat(),
                     "days_late": i.days_late,
+                    "arrears": i.arrears,
                     "outstanding": _money(i.outstanding),
                     "delay_reason": i.delay_reason,
                     "url": request.build_absolute_uri(i.get_absolute_url()),
@@ -351,9 +358,14 @@ class InstallmentTransitionView(TransitionMixin, InstallmentActionView):
     view_permission = "payments.view_installment"
     moved_message = _("状态已变更为“%(status)s”。")
 
+    def perform(self, form):
+        # The day the step happened (业务日期), which the shared transition form lacks.
+        self.business_day = form.cleaned_data["on"]
+        return super().perform(form)
+
     def transition(self, **move):
         return services.installment_transition(
-            actor=self.request.user, installment=self.object, **move
+            actor=self.request.user, installment=self.object, on=self.business_day, **move
         )
 
 
@@ -611,8 +623,11 @@ class BudgetDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["adjustments"] = self.object.adjustments.select_related("recorded_by")
-        context["adjust_form"] = BudgetAdjustmentForm(initial={"adjusted_on": timezone.localdate()})
+        context["events"] = selectors.budget_events(budget=self.object)
+        context["event_form"] = BudgetEventForm()
+        context["effects"] = [
+            (label, *BudgetEvent.EFFECTS[kind]) for kind, label in BudgetEvent.Kind.choices
+        ]
         return context
 
 
@@ -628,26 +643,81 @@ class BudgetCreateView(CreatePageView):
 
 class BudgetUpdateView(EditPageView):
     permission_required = "payments.change_budget"
-    form_class = BudgetForm
-    title = _("修改预算：%(budget)s")
-    success_message = _("预算已保存。")
+    form_class = BudgetNoteForm
+    title = _("修改预算说明：%(budget)s")
+    success_message = _("预算说明已保存。")
+    object_selector = staticmethod(selectors.budget_get)
+
+    def get_form_kwargs(self):
+        # A plain form of the note: the figures move only by dated events.
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("instance")
+        return kwargs
+
+    def get_initial(self):
+        return {"note": self.object.note}
+
+    def perform(self, form):
+        return services.budget_update(
+            actor=self.request.user, budget=self.object, note=form.cleaned_data["note"]
+        )
+
+
+class BudgetEventView(ActionPageView):
+    permission_required = "payments.add_budgetevent"
+    form_class = BudgetEventForm
+    title = _("登记预算事项：%(budget)s")
+    success_message = _("预算事项已登记。")
     object_selector = staticmethod(selectors.budget_get)
 
     def perform(self, form):
-        data = {k: form.cleaned_data[k] for k in ("initial_amount", "issued_amount", "note")}
-        return services.budget_update(actor=self.request.user, budget=self.object, **data)
-
-
-class BudgetAdjustView(ActionPageView):
-    permission_required = "payments.add_budgetadjustment"
-    form_class = BudgetAdjustmentForm
-    title = _("预算调整：%(budget)s")
-    success_message = _("预算调整已登记。")
-    object_selector = staticmethod(selectors.budget_get)
-
-    def perform(self, form):
-        services.budget_adjust(actor=self.request.user, budget=self.object, **form.cleaned_data)
+        services.budget_event_record(
+            actor=self.request.user, budget=self.object, **form.cleaned_data
+        )
         return self.object
+
+
+class BudgetEventReverseView(ActionPageView):
+    permission_required = "payments.add_budgetevent"
+    form_class = BudgetEventReverseForm
+    success_message = _("已冲销。")
+    title = _("冲销预算事项：%(budget)s")
+
+    def get_scoped_object(self):
+        budget = selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
+        self.event = get_object_or_404(budget.events, pk=self.kwargs["event"])
+        return budget
+
+    def get_title(self):
+        return f"{super().get_title()}（{self.event}）"
+
+    def perform(self, form):
+        services.budget_event_reverse(
+            actor=self.request.user, event=self.event, **form.cleaned_data
+        )
+        return self.object
+
+
+class FiscalYearCloseView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
+    """The bureau's closed fiscal years (年度结账), and closing the next one."""
+
+    permission_required = "payments.close_fiscal_year"
+    form_class = FiscalYearCloseForm
+    template_name = "payments/closings.html"
+    success_message = _("已办理年度结账。")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["closings"] = selectors.closings_of(bureau=self.request.user.bureau)
+        return context
+
+    def perform(self, form):
+        return services.fiscal_year_close(
+            actor=self.request.user, bureau=self.request.user.bureau, **form.cleaned_data
+        )
+
+    def get_success_url_for(self, obj):
+        return reverse("payments:closings")
 
 
 class CheckpointView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):

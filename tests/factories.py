@@ -95,7 +95,7 @@ class ContractFactory(DjangoModelFactory):
 
 # --- payments ----------------------------------------------------------------------------
 
-from payments.models import Audit, Budget  # noqa: E402
+from payments.models import Audit, Budget, BudgetEvent  # noqa: E402
 
 
 class BudgetFactory(DjangoModelFactory):
@@ -105,8 +105,39 @@ class BudgetFactory(DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     bureau = factory.SelfAttribute("project.bureau")
     year = 2024
+    # Not fields: recorded as a 年初预算 and a 指标下达 event dated 1 January of the year.
     initial_amount = Decimal("1014000.00")
     issued_amount = Decimal("1014000.00")
+    recorded_by = None
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        for name in ("initial_amount", "issued_amount", "recorded_by"):
+            kwargs.pop(name)
+        return super()._build(model_class, *args, **kwargs)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        amounts = {
+            BudgetEvent.Kind.INITIAL: kwargs.pop("initial_amount"),
+            BudgetEvent.Kind.ISSUED: kwargs.pop("issued_amount"),
+        }
+        recorded_by = kwargs.pop("recorded_by")
+        budget = super()._create(model_class, *args, **kwargs)
+        recorded_by = recorded_by or UserFactory(
+            bureau=budget.bureau, username=f"budget-keeper-{budget.bureau_id}"
+        )
+        for kind, amount in amounts.items():
+            if amount:
+                BudgetEvent.objects.create(
+                    budget=budget,
+                    kind=kind,
+                    amount=amount,
+                    dated_on=datetime.date(budget.year, 1, 1),
+                    reason="测试",
+                    recorded_by=recorded_by,
+                )
+        return budget
 
 
 class AuditFactory(DjangoModelFactory):
@@ -150,3 +181,23 @@ def contracts_in_bulk(bureau, numbers, *, award=None, owner=None) -> list[Contra
             for award, number in zip(awards, numbers, strict=True)
         ]
     )
+
+
+def budgets_in_bulk(contracts, *, recorded_by, year=2024, issued=Decimal("1014000.00")):
+    """A budget of each contract's project with one 指标下达 event of ``issued`` dated
+    1 January, written with one INSERT per table."""
+    budgets = Budget.objects.bulk_create(
+        BudgetFactory.build(project=contract.award.project, year=year) for contract in contracts
+    )
+    BudgetEvent.objects.bulk_create(
+        BudgetEvent(
+            budget=budget,
+            kind=BudgetEvent.Kind.ISSUED,
+            amount=issued,
+            dated_on=datetime.date(year, 1, 1),
+            reason="测试",
+            recorded_by=recorded_by,
+        )
+        for budget in budgets
+    )
+    return budgets

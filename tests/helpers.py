@@ -34,27 +34,32 @@ def one_installment(bureau, owner, finance, *, due, amount="1000000.00", **contr
 
 
 def submit_for_review(
-    installment, *, staff, reviewer, received_on=datetime.date(2024, 1, 5)
+    installment, *, staff, reviewer, received_on=datetime.date(2024, 1, 5), on=None
 ) -> Installment:
-    """Take an installment from 计划 to 审核中: documents asked for, received, submitted."""
-    services.installment_transition(
-        actor=staff, installment=installment, to_status=S.AWAITING_DOCUMENTS
-    )
-    for document in installment.documents.all():
-        services.document_receive(actor=staff, document=document, received_on=received_on)
-    services.installment_transition(
-        actor=staff, installment=installment, to_status=S.DOCUMENTS_SUBMITTED
-    )
-    services.installment_transition(
-        actor=reviewer, installment=installment, to_status=S.UNDER_REVIEW
-    )
+    """Take an installment from 计划 to 审核中: documents asked for, received, submitted
+    (each step dated ``on``, today when not given)."""
+    for actor, status in (
+        (staff, S.AWAITING_DOCUMENTS),
+        (staff, S.DOCUMENTS_SUBMITTED),
+        (reviewer, S.UNDER_REVIEW),
+    ):
+        if status == S.DOCUMENTS_SUBMITTED:
+            for document in installment.documents.all():
+                services.document_receive(actor=staff, document=document, received_on=received_on)
+        services.installment_transition(
+            actor=actor, installment=installment, to_status=status, on=on
+        )
     return installment
 
 
-def approve(installment, *, staff, finance, received_on=datetime.date(2024, 1, 5)) -> Installment:
-    """Take an installment from 计划 to 已审批 through the services."""
-    submit_for_review(installment, staff=staff, reviewer=finance, received_on=received_on)
-    services.installment_transition(actor=finance, installment=installment, to_status=S.APPROVED)
+def approve(
+    installment, *, staff, finance, received_on=datetime.date(2024, 1, 5), on=None
+) -> Installment:
+    """Take an installment from 计划 to 已审批 through the services (dated ``on``)."""
+    submit_for_review(installment, staff=staff, reviewer=finance, received_on=received_on, on=on)
+    services.installment_transition(
+        actor=finance, installment=installment, to_status=S.APPROVED, on=on
+    )
     installment.refresh_from_db()
     return installment
 

@@ -119,7 +119,7 @@ DUE_ROW_FIELDS = {
     "pk": "pk",
     "bureau_id": "bureau_id",
     "number": "number",
-    "status": "status",
+    "status": "status_then",
     "due_date": "due_date",
     "documents_due": "documents_due",
     "approved_on": "approved_on",
@@ -145,7 +145,8 @@ def due_rows(
     installment_ids: list[int] | None = None,
 ) -> list[DueRow]:
     """Installments that may call for a notice on ``as_of``: something still owed, and due
-    within the horizon, or documents overdue, or approved.
+    within the horizon, or documents overdue, or approved; each with its status on that
+    day and the documents not received by it.
 
     An installment now 已支付 owed nothing on ``as_of`` unless it was paid after that date,
     so only those are looked at among the paid ones; the amounts are computed for the rest.
@@ -163,7 +164,7 @@ def due_rows(
     if installment_ids is not None:
         queryset = queryset.filter(pk__in=installment_ids)
     queryset = (
-        selectors.with_outstanding(queryset, as_of)
+        selectors.with_status_as_of(selectors.with_outstanding(queryset, as_of), as_of)
         .annotate(missing_documents=Exists(missing_documents))
         .order_by("bureau_id", "due_date", "pk")
         .values_list(*DUE_ROW_FIELDS.values())

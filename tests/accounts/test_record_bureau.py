@@ -22,7 +22,7 @@ from evaluations.models import (
 )
 from payments.models import (
     Budget,
-    BudgetAdjustment,
+    BudgetEvent,
     Installment,
     InstallmentTransition,
     Payment,
@@ -63,7 +63,7 @@ finding = Finding(evaluation=evaluation)
         contract,
         ContractAttachment(contract=contract),
         Budget(bureau_id=BUREAU),
-        BudgetAdjustment(budget=Budget(bureau_id=BUREAU)),
+        BudgetEvent(budget=Budget(bureau_id=BUREAU)),
         installment,
         InstallmentTransition(installment=installment),
         RequiredDocument(installment=installment),

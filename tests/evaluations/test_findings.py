@@ -68,7 +68,11 @@ def test_the_menu_links_findings_and_the_assessments(demo, client):
 def test_an_overdue_rectification_shows_on_the_managers_dashboard(demo, client):
     users = demo
     client.force_login(users["manager"])
+    # Overdue as of the dashboard's date: not yet on 31 December 2024, the demo's default.
     page = client.get("/payments/dashboard/").content.decode()
+    panel = page[page.index('id="overdue-rectifications"') :]
+    assert "根据项目进展督促服务机构及时提交资料" not in panel
+    page = client.get("/payments/dashboard/?as_of=2025-04-15").content.decode()
     panel = page[page.index('id="overdue-rectifications"') :]
     assert "根据项目进展督促服务机构及时提交资料" in panel
     assert "整改期限 2025-01-31" in panel
@@ -89,7 +93,7 @@ def test_an_overdue_rectification_shows_on_the_managers_dashboard(demo, client):
         completed_on=datetime.date(2025, 1, 20),
         evidence="已建立资料提交提醒，2025 年第一期款按时支付。",
     )
-    page = client.get("/payments/dashboard/").content.decode()
+    page = client.get("/payments/dashboard/?as_of=2025-04-15").content.decode()
     assert (
         "根据项目进展督促服务机构及时提交资料"
         not in page[page.index('id="overdue-rectifications"') :]

@@ -31,6 +31,16 @@ def test_days_overdue_count_past_the_deadline_until_done(status, due_date, expec
     assert selectors.days_overdue(rectification, D(2025, 4, 15)) == expected
 
 
+@pytest.mark.parametrize(
+    ("completed_on", "expected"),
+    [(D(2025, 4, 1), 0), (D(2025, 4, 15), 0), (D(2025, 5, 20), 74)],
+)
+def test_a_rectification_done_after_the_as_of_date_was_overdue_on_it(completed_on, expected):
+    """As of 15 April 2025, one due 31 January and done on 20 May was 74 days overdue."""
+    rectification = Rectification(status=S.DONE, due_date=D(2025, 1, 31), completed_on=completed_on)
+    assert selectors.days_overdue(rectification, D(2025, 4, 15)) == expected
+
+
 def _badges(page: str) -> list[str]:
     """The status badges of the rectifications on the evaluation page, in order."""
     findings = page[page.index('id="finding-') :]

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.caching import records_changed
 from accounts.roles import Role
 from payments import selectors, services
-from payments.models import Budget, Installment
-from tests.factories import AuditFactory, BudgetFactory, UserFactory, contracts_in_bulk
+from payments.models import BudgetEvent, Installment
+from tests.factories import AuditFactory, UserFactory, budgets_in_bulk, contracts_in_bulk
 from tests.helpers import approve, pay
 
 pytestmark = pytest.mark.django_db
@@ -120,10 +120,9 @@ def test_other_bureaus_see_none_of_it(client, demo, other_bureau, make_user):
 def _bureau_with_contracts(bureau, n, first=0):
     numbers = range(first, first + n)
     contracts = contracts_in_bulk(bureau, (f"Q-{bureau.pk}-{i}" for i in numbers))
-    Budget.objects.bulk_create(
-        BudgetFactory.build(project=contract.award.project, year=2024)
-        for i, contract in zip(numbers, contracts, strict=True)
-        if i % 2 == 0
+    keeper = UserFactory(bureau=bureau, username=f"budget-keeper-{bureau.pk}")
+    budgets_in_bulk(
+        [c for i, c in zip(numbers, contracts, strict=True) if i % 2 == 0], recorded_by=keeper
     )
     Installment.objects.bulk_create(
         Installment(
@@ -139,7 +138,9 @@ def _bureau_with_contracts(bureau, n, first=0):
 
 def _expected_figures(bureau) -> tuple[str, str]:
     """Issued and late (in yuan) of what ``_bureau_with_contracts`` created so far."""
-    issued = Budget.objects.filter(bureau=bureau, year=2024).aggregate(t=Sum("issued_amount"))
+    issued = BudgetEvent.objects.filter(
+        budget__bureau=bureau, budget__year=2024, kind=BudgetEvent.Kind.ISSUED
+    ).aggregate(t=Sum("amount"))
     late = Installment.objects.filter(bureau=bureau).aggregate(t=Sum("planned_amount"))
     return f"{issued['t']:.2f}", f"{late['t']:.2f}"
 
@@ -239,10 +240,21 @@ def test_a_later_full_deduction_does_not_change_what_was_late_as_of_an_earlier_d
     def late_total_and_list():
         report = selectors.execution(user=manager_user, year=2024, as_of=as_of)
         late = selectors.late_installments(user=manager_user, year=2024, as_of=as_of)
-        return report.total.late, sum(i.outstanding for i in late), [i.label for i in late]
+        return (
+            report.total.late,
+            report.late_total,
+            sum(i.outstanding for i in late),
+            [(i.label, i.arrears) for i in late],
+        )
 
     before = late_total_and_list()
-    assert before == (Decimal("709800.00"), Decimal("709800.00"), ["第二期", "第三期"])
+    # The first installment, due in 2023 and unpaid, is an arrear of an earlier year.
+    assert before == (
+        Decimal("709800.00"),
+        Decimal("1014000.00"),
+        Decimal("1014000.00"),
+        [("第一期", True), ("第二期", False), ("第三期", False)],
+    )
     services.deduction_record(
         actor=finance_user,
         installment=third,
@@ -253,3 +265,32 @@ def test_a_later_full_deduction_does_not_change_what_was_late_as_of_an_earlier_d
     )
     assert Installment.objects.get(pk=third.pk).status == S.PAID
     assert late_total_and_list() == before
+
+
+def test_an_installment_of_an_earlier_year_still_unpaid_shows_as_arrears_in_a_later_year(
+    client_for, manager_user, schedule
+):
+    """The first installment (304,200.00, due 30 September 2023) is never paid: opening
+    2026 does not hide it."""
+    client = client_for(manager_user)
+    data = client.get("/api/v1/execution/?year=2026&as_of=2026-01-31").json()
+    assert (data["late"], data["arrears"], data["late_total"]) == (
+        "0.00",
+        "1014000.00",
+        "1014000.00",
+    )
+    first = [i for i in data["late_installments"] if i["installment"] == "第一期"]
+    assert first == [
+        {
+            **first[0],
+            "due_date": "2023-09-30",
+            "days_late": (datetime.date(2026, 1, 31) - datetime.date(2023, 9, 30)).days,
+            "arrears": True,
+            "outstanding": "304200.00",
+        }
+    ]
+    page = client.get("/payments/dashboard/?year=2026&as_of=2026-01-31").content.decode()
+    assert '<div class="card-figure" id="card-late">101.40</div>' in page
+    assert '<span id="card-arrears">101.40</span>' in page
+    late_list = page[page.index('id="late-list"') :]
+    assert late_list.count("以前年度欠付") == 3

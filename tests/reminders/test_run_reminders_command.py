@@ -8,9 +8,11 @@ from django.core import mail
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from payments import reminders
-from payments.models import Notice, Notification
-from tests.helpers import at, run_reminders
+from payments import reminders, services
+from payments.models import Installment, Notice, Notification
+from tests.helpers import at, one_installment, run_reminders
+
+S = Installment.Status
 
 pytestmark = pytest.mark.django_db
 INLINE = reminders.INLINE
@@ -88,3 +90,33 @@ def test_the_command_lists_what_it_sends_from_earlier_deferrals(demo):
     )
     assert lines[-1] == "已发送 4 条提醒：站内通知 7 条，邮件 8 封，群机器人 0 次。"
     assert Notification.objects.count() == 7 and len(mail.outbox) == 8
+
+
+def test_a_dry_run_for_a_day_before_the_documents_came_lists_them_missing(
+    bureau, staff_user, finance_user
+):
+    """The scan of 10 June reads the records of 10 June: the documents that came on
+    20 June were missing then, and the installment was still awaiting them."""
+    installment = one_installment(bureau, staff_user, finance_user, due=datetime.date(2024, 6, 15))
+    assert installment.documents_due == datetime.date(2024, 5, 31)
+    services.installment_transition(
+        actor=staff_user,
+        installment=installment,
+        to_status=S.AWAITING_DOCUMENTS,
+        on=datetime.date(2024, 5, 1),
+    )
+    arrived = datetime.date(2024, 6, 20)
+    for document in installment.documents.all():
+        services.document_receive(actor=staff_user, document=document, received_on=arrived)
+    services.installment_transition(
+        actor=staff_user, installment=installment, to_status=S.DOCUMENTS_SUBMITTED, on=arrived
+    )
+
+    def documents_lines(day):
+        lines = run_reminders("--as-of", day, "--dry-run").splitlines()
+        return [line for line in lines if line.startswith("  [付款资料逾期未交]")]
+
+    [line] = documents_lines("2024-06-10")
+    assert f"{installment.contract.title} 第一期 付款资料逾期 10 天未交 → staff" in line
+    assert documents_lines("2024-06-25") == []
+    assert not Notice.objects.exists()

@@ -16,14 +16,13 @@ from django.urls import reverse
 
 from payments import reminders, services
 from payments.models import (
-    Budget,
     Installment,
     Notice,
     Notification,
     ProgressCheckpoint,
     ReminderSettings,
 )
-from tests.factories import BudgetFactory, ContractFactory, contracts_in_bulk
+from tests.factories import BudgetFactory, ContractFactory, budgets_in_bulk, contracts_in_bulk
 from tests.helpers import approve, at, one_installment, run_reminders
 
 pytestmark = pytest.mark.django_db
@@ -238,9 +237,7 @@ def test_escalation_shows_the_current_level_only_and_level_3_is_urgent(demo, cli
 def approved_on_1_may(bureau, people):
     staff, finance, _manager = people
     installment = one_installment(bureau, staff, finance, due=datetime.date(2024, 12, 31))
-    installment = approve(installment, staff=staff, finance=finance)
-    Installment.objects.filter(pk=installment.pk).update(approved_on=datetime.date(2024, 5, 1))
-    return installment
+    return approve(installment, staff=staff, finance=finance, on=datetime.date(2024, 5, 1))
 
 
 def test_approved_but_unpaid_past_30_days_tells_finance_and_manager(approved_on_1_may):
@@ -350,9 +347,7 @@ def _contracts_due_in_june(bureau, staff_user):
     def contracts(n, first):
         numbers = range(first, first + n)
         made = contracts_in_bulk(bureau, (f"R-{i}" for i in numbers), owner=staff_user)
-        Budget.objects.bulk_create(
-            BudgetFactory.build(project=contract.award.project) for contract in made
-        )
+        budgets_in_bulk(made, recorded_by=staff_user)
         Installment.objects.bulk_create(
             Installment(
                 bureau=bureau,
