@@ -23,6 +23,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Bureau
 from contracts.models import MONEY, Contract, Project, positive_amount
+from payments.webhooks import validate_url as validate_webhook_url
 
 CHINESE_ORDINALS = "一二三四五六七八九十"
 
@@ -654,7 +655,11 @@ class ReminderSettings(models.Model):
     webhook_url = models.URLField(
         _("群机器人地址"),
         blank=True,
-        help_text=_("企业微信/钉钉群机器人的 Webhook 地址；留空则不推送。"),
+        validators=[validate_webhook_url],
+        help_text=_(
+            "企业微信（qyapi.weixin.qq.com）/钉钉（oapi.dingtalk.com）群机器人的 https "
+            "Webhook 地址；留空则不推送。"
+        ),
     )
 
     history = HistoricalRecords()

@@ -51,10 +51,32 @@ def submit_for_review(
     return installment
 
 
+def approver_of(installment):
+    """The bureau's manager (分管领导), made on first use: under the four-eyes rule the one
+    who approves neither started the review nor pays, and above the bureau's threshold
+    (100,000 元 by default) only a manager approves."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from accounts.roles import Role
+    from tests.factories import UserFactory
+
+    bureau = installment.bureau
+    manager = User.objects.filter(bureau=bureau, groups__name=str(Role.MANAGER)).first()
+    if manager is None:
+        manager = UserFactory(username=f"approver-{bureau.division_code}", bureau=bureau)
+        manager.groups.add(Group.objects.get(name=str(Role.MANAGER)))
+    return manager
+
+
 def approve(installment, *, staff, finance, received_on=datetime.date(2024, 1, 5)) -> Installment:
-    """Take an installment from 计划 to 已审批 through the services."""
-    submit_for_review(installment, staff=staff, reviewer=finance, received_on=received_on)
-    services.installment_transition(actor=finance, installment=installment, to_status=S.APPROVED)
+    """Take an installment from 计划 to 已审批 through the services, with different people
+    at each step (four eyes): ``staff`` starts the review, the bureau's manager approves,
+    and ``finance`` stays free to pay."""
+    submit_for_review(installment, staff=staff, reviewer=staff, received_on=received_on)
+    services.installment_transition(
+        actor=approver_of(installment), installment=installment, to_status=S.APPROVED
+    )
     installment.refresh_from_db()
     return installment
 
