@@ -40,6 +40,7 @@ from docx.shared import Mm, Pt
 from lxml import etree
 
 from accounts.models import User
+from accounts.text import for_documents
 from contracts.models import AnnualGoal, Award, Contract
 from contracts.money import to_wan
 from evaluations import selectors
@@ -130,7 +131,7 @@ def _paragraph(
     if align is not None:
         paragraph.alignment = align
     if text:
-        set_run_font(paragraph.add_run(text), font, size, bold=bold)
+        set_run_font(paragraph.add_run(for_documents(text)), font, size, bold=bold)
     return paragraph
 
 
@@ -194,7 +195,7 @@ class Writer:
     def title(self, text):
         paragraph = _paragraph(self.document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
         paragraph.paragraph_format.line_spacing = Pt(36)
-        set_run_font(paragraph.add_run(text), TITLE_FONT, SIZE_2, bold=True)
+        set_run_font(paragraph.add_run(for_documents(text)), TITLE_FONT, SIZE_2, bold=True)
         _paragraph(self.document, indent=False)
 
     def heading1(self, text):
@@ -263,7 +264,8 @@ class Writer:
         if align is not None:
             paragraph.alignment = align
         if text is not None:  # a covered cell stays empty, so merging adds nothing
-            set_run_font(paragraph.add_run(str(text)), BODY_FONT, SIZE_SMALL_4, bold=bold)
+            run = paragraph.add_run(for_documents(str(text)))
+            set_run_font(run, BODY_FONT, SIZE_SMALL_4, bold=bold)
 
     def save(self) -> bytes:
         buffer = BytesIO()
