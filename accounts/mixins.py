@@ -45,12 +45,12 @@ class ServiceFormMixin:
     success_message = ""
 
     def get_form_kwargs(self):
-        from accounts import text
+        from accounts import inputs
 
         kwargs = super().get_form_kwargs()
         kwargs["user"] = self.request.user
         if "data" in kwargs:
-            kwargs["data"] = text.normalise_data(kwargs["data"])
+            kwargs["data"] = inputs.normalise_data(kwargs["data"])
         return kwargs
 
     def perform(self, form):  # pragma: no cover - every view defines it
@@ -64,9 +64,9 @@ class ServiceFormMixin:
         from django.core.exceptions import ValidationError
         from django.shortcuts import redirect
 
-        from accounts import text
+        from accounts import inputs
 
-        if text.form_refusals(form):
+        if inputs.form_refusals(form):
             return self.form_invalid(form)
         try:
             obj = self.perform(form)

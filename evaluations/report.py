@@ -39,8 +39,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from lxml import etree
 
+from accounts.inputs import for_documents
 from accounts.models import User
-from accounts.text import for_documents
 from contracts.models import AnnualGoal, Award, Contract
 from contracts.money import to_wan
 from evaluations import selectors

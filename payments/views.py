@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from accounts import caching, panels
+from accounts.inputs import FIRST_YEAR, LAST_YEAR
 from accounts.mixins import (
     BureauRequiredMixin,
     PermissionMixin,
@@ -757,10 +758,21 @@ class CheckpointView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, For
         return context
 
     def perform(self, form):
+        # The year the form was opened for: a missing or invalid one is refused, never
+        # replaced by another year.
+        try:
+            year = int(self.request.POST.get("year", ""))
+        except ValueError:
+            year = None
+        if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValidationError(
+                _("年度应在 %(first)s 至 %(last)s 之间。")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
         services.checkpoint_set(
             actor=self.request.user,
             bureau=self.request.user.bureau,
-            year=self.year(),
+            year=year,
             **form.cleaned_data,
         )
         return None

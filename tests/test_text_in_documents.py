@@ -15,8 +15,8 @@ from django.db import DataError, connection, models, transaction
 from django.db.models.functions import Concat, Left
 
 from accounts import audit
+from accounts.inputs import CHECKED_APPS, UNCHECKED_MODELS
 from accounts.models import SecurityEvent
-from accounts.text import CHECKED_APPS, UNCHECKED_MODELS
 from contracts import services as contract_services
 from contracts.models import Provider
 from evaluations.models import Evaluation

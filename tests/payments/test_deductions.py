@@ -77,7 +77,7 @@ def test_a_deduction_needs_an_audit_of_the_same_bureau(schedule, finance_user, o
 @pytest.mark.parametrize(
     ("decided_on", "message"),
     [
-        ("0001-01-01", "扣减日期不能早于所依据审计/评估的日期（2024-08-01）。"),
+        ("0001-01-01", "日期应在 2000 年至 2100 年之间。"),
         ("2024-07-31", "扣减日期不能早于所依据审计/评估的日期（2024-08-01）。"),
         ("tomorrow", "扣减日期不能晚于今天。"),
     ],

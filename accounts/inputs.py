@@ -1,4 +1,5 @@
-"""Text that cannot break documents (Word, Excel): what every text input may hold.
+"""What every input may hold: text that cannot break documents (Word, Excel), and dates
+within the years the register keeps (2000–2100).
 
 Tab and line feed are kept. Line breaks of other kinds are normalised to a line feed:
 CR LF and CR (browsers send CR LF), and the vertical tab U+000B and form feed U+000C
@@ -7,8 +8,12 @@ refused with a message naming it, at the form (:func:`form_refusals`, run by eve
 service form view) and at the service (:func:`refuse_in_instance`, before any save of the
 business apps' records), so neither a page, the API, the admin nor a script stores one.
 Writers strip whatever an older record still holds (:func:`for_documents`).
+
+A date outside 2000-01-01 … 2100-12-31 is refused beside its field at the form, before a
+service does arithmetic with it, and by the models' validators (contracts.validators).
 """
 
+import datetime
 import re
 
 from django.core.exceptions import ValidationError
@@ -19,6 +24,8 @@ LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # What an input may hold after normalising: no CR either.
 REFUSED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+FIRST_DATE, LAST_DATE = datetime.date(FIRST_YEAR, 1, 1), datetime.date(LAST_YEAR, 12, 31)
 
 # The apps whose records are checked before every save (the historical copies of them
 # are checked through their originals).
@@ -61,14 +68,26 @@ def normalise_data(data):
     return copy
 
 
+def date_problem(value) -> str | None:
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date) and not FIRST_DATE <= value <= LAST_DATE:
+        return _("日期应在 %(first)s 年至 %(last)s 年之间。") % {
+            "first": FIRST_YEAR,
+            "last": LAST_YEAR,
+        }
+    return None
+
+
 def form_refusals(form) -> bool:
-    """Add an error beside every cleaned text value that holds a control character;
-    True when there was one."""
+    """Add an error beside every cleaned value that holds a control character or is a
+    date out of range; True when there was one."""
     found = False
     for name, value in list(form.cleaned_data.items()):
         values = value if isinstance(value, list | tuple) else [value]
         for item in values:
-            if isinstance(item, str) and (message := problem(item)):
+            message = problem(item) if isinstance(item, str) else date_problem(item)
+            if message:
                 form.add_error(name, message)
                 found = True
                 break
