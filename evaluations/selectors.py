@@ -14,6 +14,7 @@ from accounts.caching import cached
 from accounts.models import User
 from accounts.selectors import bureau_scope
 from contracts.money import ZERO
+from contracts.selectors import history_entries, history_of, merged_history
 from evaluations.indicators import SHENZHEN_SCALE
 from evaluations.models import (
     Evaluation,
@@ -412,3 +413,21 @@ def assessment_snapshot(assessments: list[Audit]) -> list[dict]:
 
 def stated_figures(evaluation: Evaluation) -> list[StatedFigure]:
     return list(evaluation.stated_figures.order_by("pk"))
+
+
+def evaluation_history(evaluation: Evaluation, *, limit: int = 50) -> list[dict]:
+    """The evaluation's changes with those of its rows (scores) and stated figures, each
+    with who made it, newest first."""
+    rows = history_entries(
+        EvaluationRow.history.filter(evaluation_id=evaluation.pk),
+        model=EvaluationRow,
+        limit=limit,
+        label=lambda record: record.level3 or record.level2,
+    )
+    figures = history_entries(
+        StatedFigure.history.filter(evaluation_id=evaluation.pk),
+        model=StatedFigure,
+        limit=limit,
+        label=lambda record: record.get_key_display(),
+    )
+    return merged_history(history_of(evaluation, limit=limit), rows, figures, limit=limit)

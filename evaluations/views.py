@@ -20,7 +20,6 @@ from accounts.mixins import (
     history_visible,
 )
 from contracts import exports
-from contracts.selectors import history_of
 from contracts.views import RegisterListView
 from evaluations import report, selectors, services
 from evaluations.filters import EvaluationFilter, OutputFilter, RectificationFilter
@@ -120,7 +119,7 @@ class EvaluationDetailView(ScopedObjectMixin, DetailView):
             show_history=history_visible(user),
         )
         if context["show_history"]:
-            context["history"] = history_of(evaluation)
+            context["history"] = selectors.evaluation_history(evaluation)
         return context
 
 

@@ -307,7 +307,7 @@ class InstallmentDetailView(ScopedObjectMixin, DetailView):
             show_history=history_visible(user),
         )
         if context["show_history"]:
-            context["history"] = history_of(installment)
+            context["history"] = selectors.installment_history(installment)
         if (
             user.has_perm("payments.add_payment")
             and installment.status == Installment.Status.APPROVED
@@ -945,6 +945,19 @@ class ReminderSettingsView(BureauRequiredMixin, ServiceFormMixin, PermissionMixi
 
     def get_success_url_for(self, obj):
         return reverse("payments:reminder-settings")
+
+
+class SettingsHistoryView(BureauRequiredMixin, PermissionMixin, TemplateView):
+    """Who changed the bureau's time-progress targets and reminder settings, for the
+    auditor (and the manager and administrators who read history)."""
+
+    permission_required = "accounts.view_history"
+    template_name = "payments/settings_history.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["history"] = selectors.settings_history(bureau=self.request.user.bureau)
+        return context
 
 
 # --- Excel exports ---------------------------------------------------------------------------
