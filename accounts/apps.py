@@ -28,10 +28,10 @@ class AccountsConfig(AppConfig):
 
 
 def _connect_text_check():
-    """No record of the product is saved with a control character (accounts.inputs)."""
+    """No record of the product is saved with a control character (core.inputs)."""
     from django.db.models.signals import pre_save
 
-    from accounts.inputs import refuse_in_instance
+    from core.inputs import refuse_in_instance
 
     pre_save.connect(refuse_in_instance, dispatch_uid="text:refuse-control-characters")
 

@@ -1,3 +1,10 @@
+"""URL patterns of the accounts app.
+
+A Django url list is one ``path()`` a page, so two lists read alike line for line; the
+record pages every register has (list, new, detail, edit) come from
+core.urls.record_pages.
+"""
+
 from django.urls import path
 
 from accounts import views

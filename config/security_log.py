@@ -6,20 +6,25 @@ reuses the list and export machinery of the contracts app, which accounts may no
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SecurityEvent
 from accounts.selectors import security_event_list
-from contracts import exports, listing
-from contracts.filters import SEARCH_WIDGET
-from contracts.views import RegisterExportView, RegisterListView
+from core import exports, listing
+from core.filters import SEARCH_WIDGET, ListFilterSet
+from core.views import ExportView, ListPageView
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
 
-class SecurityEventFilter(django_filters.FilterSet):
+class SecurityEventFilter(ListFilterSet):
+    search_fields = (
+        "username__icontains",
+        "ip_address__startswith",
+        "detail__icontains",
+        "path__icontains",
+    )
     q = django_filters.CharFilter(
         label=_("用户名/地址/内容"), method="search", widget=SEARCH_WIDGET
     )
@@ -34,17 +39,6 @@ class SecurityEventFilter(django_filters.FilterSet):
     class Meta:
         model = SecurityEvent
         fields = []
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-
-    def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(username__icontains=value)
-            | Q(ip_address__startswith=value)
-            | Q(detail__icontains=value)
-            | Q(path__icontains=value)
-        )
 
 
 def _when(event) -> str:
@@ -64,8 +58,10 @@ def event_columns() -> list[listing.Column]:
     ]
 
 
-class SecurityLogView(RegisterListView):
+class SecurityLogView(ListPageView):
     permission_required = "accounts.view_securityevent"
+    selector = staticmethod(security_event_list)
+    columns = staticmethod(event_columns)
     filterset_class = SecurityEventFilter
     title = _("安全审计日志")
     table_id = "security-log"
@@ -74,14 +70,8 @@ class SecurityLogView(RegisterListView):
     export_url = "security-log-export"
     per_page = 50
 
-    def get_queryset(self):
-        return security_event_list(user=self.request.user)
 
-    def get_columns(self):
-        return event_columns()
-
-
-class SecurityLogExportView(RegisterExportView):
+class SecurityLogExportView(ExportView):
     permission_required = "accounts.view_securityevent"
     filterset_class = SecurityEventFilter
     filename = _("安全审计日志")

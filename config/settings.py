@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_celery_beat",
+    "core",
     "accounts",
     "contracts",
     "payments",

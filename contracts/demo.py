@@ -25,7 +25,7 @@ import datetime
 from accounts.models import User
 from contracts import services
 from contracts.models import AnnualGoal, Award, Contract, Project, Provider
-from contracts.money import from_wan
+from core.money import from_wan
 
 SOCIAL_AFFAIRS = "社会事务及福利保障社工服务项目"
 DISABILITY = "助残社工服务项目"

@@ -1,14 +1,12 @@
 """List filters of the contracts register (django-filter)."""
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import bureau_scope
 from contracts.models import Award, Contract, Project, Provider, ServiceField
 from contracts.selectors import contract_search, contracts_in_year
-
-SEARCH_WIDGET = forms.TextInput(attrs={"placeholder": _("搜索")})
+from core.filters import ListFilterSet, YearFilter
 
 
 def scoped_choice(filterset, name: str, queryset, user) -> None:
@@ -22,16 +20,20 @@ def scoped_choice(filterset, name: str, queryset, user) -> None:
         filterset.filters[name].queryset = queryset
 
 
-class YearFilter(django_filters.NumberFilter):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label", _("年度"))
-        kwargs.setdefault("min_value", 2000)
-        kwargs.setdefault("max_value", 2100)
-        super().__init__(*args, **kwargs)
+class ScopedFilterSet(ListFilterSet):
+    """Filters whose choices list records: ``scoped`` maps each such filter to its model,
+    and the choices are the requesting user's bureau's records (see scoped_choice)."""
+
+    scoped: dict = {}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        for name, model in self.scoped.items():
+            scoped_choice(self, name, model.objects.filter(bureau_scope(user=user)), user)
 
 
-class ContractFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+class ContractFilter(ScopedFilterSet):
+    scoped = {"provider": Provider}
     year = YearFilter(method="in_year", help_text=_("服务期与该年度有交集的合同"))
     service_field = django_filters.ChoiceFilter(
         label=_("服务领域"),
@@ -49,10 +51,6 @@ class ContractFilter(django_filters.FilterSet):
         model = Contract
         fields = []
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        scoped_choice(self, "provider", Provider.objects.filter(bureau_scope(user=user)), user)
-
     def search(self, queryset, name, value):
         return contract_search(queryset, value)
 
@@ -60,46 +58,31 @@ class ContractFilter(django_filters.FilterSet):
         return contracts_in_year(queryset, int(value))
 
 
-class ProviderFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+class ProviderFilter(ListFilterSet):
+    search_fields = ("name__icontains", "credit_code__icontains", "contact_person__icontains")
     rating = django_filters.ChoiceFilter(label=_("评估等级"), choices=Provider.Rating.choices)
 
     class Meta:
         model = Provider
         fields = []
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
 
-    def search(self, queryset, name, value):
-        from django.db.models import Q
-
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(credit_code__icontains=value)
-            | Q(contact_person__icontains=value)
-        )
-
-
-class ProjectFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+class ProjectFilter(ListFilterSet):
+    search_fields = ("name__icontains", "department__icontains")
     service_field = django_filters.ChoiceFilter(label=_("服务领域"), choices=ServiceField.choices)
 
     class Meta:
         model = Project
         fields = []
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
 
-    def search(self, queryset, name, value):
-        from django.db.models import Q
-
-        return queryset.filter(Q(name__icontains=value) | Q(department__icontains=value))
-
-
-class AwardFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+class AwardFilter(ScopedFilterSet):
+    scoped = {"provider": Provider}
+    search_fields = (
+        "project__name__icontains",
+        "provider__name__icontains",
+        "notice_number__icontains",
+    )
     provider = django_filters.ModelChoiceFilter(
         label=_("服务机构"), field_name="provider", queryset=Provider.objects.none()
     )
@@ -110,16 +93,3 @@ class AwardFilter(django_filters.FilterSet):
     class Meta:
         model = Award
         fields = []
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        scoped_choice(self, "provider", Provider.objects.filter(bureau_scope(user=user)), user)
-
-    def search(self, queryset, name, value):
-        from django.db.models import Q
-
-        return queryset.filter(
-            Q(project__name__icontains=value)
-            | Q(provider__name__icontains=value)
-            | Q(notice_number__icontains=value)
-        )

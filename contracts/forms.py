@@ -1,4 +1,8 @@
-"""Forms of the contracts register. They collect input; the services decide."""
+"""Forms of the contracts register. They collect input; the services decide.
+
+A form's ``Meta`` (model, fields, widgets) is a declaration: forms of different records
+look alike because Django's model forms do.
+"""
 
 from django import forms
 from django.utils import timezone

@@ -4,6 +4,10 @@ A *project* (服务项目) is what the bureau buys; an *award* (中标) is a pro
 provider for a term at an annual price; under an award the bureau signs *period
 contracts* (合同), each a service year or a bridging period, which the payments app
 splits into installments.
+
+Models read alike where Django's declarations do (a ``Meta`` with verbose names,
+ordering and named constraints; a ``__str__``; an ``owning_bureau_id``): each declares
+its own table, so the likeness is the framework's, not a rule written twice.
 """
 
 import datetime

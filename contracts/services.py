@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.caching import bureau_of, records_changed
 from accounts.models import Bureau, User
+from accounts.records import record_save
 from accounts.roles import Role
 from contracts.models import (
     AnnualGoal,
@@ -34,13 +34,7 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 def _save(instance, *, actor: User, reason: str = ""):
     """Validate and save one record, naming the actor in its history."""
     _check_unique(instance)
-    instance.full_clean()
-    instance._history_user = actor
-    if reason:
-        instance._change_reason = reason
-    instance.save()
-    records_changed(bureau_of(instance))
-    return instance
+    return record_save(instance, actor=actor, reason=reason)
 
 
 def _check_unique(instance) -> None:

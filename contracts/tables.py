@@ -1,11 +1,11 @@
-"""The columns of the contracts register's lists (see contracts.listing)."""
+"""The columns of the contracts register's lists (see core.listing)."""
 
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from contracts.listing import Column, link
 from contracts.models import Contract
-from contracts.money import to_wan
+from core.listing import Column, link
+from core.money import to_wan
 
 
 def wan(value) -> str:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from accounts.inputs import FIRST_YEAR, LAST_YEAR
+from core.inputs import FIRST_YEAR, LAST_YEAR
 
 
 def year_range() -> list:

@@ -1,15 +1,12 @@
 """Pages of the contracts register. Thin: selectors read, services write."""
 
 from django.contrib import messages
-from django.http import FileResponse, HttpResponseBadRequest
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import DetailView, FormView
-from django_filters.views import FilterView
 
 from accounts import panels
-from accounts.mixins import PermissionMixin, ScopedObjectMixin, ServiceFormMixin, history_visible
-from contracts import exports, listing, selectors, services
+from contracts import selectors, services
 from contracts.filters import AwardFilter, ContractFilter, ProjectFilter, ProviderFilter
 from contracts.forms import (
     AnnualGoalForm,
@@ -21,116 +18,24 @@ from contracts.forms import (
     TerminateForm,
 )
 from contracts.tables import award_columns, contract_columns, project_columns, provider_columns
-
-PAGE_SIZE = 25
-
-
-class RegisterListView(PermissionMixin, FilterView):
-    """A filtered, sorted, paginated list of one kind of record (see contracts.listing)."""
-
-    template_name = "contracts/list.html"
-    per_page = PAGE_SIZE
-    title = ""
-    create_url = ""
-    create_permission = ""
-    export_url = ""
-    table_id = ""
-    empty_text = _("没有符合条件的记录。")
-    default_sort = ""
-
-    def get_columns(self) -> list[listing.Column]:  # pragma: no cover - every list defines it
-        raise NotImplementedError
-
-    def decorate(self, records: list) -> list:
-        """Add what the page's rows need beyond the list query (one query, page rows only)."""
-        return records
-
-    def get_filterset_kwargs(self, filterset_class):
-        kwargs = super().get_filterset_kwargs(filterset_class)
-        kwargs["user"] = self.request.user
-        return kwargs
-
-    def get_filterset(self, filterset_class):
-        filterset = super().get_filterset(filterset_class)
-        for field in filterset.form.fields.values():
-            widget = field.widget
-            css = (
-                "form-select form-select-sm"
-                if widget.input_type == "select"
-                else "form-control form-control-sm"
-            )
-            widget.attrs["class"] = css
-        return filterset
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        columns = self.get_columns()
-        sort, order_by = listing.ordering(columns, self.request.GET.get("sort"), self.default_sort)
-        page = listing.page_of(
-            self.object_list.order_by(*order_by),
-            number=self.request.GET.get("page"),
-            per_page=self.per_page,
-        )
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context.update(
-            title=self.title,
-            create_url=self.create_url,
-            can_create=bool(self.create_permission)
-            and self.request.user.has_perm(self.create_permission),
-            export_url=self.export_url,
-            headers=listing.headers(columns, sort, self.request.GET.copy()),
-            rows=listing.rows(columns, self.decorate(list(page.object_list))),
-            page_obj=page,
-            query=query.urlencode(),
-            table_id=self.table_id,
-            empty_text=self.empty_text,
-        )
-        return context
-
-
-class RegisterDetailView(ScopedObjectMixin, DetailView):
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["show_history"] = history_visible(self.request.user)
-        if context["show_history"]:
-            context["history"] = selectors.history_of(self.object)
-        return context
-
-
-class RegisterFormView(ServiceFormMixin, PermissionMixin, FormView):
-    template_name = "contracts/form.html"
-    title = ""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = self.title
-        context["cancel_url"] = ""
-        return context
-
-
-class RegisterEditView(ServiceFormMixin, ScopedObjectMixin, FormView):
-    template_name = "contracts/form.html"
-    title = ""
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = self.title
-        context["object"] = self.object
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
-
+from core import exports
+from core.views import (
+    ActionPageView,
+    CreatePageView,
+    EditPageView,
+    ExportView,
+    ListPageView,
+    PermissionMixin,
+    RecordDetailView,
+)
 
 # --- providers ----------------------------------------------------------------------------
 
 
-class ProviderListView(RegisterListView):
+class ProviderListView(ListPageView):
     permission_required = "contracts.view_provider"
+    selector = staticmethod(selectors.provider_list)
+    columns = staticmethod(provider_columns)
     filterset_class = ProviderFilter
     title = _("服务机构")
     create_url = "contracts:provider-create"
@@ -139,19 +44,11 @@ class ProviderListView(RegisterListView):
     empty_text = _("尚未登记服务机构。")
     default_sort = "name"
 
-    def get_queryset(self):
-        return selectors.provider_list(user=self.request.user)
 
-    def get_columns(self):
-        return provider_columns()
-
-
-class ProviderDetailView(RegisterDetailView):
+class ProviderDetailView(RecordDetailView):
     permission_required = "contracts.view_provider"
     template_name = "contracts/provider_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.provider_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.provider_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -159,7 +56,7 @@ class ProviderDetailView(RegisterDetailView):
         return context
 
 
-class ProviderCreateView(RegisterFormView):
+class ProviderCreateView(CreatePageView):
     permission_required = "contracts.add_provider"
     form_class = ProviderForm
     title = _("登记服务机构")
@@ -175,14 +72,12 @@ class ProviderCreateView(RegisterFormView):
         return services.provider_warnings(obj)
 
 
-class ProviderUpdateView(RegisterEditView):
+class ProviderUpdateView(EditPageView):
     permission_required = "contracts.change_provider"
     form_class = ProviderForm
     title = _("修改服务机构")
     success_message = _("服务机构已保存。")
-
-    def get_scoped_object(self):
-        return selectors.provider_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.provider_get)
 
     def perform(self, form):
         return services.provider_update(
@@ -196,8 +91,10 @@ class ProviderUpdateView(RegisterEditView):
 # --- projects -----------------------------------------------------------------------------
 
 
-class ProjectListView(RegisterListView):
+class ProjectListView(ListPageView):
     permission_required = "contracts.view_project"
+    selector = staticmethod(selectors.project_list)
+    columns = staticmethod(project_columns)
     filterset_class = ProjectFilter
     title = _("服务项目")
     create_url = "contracts:project-create"
@@ -206,19 +103,11 @@ class ProjectListView(RegisterListView):
     empty_text = _("尚未登记服务项目。")
     default_sort = "name"
 
-    def get_queryset(self):
-        return selectors.project_list(user=self.request.user)
 
-    def get_columns(self):
-        return project_columns()
-
-
-class ProjectDetailView(RegisterDetailView):
+class ProjectDetailView(RecordDetailView):
     permission_required = "contracts.view_project"
     template_name = "contracts/project_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.project_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.project_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -230,7 +119,7 @@ class ProjectDetailView(RegisterDetailView):
         return context
 
 
-class ProjectCreateView(RegisterFormView):
+class ProjectCreateView(CreatePageView):
     permission_required = "contracts.add_project"
     form_class = ProjectForm
     title = _("登记服务项目")
@@ -243,14 +132,12 @@ class ProjectCreateView(RegisterFormView):
         )
 
 
-class ProjectUpdateView(RegisterEditView):
+class ProjectUpdateView(EditPageView):
     permission_required = "contracts.change_project"
     form_class = ProjectForm
     title = _("修改服务项目")
     success_message = _("服务项目已保存。")
-
-    def get_scoped_object(self):
-        return selectors.project_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.project_get)
 
     def perform(self, form):
         return services.project_update(
@@ -258,26 +145,14 @@ class ProjectUpdateView(RegisterEditView):
         )
 
 
-class AnnualGoalSetView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class AnnualGoalSetView(ActionPageView):
+    form_takes_user = False
     """Add or replace one year's goals of a project (a form on the project page)."""
 
     permission_required = "contracts.change_project"
     form_class = AnnualGoalForm
-    template_name = "contracts/form.html"
-
-    def get_scoped_object(self):
-        return selectors.project_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs.pop("user")
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("年度目标：%(project)s") % {"project": self.object}
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
+    title = _("年度目标：%(project)s")
+    object_selector = staticmethod(selectors.project_get)
 
     def perform(self, form):
         services.annual_goal_set(actor=self.request.user, project=self.object, **form.cleaned_data)
@@ -288,8 +163,10 @@ class AnnualGoalSetView(ServiceFormMixin, ScopedObjectMixin, FormView):
 # --- awards -------------------------------------------------------------------------------
 
 
-class AwardListView(RegisterListView):
+class AwardListView(ListPageView):
     permission_required = "contracts.view_award"
+    selector = staticmethod(selectors.award_list)
+    columns = staticmethod(award_columns)
     filterset_class = AwardFilter
     title = _("中标信息")
     create_url = "contracts:award-create"
@@ -298,19 +175,11 @@ class AwardListView(RegisterListView):
     empty_text = _("尚未登记中标信息。")
     default_sort = "-award_date"
 
-    def get_queryset(self):
-        return selectors.award_list(user=self.request.user)
 
-    def get_columns(self):
-        return award_columns()
-
-
-class AwardDetailView(RegisterDetailView):
+class AwardDetailView(RecordDetailView):
     permission_required = "contracts.view_award"
     template_name = "contracts/award_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.award_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.award_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -318,7 +187,7 @@ class AwardDetailView(RegisterDetailView):
         return context
 
 
-class AwardCreateView(RegisterFormView):
+class AwardCreateView(CreatePageView):
     permission_required = "contracts.add_award"
     form_class = AwardForm
     title = _("登记中标")
@@ -331,14 +200,12 @@ class AwardCreateView(RegisterFormView):
         return services.award_create(actor=self.request.user, **form.cleaned_data)
 
 
-class AwardUpdateView(RegisterEditView):
+class AwardUpdateView(EditPageView):
     permission_required = "contracts.change_award"
     form_class = AwardForm
     title = _("修改中标信息")
     success_message = _("中标信息已保存。")
-
-    def get_scoped_object(self):
-        return selectors.award_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.award_get)
 
     def perform(self, form):
         return services.award_update(
@@ -349,8 +216,10 @@ class AwardUpdateView(RegisterEditView):
 # --- contracts ----------------------------------------------------------------------------
 
 
-class ContractListView(RegisterListView):
+class ContractListView(ListPageView):
     permission_required = "contracts.view_contract"
+    selector = staticmethod(selectors.contract_list)
+    columns = staticmethod(contract_columns)
     filterset_class = ContractFilter
     title = _("合同")
     create_url = "contracts:contract-create"
@@ -360,19 +229,11 @@ class ContractListView(RegisterListView):
     empty_text = _("没有符合条件的合同。")
     default_sort = "-period"
 
-    def get_queryset(self):
-        return selectors.contract_list(user=self.request.user)
 
-    def get_columns(self):
-        return contract_columns()
-
-
-class ContractDetailView(RegisterDetailView):
+class ContractDetailView(RecordDetailView):
     permission_required = "contracts.view_contract"
     template_name = "contracts/contract_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.contract_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -389,7 +250,7 @@ class ContractDetailView(RegisterDetailView):
         return context
 
 
-class ContractCreateView(RegisterFormView):
+class ContractCreateView(CreatePageView):
     permission_required = "contracts.add_contract"
     form_class = ContractForm
     title = _("登记合同")
@@ -405,14 +266,12 @@ class ContractCreateView(RegisterFormView):
         return services.contract_warnings(obj)
 
 
-class ContractUpdateView(RegisterEditView):
+class ContractUpdateView(EditPageView):
     permission_required = "contracts.change_contract"
     form_class = ContractForm
     title = _("修改合同")
     success_message = _("合同已保存。")
-
-    def get_scoped_object(self):
-        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.contract_get)
 
     def perform(self, form):
         return services.contract_update(
@@ -423,24 +282,12 @@ class ContractUpdateView(RegisterEditView):
         return services.contract_warnings(obj)
 
 
-class ContractTerminateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class ContractTerminateView(ActionPageView):
+    form_takes_user = False
     permission_required = "contracts.change_contract"
     form_class = TerminateForm
-    template_name = "contracts/form.html"
-
-    def get_scoped_object(self):
-        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs.pop("user")
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("终止合同：%(contract)s") % {"contract": self.object}
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
+    title = _("终止合同：%(contract)s")
+    object_selector = staticmethod(selectors.contract_get)
 
     def perform(self, form):
         contract = services.contract_terminate(
@@ -450,25 +297,13 @@ class ContractTerminateView(ServiceFormMixin, ScopedObjectMixin, FormView):
         return contract
 
 
-class AttachmentAddView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class AttachmentAddView(ActionPageView):
+    form_takes_user = False
     permission_required = "contracts.change_contract"
     form_class = AttachmentForm
-    template_name = "contracts/form.html"
-
-    def get_scoped_object(self):
-        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs.pop("user")
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("上传附件：%(contract)s") % {"contract": self.object}
-        context["cancel_url"] = self.object.get_absolute_url()
-        context["multipart"] = True
-        return context
+    title = _("上传附件：%(contract)s")
+    multipart = True
+    object_selector = staticmethod(selectors.contract_get)
 
     def perform(self, form):
         services.attachment_add(actor=self.request.user, contract=self.object, **form.cleaned_data)
@@ -489,44 +324,7 @@ class AttachmentDownloadView(PermissionMixin, View):
         )
 
 
-class RegisterExportView(PermissionMixin, View):
-    """An Excel export of a list page: the same selector, the same filters."""
-
-    filterset_class = None
-    filename = ""
-
-    def get_queryset(self):  # pragma: no cover - every export defines it
-        raise NotImplementedError
-
-    def build(self, queryset, filters: dict):  # pragma: no cover - every export defines it
-        raise NotImplementedError
-
-    def get(self, request):
-        filterset = self.filterset_class(
-            request.GET, queryset=self.get_queryset(), user=request.user
-        )
-        if not filterset.is_valid():
-            # The list page shows no rows for an invalid filter; an export that ignored it
-            # would hand over every record instead.
-            return HttpResponseBadRequest(
-                filter_errors(filterset.form), content_type="text/plain; charset=utf-8"
-            )
-        return exports.workbook_response(
-            self.build(filterset.qs, filterset.form.cleaned_data), str(self.filename)
-        )
-
-
-def filter_errors(form) -> str:
-    """The errors of a filter form as one line: "筛选条件有误，未导出：年度：输入一个数字。"."""
-    parts = [
-        f"{form.fields[name].label}：{error}" if name in form.fields else str(error)
-        for name, errors in form.errors.items()
-        for error in errors
-    ]
-    return _("筛选条件有误，未导出：%(errors)s") % {"errors": "；".join(parts)}
-
-
-class ContractExportView(RegisterExportView):
+class ContractExportView(ExportView):
     permission_required = "contracts.view_contract"
     filterset_class = ContractFilter
     filename = _("合同")

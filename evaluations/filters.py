@@ -1,18 +1,18 @@
 """List filters of the evaluations app (django-filter)."""
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import bureau_scope
-from contracts.filters import SEARCH_WIDGET, YearFilter, scoped_choice
+from contracts.filters import ScopedFilterSet
 from contracts.models import Project
+from core.filters import ListFilterSet, YearFilter
 from evaluations.models import Evaluation, OutputIndicator, Rectification
 from evaluations.selectors import overdue_q
 
 
-class EvaluationFilter(django_filters.FilterSet):
+class EvaluationFilter(ListFilterSet):
+    q = None  # no search box
     year = YearFilter(field_name="year")
     kind = django_filters.ChoiceFilter(label=_("评价类型"), choices=Evaluation.Kind.choices)
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Evaluation.Status.choices)
@@ -21,12 +21,14 @@ class EvaluationFilter(django_filters.FilterSet):
         model = Evaluation
         fields = []
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
 
-
-class OutputFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+class OutputFilter(ScopedFilterSet):
+    scoped = {"project": Project}
+    search_fields = (
+        "name__icontains",
+        "project__name__icontains",
+        "project__bureau__name__icontains",
+    )
     year = YearFilter(field_name="year")
     project = django_filters.ModelChoiceFilter(label=_("服务项目"), queryset=Project.objects.none())
 
@@ -34,20 +36,14 @@ class OutputFilter(django_filters.FilterSet):
         model = OutputIndicator
         fields = []
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
 
-    def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(project__name__icontains=value)
-            | Q(project__bureau__name__icontains=value)
-        )
-
-
-class RectificationFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+class RectificationFilter(ListFilterSet):
+    search_fields = (
+        "finding__problem__icontains",
+        "recommendation__icontains",
+        "owner__icontains",
+        "finding__project__name__icontains",
+    )
     year = YearFilter(field_name="finding__evaluation__year", help_text=_("评价年度"))
     status = django_filters.ChoiceFilter(label=_("整改状态"), choices=Rectification.Status.choices)
     overdue = django_filters.BooleanFilter(
@@ -57,17 +53,6 @@ class RectificationFilter(django_filters.FilterSet):
     class Meta:
         model = Rectification
         fields = []
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-
-    def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(finding__problem__icontains=value)
-            | Q(recommendation__icontains=value)
-            | Q(owner__icontains=value)
-            | Q(finding__project__name__icontains=value)
-        )
 
     def only_overdue(self, queryset, name, value):
         if value:

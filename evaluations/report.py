@@ -39,10 +39,10 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from lxml import etree
 
-from accounts.inputs import for_documents
 from accounts.models import User
 from contracts.models import AnnualGoal, Award, Contract
-from contracts.money import to_wan
+from core.inputs import for_documents
+from core.money import to_wan
 from evaluations import selectors
 from evaluations.models import Evaluation, OutputIndicator
 from payments import selectors as payment_selectors

@@ -13,8 +13,8 @@ from django.utils import timezone
 from accounts.caching import cached
 from accounts.models import User
 from accounts.selectors import bureau_scope
-from contracts.money import ZERO
-from contracts.selectors import history_entries, history_of, merged_history
+from core.history import history_entries, history_of, merged_history
+from core.money import ZERO
 from evaluations.indicators import SHENZHEN_SCALE
 from evaluations.models import (
     Evaluation,

@@ -9,16 +9,18 @@ import datetime
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from accounts.caching import bureau_of, records_changed
+from accounts.caching import records_changed
 from accounts.models import Bureau, User
+from accounts.records import record_save as _save
+from accounts.records import require as _require
 from contracts.models import Project
-from contracts.money import ZERO, percent
+from core.money import ZERO, percent
 from evaluations import selectors
 from evaluations.indicators import MOF_SCALE
 from evaluations.models import (
@@ -51,21 +53,6 @@ TRANSITIONS = {
 def points(value: Decimal) -> str:
     """5.00 → "5", 7.50 → "7.5": scores and weights as people write them."""
     return format(Decimal(value).normalize(), "f")
-
-
-def _require(actor: User, permission: str) -> None:
-    if not actor.has_perm(permission):
-        raise PermissionDenied(_("您没有执行此操作的权限。"))
-
-
-def _save(instance, *, actor: User, reason: str = ""):
-    instance.full_clean()
-    instance._history_user = actor
-    if reason:
-        instance._change_reason = reason
-    instance.save()
-    records_changed(bureau_of(instance))
-    return instance
 
 
 def _locked_draft(evaluation: Evaluation) -> Evaluation:

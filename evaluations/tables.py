@@ -1,4 +1,4 @@
-"""The columns of the evaluations app's lists (see contracts.listing)."""
+"""The columns of the evaluations app's lists (see core.listing)."""
 
 import datetime
 
@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from contracts.listing import Column, link
+from core.listing import Column, link
 from evaluations import selectors
 
 

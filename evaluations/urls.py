@@ -1,14 +1,19 @@
+"""URL patterns of the evaluations app.
+
+A Django url list is one ``path()`` a page, so two lists read alike line for line; the
+record pages every register has (list, new, detail, edit) come from
+core.urls.record_pages.
+"""
+
 from django.urls import path
 
+from core.urls import record_pages
 from evaluations import views
 
 app_name = "evaluations"
 
 urlpatterns = [
-    path("", views.EvaluationListView.as_view(), name="evaluation-list"),
-    path("new/", views.EvaluationCreateView.as_view(), name="evaluation-create"),
-    path("<int:pk>/", views.EvaluationDetailView.as_view(), name="evaluation-detail"),
-    path("<int:pk>/edit/", views.EvaluationEditView.as_view(), name="evaluation-edit"),
+    *record_pages(views, "Evaluation", "", edit="edit"),
     path("<int:pk>/report.docx", views.EvaluationReportView.as_view(), name="evaluation-report"),
     path("<int:pk>/table.xlsx", views.EvaluationExportView.as_view(), name="evaluation-export"),
     path(
@@ -32,9 +37,6 @@ urlpatterns = [
         views.RectificationUpdateView.as_view(),
         name="rectification-update",
     ),
-    path("outputs/", views.OutputListView.as_view(), name="output-list"),
-    path("outputs/new/", views.OutputCreateView.as_view(), name="output-create"),
-    path("outputs/<int:pk>/", views.OutputDetailView.as_view(), name="output-detail"),
-    path("outputs/<int:pk>/edit/", views.OutputUpdateView.as_view(), name="output-update"),
+    *record_pages(views, "Output", "outputs/"),
     path("outputs/<int:pk>/record/", views.OutputRecordView.as_view(), name="output-record"),
 ]

@@ -12,15 +12,20 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView
 
-from accounts.mixins import (
-    BureauRequiredMixin,
+from accounts.mixins import BureauRequiredMixin
+from core import exports
+from core.history import history_visible
+from core.views import (
+    ActionPageView,
+    CreatePageView,
+    EditPageView,
+    ListPageView,
     PermissionMixin,
+    RecordActionView,
     ScopedObjectMixin,
     ServiceFormMixin,
-    history_visible,
+    TransitionMixin,
 )
-from contracts import exports
-from contracts.views import RegisterListView
 from evaluations import report, selectors, services
 from evaluations.filters import EvaluationFilter, OutputFilter, RectificationFilter
 from evaluations.forms import (
@@ -43,8 +48,10 @@ E = Evaluation.Status
 # --- evaluations ---------------------------------------------------------------------------
 
 
-class EvaluationListView(RegisterListView):
+class EvaluationListView(ListPageView):
     permission_required = "evaluations.view_evaluation"
+    selector = staticmethod(selectors.evaluation_list)
+    columns = staticmethod(evaluation_columns)
     filterset_class = EvaluationFilter
     title = _("绩效评价")
     create_url = "evaluations:evaluation-create"
@@ -53,23 +60,12 @@ class EvaluationListView(RegisterListView):
     empty_text = _("尚无绩效评价。")
     default_sort = "-year"
 
-    def get_queryset(self):
-        return selectors.evaluation_list(user=self.request.user)
 
-    def get_columns(self):
-        return evaluation_columns()
-
-
-class EvaluationCreateView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
+class EvaluationCreateView(BureauRequiredMixin, CreatePageView):
     permission_required = "evaluations.add_evaluation"
     form_class = EvaluationCreateForm
-    template_name = "contracts/form.html"
+    title = _("新建绩效评价")
     success_message = _("绩效评价已创建，可由记录计算的指标已填入。")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("新建绩效评价")
-        return context
 
     def perform(self, form):
         data = form.cleaned_data
@@ -88,9 +84,7 @@ class EvaluationCreateView(BureauRequiredMixin, ServiceFormMixin, PermissionMixi
 class EvaluationDetailView(ScopedObjectMixin, DetailView):
     permission_required = "evaluations.view_evaluation"
     template_name = "evaluations/evaluation_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.evaluation_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.evaluation_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -149,33 +143,18 @@ class DraftOnlyMixin:
         return super().get(request, *args, **kwargs)
 
 
-class EvaluationActionMixin(ServiceFormMixin, ScopedObjectMixin):
-    template_name = "contracts/form.html"
-    title = ""
-
-    def get_scoped_object(self):
-        return selectors.evaluation_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = f"{self.title}：{self.object}"
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
-
-    def get_success_url_for(self, obj):
-        return self.object.get_absolute_url()
+class EvaluationActionView(RecordActionView):
+    object_selector = staticmethod(selectors.evaluation_get)
 
 
-class EvaluationEditView(DraftOnlyMixin, EvaluationActionMixin, FormView):
+class EvaluationEditView(DraftOnlyMixin, EvaluationActionView):
     permission_required = "evaluations.change_evaluation"
     form_class = EvaluationNarrativeForm
     title = _("修改评价内容")
     success_message = _("已保存。")
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
+        return {**super().get_form_kwargs(), "instance": self.object}
 
     def perform(self, form):
         return services.evaluation_update(
@@ -183,25 +162,16 @@ class EvaluationEditView(DraftOnlyMixin, EvaluationActionMixin, FormView):
         )
 
 
-class EvaluationTransitionView(EvaluationActionMixin, FormView):
+class EvaluationTransitionView(TransitionMixin, EvaluationActionView):
     form_class = TransitionForm
     title = _("变更状态")
+    view_permission = "evaluations.view_evaluation"
+    moved_message = _("评价状态已变更为“%(status)s”。")
 
-    def has_permission(self):
-        return self.request.user.has_perm("evaluations.view_evaluation")
-
-    def perform(self, form):
-        evaluation = services.evaluation_transition(
-            actor=self.request.user,
-            evaluation=self.object,
-            to_status=form.cleaned_data["to_status"],
-            reason=form.cleaned_data["reason"],
+    def transition(self, **move):
+        return services.evaluation_transition(
+            actor=self.request.user, evaluation=self.object, **move
         )
-        messages.success(
-            self.request,
-            _("评价状态已变更为“%(status)s”。") % {"status": evaluation.get_status_display()},
-        )
-        return evaluation
 
 
 class EvaluationRefreshView(PermissionMixin, View):
@@ -218,7 +188,7 @@ class EvaluationRefreshView(PermissionMixin, View):
         return redirect(evaluation.get_absolute_url())
 
 
-class StatedFigureView(DraftOnlyMixin, EvaluationActionMixin, FormView):
+class StatedFigureView(DraftOnlyMixin, EvaluationActionView):
     permission_required = "evaluations.change_evaluation"
     form_class = StatedFigureForm
     title = _("登记陈述数字")
@@ -236,9 +206,7 @@ class RowScoreView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView
     form_class = RowScoreForm
     template_name = "evaluations/row_form.html"
     success_message = _("评分已保存。")
-
-    def get_scoped_object(self):
-        return selectors.evaluation_row_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.evaluation_row_get)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -278,7 +246,7 @@ class RowScoreView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView
 # --- findings and rectification --------------------------------------------------------------
 
 
-class FindingCreateView(DraftOnlyMixin, EvaluationActionMixin, FormView):
+class FindingCreateView(DraftOnlyMixin, EvaluationActionView):
     permission_required = "evaluations.add_finding"
     form_class = FindingForm
     title = _("登记问题")
@@ -289,25 +257,15 @@ class FindingCreateView(DraftOnlyMixin, EvaluationActionMixin, FormView):
         return self.object
 
 
-class FindingUpdateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
+class FindingUpdateView(DraftOnlyMixin, EditPageView):
     permission_required = "evaluations.change_finding"
     form_class = FindingForm
-    template_name = "contracts/form.html"
+    title = _("修改问题")
     success_message = _("已保存。")
+    object_selector = staticmethod(selectors.finding_get)
 
-    def get_scoped_object(self):
-        return selectors.finding_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("修改问题")
-        context["cancel_url"] = self.object.evaluation.get_absolute_url()
-        return context
+    def get_cancel_url(self):
+        return self.object.evaluation.get_absolute_url()
 
     def perform(self, form):
         services.finding_save(
@@ -319,7 +277,7 @@ class FindingUpdateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, For
         return self.object.evaluation
 
 
-class RectificationListView(RegisterListView):
+class RectificationListView(ListPageView):
     """问题与整改: every recommendation of the bureau's evaluations and how it stands."""
 
     permission_required = "evaluations.view_rectification"
@@ -336,20 +294,15 @@ class RectificationListView(RegisterListView):
         return rectification_columns(timezone.localdate())
 
 
-class RectificationCreateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
+class RectificationCreateView(DraftOnlyMixin, ActionPageView):
     permission_required = "evaluations.add_rectification"
     form_class = RectificationForm
-    template_name = "contracts/form.html"
+    title = _("登记建议与整改")
     success_message = _("建议与整改已登记。")
+    object_selector = staticmethod(selectors.finding_get)
 
-    def get_scoped_object(self):
-        return selectors.finding_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("登记建议与整改")
-        context["cancel_url"] = self.object.evaluation.get_absolute_url()
-        return context
+    def get_cancel_url(self):
+        return self.object.evaluation.get_absolute_url()
 
     def perform(self, form):
         services.rectification_save(
@@ -358,25 +311,15 @@ class RectificationCreateView(DraftOnlyMixin, ServiceFormMixin, ScopedObjectMixi
         return self.object.evaluation
 
 
-class RectificationUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class RectificationUpdateView(EditPageView):
     permission_required = "evaluations.change_rectification"
     form_class = RectificationForm
-    template_name = "contracts/form.html"
+    title = _("整改情况")
     success_message = _("整改情况已保存。")
+    object_selector = staticmethod(selectors.rectification_get)
 
-    def get_scoped_object(self):
-        return selectors.rectification_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("整改情况")
-        context["cancel_url"] = self.object.finding.evaluation.get_absolute_url()
-        return context
+    def get_cancel_url(self):
+        return self.object.finding.evaluation.get_absolute_url()
 
     def perform(self, form):
         services.rectification_save(
@@ -391,8 +334,10 @@ class RectificationUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
 # --- outputs -------------------------------------------------------------------------------
 
 
-class OutputListView(RegisterListView):
+class OutputListView(ListPageView):
     permission_required = "evaluations.view_outputindicator"
+    selector = staticmethod(selectors.output_list)
+    columns = staticmethod(output_columns)
     filterset_class = OutputFilter
     title = _("产出指标")
     create_url = "evaluations:output-create"
@@ -401,16 +346,18 @@ class OutputListView(RegisterListView):
     empty_text = _("尚未登记产出指标。")
     default_sort = "-year"
 
-    def get_queryset(self):
-        return selectors.output_list(user=self.request.user)
-
-    def get_columns(self):
-        return output_columns()
-
 
 class FrozenOutputMixin:
     """A page that changes an output: when an approved or locked evaluation covers its
     project-year, say so and go back (the service refuses a POST all the same)."""
+
+    object_selector = staticmethod(selectors.output_get)
+
+    def get_cancel_url(self):
+        return reverse("evaluations:output-detail", args=[self.object.pk])
+
+    def get_success_url_for(self, obj):
+        return reverse("evaluations:output-detail", args=[self.object.pk])
 
     def get(self, request, *args, **kwargs):
         message = frozen_message(self.object)
@@ -424,16 +371,11 @@ def frozen_message(indicator) -> str:
     return services.output_frozen_message(project_id=indicator.project_id, year=indicator.year)
 
 
-class OutputCreateView(ServiceFormMixin, PermissionMixin, FormView):
+class OutputCreateView(CreatePageView):
     permission_required = "evaluations.add_outputindicator"
     form_class = OutputForm
-    template_name = "contracts/form.html"
+    title = _("登记产出指标")
     success_message = _("产出指标已登记。")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("登记产出指标")
-        return context
 
     def perform(self, form):
         return services.output_save(actor=self.request.user, **form.cleaned_data)
@@ -445,9 +387,7 @@ class OutputCreateView(ServiceFormMixin, PermissionMixin, FormView):
 class OutputDetailView(ScopedObjectMixin, DetailView):
     permission_required = "evaluations.view_outputindicator"
     template_name = "evaluations/output_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.output_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.output_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -459,54 +399,29 @@ class OutputDetailView(ScopedObjectMixin, DetailView):
         return context
 
 
-class OutputUpdateView(FrozenOutputMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
+class OutputUpdateView(FrozenOutputMixin, EditPageView):
     permission_required = "evaluations.change_outputindicator"
     form_class = OutputForm
-    template_name = "contracts/form.html"
+    title = _("修改产出指标")
     success_message = _("产出指标已保存。")
-
-    def get_scoped_object(self):
-        return selectors.output_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("修改产出指标")
-        return context
 
     def perform(self, form):
         return services.output_save(
             actor=self.request.user, indicator=self.object, **form.cleaned_data
         )
 
-    def get_success_url_for(self, obj):
-        return reverse("evaluations:output-detail", args=[obj.pk])
 
-
-class OutputRecordView(FrozenOutputMixin, ServiceFormMixin, ScopedObjectMixin, FormView):
+class OutputRecordView(FrozenOutputMixin, ActionPageView):
     permission_required = "evaluations.change_outputindicator"
     form_class = OutputRecordForm
-    template_name = "contracts/form.html"
     success_message = _("已记录。")
 
-    def get_scoped_object(self):
-        return selectors.output_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("记录产出：%(name)s") % {"name": self.object.name}
-        return context
+    def get_title(self):
+        return _("记录产出：%(name)s") % {"name": self.object.name}
 
     def perform(self, form):
         services.output_record(actor=self.request.user, indicator=self.object, **form.cleaned_data)
         return self.object
-
-    def get_success_url_for(self, obj):
-        return reverse("evaluations:output-detail", args=[obj.pk])
 
 
 # --- the API and the dashboard ----------------------------------------------------------------

@@ -3,19 +3,24 @@
 import datetime
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import bureau_scope
-from contracts.filters import SEARCH_WIDGET, YearFilter, scoped_choice
+from contracts.filters import ScopedFilterSet
 from contracts.models import Project
+from core.filters import ListFilterSet, YearFilter
 from payments.models import Audit, Budget, Installment, Payment
 from payments.selectors import late_filter, with_amounts
 
 
-class InstallmentFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+class InstallmentFilter(ScopedFilterSet):
+    scoped = {"project": Project}
+    search_fields = (
+        "contract__number__icontains",
+        "contract__title__icontains",
+        "contract__award__project__name__icontains",
+        "contract__award__provider__name__icontains",
+    )
     year = YearFilter(field_name="due_date__year", help_text=_("应付日期所在年度"))
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Installment.Status.choices)
     project = django_filters.ModelChoiceFilter(
@@ -29,26 +34,19 @@ class InstallmentFilter(django_filters.FilterSet):
         model = Installment
         fields = []
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
-
-    def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(contract__number__icontains=value)
-            | Q(contract__title__icontains=value)
-            | Q(contract__award__project__name__icontains=value)
-            | Q(contract__award__provider__name__icontains=value)
-        )
-
     def only_late(self, queryset, name, value):
         if value:
             return with_amounts(queryset).filter(late_filter(timezone.localdate()))
         return queryset
 
 
-class PaymentFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+class PaymentFilter(ScopedFilterSet):
+    scoped = {"project": Project}
+    search_fields = (
+        "voucher_number__icontains",
+        "installment__contract__number__icontains",
+        "installment__contract__award__project__name__icontains",
+    )
     year = YearFilter(method="in_year", help_text=_("支付日期所在年度"))
     project = django_filters.ModelChoiceFilter(
         label=_("服务项目"),
@@ -61,26 +59,17 @@ class PaymentFilter(django_filters.FilterSet):
         model = Payment
         fields = []
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
-
     def in_year(self, queryset, name, value):
         year = int(value)
         return queryset.filter(
             paid_on__gte=datetime.date(year, 1, 1), paid_on__lte=datetime.date(year, 12, 31)
         )
 
-    def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(voucher_number__icontains=value)
-            | Q(installment__contract__number__icontains=value)
-            | Q(installment__contract__award__project__name__icontains=value)
-        )
 
-
-class BudgetFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+class BudgetFilter(ScopedFilterSet):
+    scoped = {"project": Project}
+    # Across many bureaus there is no project list to pick from: search instead.
+    search_fields = ("project__name__icontains", "bureau__name__icontains")
     year = YearFilter(field_name="year")
     project = django_filters.ModelChoiceFilter(
         label=_("服务项目"), field_name="project", queryset=Project.objects.none()
@@ -90,30 +79,12 @@ class BudgetFilter(django_filters.FilterSet):
         model = Budget
         fields = []
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        scoped_choice(self, "project", Project.objects.filter(bureau_scope(user=user)), user)
 
-    def search(self, queryset, name, value):
-        # Across many bureaus there is no project list to pick from: search instead.
-        return queryset.filter(Q(project__name__icontains=value) | Q(bureau__name__icontains=value))
-
-
-class AuditFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=SEARCH_WIDGET)
+class AuditFilter(ListFilterSet):
+    search_fields = ("firm__icontains", "report_number__icontains", "project__name__icontains")
     year = YearFilter(field_name="year")
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=Audit.Kind.choices)
 
     class Meta:
         model = Audit
         fields = []
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-
-    def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(firm__icontains=value)
-            | Q(report_number__icontains=value)
-            | Q(project__name__icontains=value)
-        )

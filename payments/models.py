@@ -5,6 +5,10 @@ payment); what follows from it (paid so far, net payable, execution rate, latene
 derived in :mod:`payments.selectors`. Payments are never updated or deleted: the
 database refuses it (see migration 0002), and a mistake is corrected by a reversing
 payment.
+
+Models read alike where Django's declarations do (a ``Meta`` with verbose names,
+ordering and named constraints; a ``__str__``; an ``owning_bureau_id``): each declares
+its own table, so the likeness is the framework's, not a rule written twice.
 """
 
 import datetime

@@ -42,8 +42,8 @@ from django.utils.translation import gettext as _
 from accounts.caching import cached, cached_for_bureau, cached_per_bureau
 from accounts.models import Bureau, User
 from accounts.selectors import bureau_scope, is_multi_bureau
-from contracts.money import ZERO, percent, to_yuan
-from contracts.selectors import history_entries, history_of, merged_history
+from core.history import history_entries, history_of, merged_history
+from core.money import ZERO, percent, to_yuan
 from payments.models import (
     Audit,
     Budget,

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
@@ -20,11 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.caching import bureau_of, records_changed
+from accounts.caching import records_changed
 from accounts.models import Bureau, User
+from accounts.records import record_save as _save
+from accounts.records import require as _require
 from accounts.roles import Role
 from contracts.models import Contract, Project
-from contracts.money import ZERO, split, to_yuan
+from core.money import ZERO, split, to_yuan
 from payments.models import (
     Audit,
     Budget,
@@ -74,21 +76,6 @@ ACTION_LABELS = {
 
 DEFAULT_DOCUMENTS = [RequiredDocument.Kind.INVOICE, RequiredDocument.Kind.SERVICE_REPORT]
 DOCUMENTS_LEAD_DAYS = 15
-
-
-def _save(instance, *, actor: User, reason: str = ""):
-    instance.full_clean()
-    instance._history_user = actor
-    if reason:
-        instance._change_reason = reason
-    instance.save()
-    records_changed(bureau_of(instance))
-    return instance
-
-
-def _require(actor: User, permission: str) -> None:
-    if not actor.has_perm(permission):
-        raise PermissionDenied(_("您没有执行此操作的权限。"))
 
 
 def _locked(installment: Installment) -> Installment:

@@ -1,10 +1,10 @@
-"""The columns of the payments app's lists (see contracts.listing)."""
+"""The columns of the payments app's lists (see core.listing)."""
 
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from contracts.listing import Column, link
 from contracts.tables import wan
+from core.listing import Column, link
 from payments.models import Installment
 from payments.selectors import days_late
 

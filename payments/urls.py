@@ -1,5 +1,13 @@
+"""URL patterns of the payments app.
+
+A Django url list is one ``path()`` a page, so two lists read alike line for line; the
+record pages every register has (list, new, detail, edit) come from
+core.urls.record_pages.
+"""
+
 from django.urls import path
 
+from core.urls import record_pages
 from payments import views
 
 app_name = "payments"
@@ -49,19 +57,13 @@ urlpatterns = [
         views.ContractScheduleView.as_view(),
         name="contract-schedule",
     ),
-    path("budgets/", views.BudgetListView.as_view(), name="budget-list"),
-    path("budgets/new/", views.BudgetCreateView.as_view(), name="budget-create"),
-    path("budgets/<int:pk>/", views.BudgetDetailView.as_view(), name="budget-detail"),
-    path("budgets/<int:pk>/edit/", views.BudgetUpdateView.as_view(), name="budget-update"),
+    *record_pages(views, "Budget", "budgets/"),
     path("budgets/<int:pk>/adjust/", views.BudgetAdjustView.as_view(), name="budget-adjust"),
     path("progress/", views.CheckpointView.as_view(), name="checkpoints"),
     path(
         "progress/<int:pk>/delete/", views.CheckpointDeleteView.as_view(), name="checkpoint-delete"
     ),
-    path("audits/", views.AuditListView.as_view(), name="audit-list"),
-    path("audits/new/", views.AuditCreateView.as_view(), name="audit-create"),
-    path("audits/<int:pk>/", views.AuditDetailView.as_view(), name="audit-detail"),
-    path("audits/<int:pk>/edit/", views.AuditUpdateView.as_view(), name="audit-update"),
+    *record_pages(views, "Audit", "audits/"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("notifications/<int:pk>/", views.NotificationOpenView.as_view(), name="notification-open"),
     path(

@@ -17,20 +17,26 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from accounts import caching, panels
-from accounts.inputs import FIRST_YEAR, LAST_YEAR
-from accounts.mixins import (
-    BureauRequiredMixin,
+from accounts.mixins import BureauRequiredMixin
+from contracts import selectors as contract_selectors
+from core import exports
+from core.history import history_visible
+from core.inputs import FIRST_YEAR, LAST_YEAR
+from core.money import to_wan, to_yuan
+from core.views import (
+    ActionPageView,
+    CreatePageView,
+    EditPageView,
+    ExportView,
+    ListPageView,
     PermissionMixin,
+    RecordActionView,
+    RecordDetailView,
     ScopedObjectMixin,
     ServiceFormMixin,
+    TransitionMixin,
     add_service_errors,
-    history_visible,
 )
-from contracts import exports
-from contracts import selectors as contract_selectors
-from contracts.money import to_wan, to_yuan
-from contracts.selectors import history_of
-from contracts.views import RegisterExportView, RegisterListView
 from payments import selectors, services
 from payments.filters import AuditFilter, BudgetFilter, InstallmentFilter, PaymentFilter
 from payments.forms import (
@@ -265,7 +271,7 @@ class ExecutionApiView(PermissionMixin, View):
 # --- installments ---------------------------------------------------------------------------
 
 
-class InstallmentListView(RegisterListView):
+class InstallmentListView(ListPageView):
     permission_required = "payments.view_installment"
     filterset_class = InstallmentFilter
     title = _("分期款")
@@ -288,9 +294,7 @@ class InstallmentListView(RegisterListView):
 class InstallmentDetailView(ScopedObjectMixin, DetailView):
     permission_required = "payments.view_installment"
     template_name = "payments/installment_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.installment_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.installment_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -336,45 +340,22 @@ class InstallmentDetailView(ScopedObjectMixin, DetailView):
         return context
 
 
-class InstallmentActionView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class InstallmentActionView(RecordActionView):
     """A POST that acts on one installment; errors re-render the form on its own page."""
 
-    template_name = "contracts/form.html"
-    title = ""
-
-    def get_scoped_object(self):
-        return selectors.installment_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = f"{self.title}：{self.object}"
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
-
-    def get_success_url_for(self, obj):
-        return self.object.get_absolute_url()
+    object_selector = staticmethod(selectors.installment_get)
 
 
-class InstallmentTransitionView(InstallmentActionView):
+class InstallmentTransitionView(TransitionMixin, InstallmentActionView):
     form_class = TransitionForm
     title = _("变更状态")
+    view_permission = "payments.view_installment"
+    moved_message = _("状态已变更为“%(status)s”。")
 
-    def has_permission(self):
-        # Each move needs its own permission; the service checks it. Reading is enough here.
-        return self.request.user.has_perm("payments.view_installment")
-
-    def perform(self, form):
-        installment = services.installment_transition(
-            actor=self.request.user,
-            installment=self.object,
-            to_status=form.cleaned_data["to_status"],
-            reason=form.cleaned_data["reason"],
+    def transition(self, **move):
+        return services.installment_transition(
+            actor=self.request.user, installment=self.object, **move
         )
-        messages.success(
-            self.request,
-            _("状态已变更为“%(status)s”。") % {"status": installment.get_status_display()},
-        )
-        return installment
 
 
 class InstallmentDetailsView(InstallmentActionView):
@@ -413,10 +394,9 @@ class DocumentAddView(InstallmentActionView):
         return self.object
 
 
-class DocumentReceiveView(ServiceFormMixin, PermissionMixin, FormView):
+class DocumentReceiveView(CreatePageView):
     permission_required = "payments.change_requireddocument"
     form_class = DocumentReceiveForm
-    template_name = "contracts/form.html"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -427,11 +407,11 @@ class DocumentReceiveView(ServiceFormMixin, PermissionMixin, FormView):
             )
         return super().dispatch(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("收到资料：%(document)s") % {"document": self.document.title}
-        context["cancel_url"] = self.document.installment.get_absolute_url()
-        return context
+    def get_title(self):
+        return _("收到资料：%(document)s") % {"document": self.document.title}
+
+    def get_cancel_url(self):
+        return self.document.installment.get_absolute_url()
 
     def perform(self, form):
         services.document_receive(
@@ -454,19 +434,14 @@ class DeductionCreateView(InstallmentActionView):
         return self.object
 
 
-class DeductionWithdrawView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class DeductionWithdrawView(ActionPageView):
     permission_required = "payments.change_deduction"
     form_class = DeductionWithdrawForm
-    template_name = "contracts/form.html"
+    title = _("撤销扣减：%(deduction)s")
+    object_selector = staticmethod(selectors.deduction_get)
 
-    def get_scoped_object(self):
-        return selectors.deduction_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("撤销扣减：%(deduction)s") % {"deduction": self.object}
-        context["cancel_url"] = self.object.installment.get_absolute_url()
-        return context
+    def get_cancel_url(self):
+        return self.object.installment.get_absolute_url()
 
     def perform(self, form):
         services.deduction_withdraw(
@@ -493,21 +468,16 @@ class PaymentCreateView(InstallmentActionView):
         return self.object
 
 
-class PaymentReverseView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class PaymentReverseView(ActionPageView):
     permission_required = "payments.add_payment"
     form_class = ReversalForm
-    template_name = "contracts/form.html"
+    object_selector = staticmethod(selectors.payment_get)
 
-    def get_scoped_object(self):
-        return selectors.payment_get(user=self.request.user, pk=self.kwargs["pk"])
+    def get_title(self):
+        return _("冲销支付：凭证号 %(voucher)s") % {"voucher": self.object.voucher_number}
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("冲销支付：凭证号 %(voucher)s") % {
-            "voucher": self.object.voucher_number
-        }
-        context["cancel_url"] = self.object.installment.get_absolute_url()
-        return context
+    def get_cancel_url(self):
+        return self.object.installment.get_absolute_url()
 
     def perform(self, form):
         services.payment_reverse(actor=self.request.user, payment=self.object, **form.cleaned_data)
@@ -515,20 +485,16 @@ class PaymentReverseView(ServiceFormMixin, ScopedObjectMixin, FormView):
         return self.object.installment
 
 
-class PaymentLedgerView(RegisterListView):
+class PaymentLedgerView(ListPageView):
     permission_required = "payments.view_payment"
+    selector = staticmethod(selectors.payment_list)
+    columns = staticmethod(payment_columns)
     filterset_class = PaymentFilter
     title = _("支付台账")
     table_id = "payment-table"
     empty_text = _("没有符合条件的支付记录。")
     default_sort = "-paid_on"
     export_url = "payments:payment-export"
-
-    def get_queryset(self):
-        return selectors.payment_list(user=self.request.user)
-
-    def get_columns(self):
-        return payment_columns()
 
 
 # --- a contract's schedule ------------------------------------------------------------------
@@ -539,9 +505,7 @@ class ContractScheduleView(ScopedObjectMixin, TemplateView):
 
     permission_required = "payments.add_installment"
     template_name = "payments/schedule.html"
-
-    def get_scoped_object(self):
-        return contract_selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(contract_selectors.contract_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -628,8 +592,10 @@ class ContractScheduleView(ScopedObjectMixin, TemplateView):
 # --- budgets and time progress ---------------------------------------------------------------
 
 
-class BudgetListView(RegisterListView):
+class BudgetListView(ListPageView):
     permission_required = "payments.view_budget"
+    selector = staticmethod(selectors.budget_list)
+    columns = staticmethod(budget_columns)
     filterset_class = BudgetFilter
     title = _("预算")
     create_url = "payments:budget-create"
@@ -638,84 +604,47 @@ class BudgetListView(RegisterListView):
     empty_text = _("尚未登记预算。")
     default_sort = "-year"
 
-    def get_queryset(self):
-        return selectors.budget_list(user=self.request.user)
 
-    def get_columns(self):
-        return budget_columns()
-
-
-class BudgetDetailView(ScopedObjectMixin, DetailView):
+class BudgetDetailView(RecordDetailView):
     permission_required = "payments.view_budget"
     template_name = "payments/budget_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.budget_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["adjustments"] = self.object.adjustments.select_related("recorded_by")
         context["adjust_form"] = BudgetAdjustmentForm(initial={"adjusted_on": timezone.localdate()})
-        context["show_history"] = history_visible(self.request.user)
-        if context["show_history"]:
-            context["history"] = history_of(self.object)
         return context
 
 
-class BudgetCreateView(ServiceFormMixin, PermissionMixin, FormView):
+class BudgetCreateView(CreatePageView):
     permission_required = "payments.add_budget"
     form_class = BudgetForm
-    template_name = "contracts/form.html"
+    title = _("登记预算")
     success_message = _("预算已登记。")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("登记预算")
-        return context
 
     def perform(self, form):
         return services.budget_create(actor=self.request.user, **form.cleaned_data)
 
 
-class BudgetUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class BudgetUpdateView(EditPageView):
     permission_required = "payments.change_budget"
     form_class = BudgetForm
-    template_name = "contracts/form.html"
+    title = _("修改预算：%(budget)s")
     success_message = _("预算已保存。")
-
-    def get_scoped_object(self):
-        return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("修改预算：%(budget)s") % {"budget": self.object}
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
+    object_selector = staticmethod(selectors.budget_get)
 
     def perform(self, form):
         data = {k: form.cleaned_data[k] for k in ("initial_amount", "issued_amount", "note")}
         return services.budget_update(actor=self.request.user, budget=self.object, **data)
 
 
-class BudgetAdjustView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class BudgetAdjustView(ActionPageView):
     permission_required = "payments.add_budgetadjustment"
     form_class = BudgetAdjustmentForm
-    template_name = "contracts/form.html"
+    title = _("预算调整：%(budget)s")
     success_message = _("预算调整已登记。")
-
-    def get_scoped_object(self):
-        return selectors.budget_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("预算调整：%(budget)s") % {"budget": self.object}
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
+    object_selector = staticmethod(selectors.budget_get)
 
     def perform(self, form):
         services.budget_adjust(actor=self.request.user, budget=self.object, **form.cleaned_data)
@@ -794,8 +723,10 @@ class CheckpointDeleteView(BureauRequiredMixin, PermissionMixin, View):
 # --- audits and assessments ------------------------------------------------------------------
 
 
-class AuditListView(RegisterListView):
+class AuditListView(ListPageView):
     permission_required = "payments.view_audit"
+    selector = staticmethod(selectors.audit_list)
+    columns = staticmethod(audit_columns)
     filterset_class = AuditFilter
     title = _("审计与评估")
     create_url = "payments:audit-create"
@@ -804,19 +735,11 @@ class AuditListView(RegisterListView):
     empty_text = _("尚未登记审计或评估。")
     default_sort = "-year"
 
-    def get_queryset(self):
-        return selectors.audit_list(user=self.request.user)
 
-    def get_columns(self):
-        return audit_columns()
-
-
-class AuditDetailView(ScopedObjectMixin, DetailView):
+class AuditDetailView(RecordDetailView):
     permission_required = "payments.view_audit"
     template_name = "payments/audit_detail.html"
-
-    def get_scoped_object(self):
-        return selectors.audit_get(user=self.request.user, pk=self.kwargs["pk"])
+    object_selector = staticmethod(selectors.audit_get)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -824,22 +747,14 @@ class AuditDetailView(ScopedObjectMixin, DetailView):
             "installment__contract__award__project"
         )
         context["gated"] = self.object.gated_installments.select_related("contract")
-        context["show_history"] = history_visible(self.request.user)
-        if context["show_history"]:
-            context["history"] = history_of(self.object)
         return context
 
 
-class AuditCreateView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
+class AuditCreateView(BureauRequiredMixin, CreatePageView):
     permission_required = "payments.add_audit"
     form_class = AuditForm
-    template_name = "contracts/form.html"
+    title = _("登记审计/评估")
     success_message = _("审计/评估已登记。")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("登记审计/评估")
-        return context
 
     def perform(self, form):
         return services.audit_create(
@@ -847,25 +762,12 @@ class AuditCreateView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, Fo
         )
 
 
-class AuditUpdateView(ServiceFormMixin, ScopedObjectMixin, FormView):
+class AuditUpdateView(EditPageView):
     permission_required = "payments.change_audit"
     form_class = AuditForm
-    template_name = "contracts/form.html"
+    title = _("修改审计/评估")
     success_message = _("审计/评估已保存。")
-
-    def get_scoped_object(self):
-        return selectors.audit_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("修改审计/评估")
-        context["cancel_url"] = self.object.get_absolute_url()
-        return context
+    object_selector = staticmethod(selectors.audit_get)
 
     def perform(self, form):
         return services.audit_update(
@@ -916,12 +818,11 @@ class NotificationsReadAllView(View):
         return redirect("payments:notifications")
 
 
-class ReminderSettingsView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, FormView):
+class ReminderSettingsView(BureauRequiredMixin, CreatePageView):
     """The bureau's reminder thresholds, working hours and group robot (admin role)."""
 
     permission_required = "payments.change_remindersettings"
     form_class = ReminderSettingsForm
-    template_name = "contracts/form.html"
     success_message = _("提醒设置已保存。")
 
     def get_form_kwargs(self):
@@ -932,10 +833,8 @@ class ReminderSettingsView(BureauRequiredMixin, ServiceFormMixin, PermissionMixi
         ).first() or ReminderSettings(bureau=bureau)
         return kwargs
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("提醒设置：%(bureau)s") % {"bureau": self.request.user.bureau}
-        return context
+    def get_title(self):
+        return _("提醒设置：%(bureau)s") % {"bureau": self.request.user.bureau}
 
     def perform(self, form):
         services.reminder_settings_save(
@@ -963,7 +862,7 @@ class SettingsHistoryView(BureauRequiredMixin, PermissionMixin, TemplateView):
 # --- Excel exports ---------------------------------------------------------------------------
 
 
-class InstallmentLedgerExportView(RegisterExportView):
+class InstallmentLedgerExportView(ExportView):
     """The installments of the list page, with their payments and deductions.
 
     Installments follow the page's filters (the year is the due date's, as on the list).
@@ -1109,7 +1008,7 @@ def _payments_sheet(workbook, title: str, payments, *, first: bool = False) -> N
     )
 
 
-class PaymentLedgerExportView(RegisterExportView):
+class PaymentLedgerExportView(ExportView):
     """The payment ledger of the list page (支付台账), with its filters."""
 
     permission_required = "payments.view_payment"

@@ -1,6 +1,7 @@
 """The import graph: every module imports, no two modules import each other (directly or
 round a longer loop, imports inside functions included), and imports run one way:
-evaluations → payments → contracts → accounts, with config above them all."""
+evaluations → payments → contracts → accounts → core, with config above them all and core
+(money, lists, exports, list pages) beneath every app."""
 
 import ast
 import importlib
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "contracts", "payments", "evaluations"]  # lowest first
+APPS = ["core", "accounts", "contracts", "payments", "evaluations"]  # lowest first
 PACKAGES = [*APPS, "config", "bench", "scripts"]
 
 

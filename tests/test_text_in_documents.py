@@ -15,10 +15,10 @@ from django.db import DataError, connection, models, transaction
 from django.db.models.functions import Concat, Left
 
 from accounts import audit
-from accounts.inputs import CHECKED_APPS, UNCHECKED_MODELS
 from accounts.models import SecurityEvent
 from contracts import services as contract_services
 from contracts.models import Provider
+from core.inputs import CHECKED_APPS, UNCHECKED_MODELS
 from evaluations.models import Evaluation
 from payments.models import Payment
 from tests.factories import credit_code

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.roles import Role
-from contracts.money import to_yuan
+from core.money import to_yuan
 from payments import selectors
 from payments.models import (
     Installment,

@@ -9,7 +9,7 @@ import datetime
 from django.core.mail import EmailMessage
 from django.utils.translation import gettext as _
 
-from contracts.money import to_wan
+from core.money import to_wan
 from payments.models import Notice
 
 R = Notice.Rule

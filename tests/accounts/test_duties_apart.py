@@ -3,7 +3,6 @@ administrator read and change none of the bureau's business records; no bureau a
 a superuser."""
 
 import pytest
-from django.core.management import call_command
 
 from accounts.models import User
 from tests.factories import ContractFactory, UserFactory
@@ -81,9 +80,7 @@ def test_the_security_administrator_keeps_accounts_and_the_second_factor_setting
     assert client.get("/security/audit-log/").status_code == 403
 
 
-def test_the_demo_has_no_superuser_and_admin_is_the_platforms_administrator(settings):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
+def test_the_demo_has_no_superuser_and_admin_is_the_platforms_administrator(demo):
     assert not User.objects.filter(is_superuser=True).exists()
     admin = User.objects.get(username="admin")
     assert (admin.bureau, admin.is_staff, admin.role) == (None, True, "admin")

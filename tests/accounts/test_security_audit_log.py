@@ -102,14 +102,9 @@ def test_password_changes_refusals_exports_downloads_and_admin_changes_are_recor
     assert "修改 user 陈社工科（调岗）" in change.detail
 
 
-def test_a_report_download_is_recorded(settings, client):
-    from accounts.models import User
-    from evaluations.models import Evaluation
-
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
-    client.force_login(User.objects.get(username="manager"))
-    evaluation = Evaluation.objects.get(year=2024)
+def test_a_report_download_is_recorded(client, demo, demo_evaluation):
+    client.force_login(demo["manager"])
+    evaluation = demo_evaluation
     response = client.get(f"/evaluations/{evaluation.pk}/report.docx", REMOTE_ADDR=ADDRESS)
     assert response.status_code == 200
     download = SecurityEvent.objects.get(kind="download")

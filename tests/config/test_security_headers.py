@@ -5,10 +5,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-
-from accounts.models import User
-from evaluations.models import Evaluation
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +29,9 @@ def test_every_page_has_a_policy_without_inline_scripts(client_for, staff_user, 
         assert "geolocation=()" in response["Permissions-Policy"]
 
 
-def test_pages_exports_and_reports_are_never_stored(settings, client):
-    settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
-    client.force_login(User.objects.get(username="manager"))
-    evaluation = Evaluation.objects.get(year=2024)
+def test_pages_exports_and_reports_are_never_stored(client, demo, demo_evaluation):
+    client.force_login(demo["manager"])
+    evaluation = demo_evaluation
     for url in (
         "/payments/dashboard/",
         "/contracts/export/",

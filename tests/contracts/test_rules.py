@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from contracts import services
 from contracts.models import Contract, add_months
-from contracts.money import from_wan, percent, split, to_wan, to_yuan
 from contracts.validators import credit_code_check_digit, validate_credit_code
+from core.money import from_wan, percent, split, to_wan, to_yuan
 from tests.factories import AwardFactory, ContractFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db

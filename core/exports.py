@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from accounts.inputs import for_documents
+from core.inputs import for_documents
 
 YUAN_FORMAT = "#,##0.00"
 WAN_FORMAT = "#,##0.00"

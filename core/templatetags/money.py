@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from contracts.money import to_wan
+from core.money import to_wan
 
 register = template.Library()
 
