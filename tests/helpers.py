@@ -138,3 +138,22 @@ def create_output(staff_user, project, name="入户走访", **data):
         **data,
     }
     return evaluation_services.output_save(actor=staff_user, project=project, **values)
+
+
+def reminder_settings_form(**values) -> dict:
+    """The reminder settings page's form with the defaults, changed by ``values``."""
+    return {
+        "due_soon_days": "15,7,3",
+        "escalate_level2_days": 15,
+        "escalate_level3_days": 30,
+        "payment_deadline_days": 30,
+        "tolerance_points": "5",
+        "year_end_target": "95",
+        "projection_from_month": 10,
+        "work_start": "09:00",
+        "work_end": "18:00",
+        "work_days": "1,2,3,4,5",
+        "email_enabled": "on",
+        "webhook_url": "",
+        **values,
+    }

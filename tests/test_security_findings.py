@@ -24,7 +24,7 @@ from payments.models import (
     ReminderSettings,
 )
 from tests.factories import TEST_PASSWORD, credit_code
-from tests.helpers import one_installment, submit_for_review
+from tests.helpers import one_installment, reminder_settings_form, submit_for_review
 
 pytestmark = pytest.mark.django_db
 S = Installment.Status
@@ -122,20 +122,7 @@ def test_a_stranger_cannot_lock_the_finance_officer_out(client, finance_user):
 def test_the_robot_address_cannot_point_inside(client_for, manager_user, url):
     before = fingerprint(ReminderSettings)
     response = client_for(manager_user).post(
-        "/payments/reminders/settings/",
-        {
-            "due_soon_days": "15,7,3",
-            "escalate_level2_days": 15,
-            "escalate_level3_days": 30,
-            "payment_deadline_days": 30,
-            "tolerance_points": "5",
-            "year_end_target": "95",
-            "projection_from_month": 10,
-            "work_start": "09:00",
-            "work_end": "18:00",
-            "email_enabled": "on",
-            "webhook_url": url,
-        },
+        "/payments/reminders/settings/", reminder_settings_form(webhook_url=url)
     )
     assert response.status_code == 200
     content = response.content.decode()

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from payments import webhooks
 from payments.models import ReminderSettings
+from tests.helpers import reminder_settings_form
 
 pytestmark = pytest.mark.django_db
 
@@ -47,20 +48,7 @@ def test_the_two_robot_hosts_are_accepted(bureau, url):
 def test_the_settings_page_refuses_an_internal_address(client_for, manager_user):
     response = client_for(manager_user).post(
         "/payments/reminders/settings/",
-        {
-            "due_soon_days": "15,7,3",
-            "escalate_level2_days": 15,
-            "escalate_level3_days": 30,
-            "payment_deadline_days": 30,
-            "tolerance_points": "5",
-            "year_end_target": "95",
-            "projection_from_month": 10,
-            "work_start": "09:00",
-            "work_end": "18:00",
-            "work_days": "1,2,3,4,5",
-            "email_enabled": "on",
-            "webhook_url": "https://192.168.1.10/hook",
-        },
+        reminder_settings_form(webhook_url="https://192.168.1.10/hook"),
     )
     assert response.status_code == 200
     assert "群机器人地址只能是以下主机" in response.content.decode()
