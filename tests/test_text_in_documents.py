@@ -88,7 +88,9 @@ def test_every_export_and_report_is_written_whatever_the_records_hold(demo, clie
     nul = "\x00" if connection.vendor == "sqlite" else ""
     stored = {f"{name}{STORABLE}{nul}" for name in names}
     assert {p.name for p in Provider.objects.all()} == stored
-    audit.record(SecurityEvent.Kind.EXPORT, user=demo["finance"], detail=f"导出{CONTROLS}")
+    # The security log keeps what a stranger typed; NUL becomes U+FFFD (PostgreSQL).
+    event = audit.record(SecurityEvent.Kind.EXPORT, user=demo["finance"], detail=f"导出{CONTROLS}")
+    assert SecurityEvent.objects.get(pk=event.pk).detail == f"导出\ufffd{CONTROLS[1:]}"
     evaluation = Evaluation.objects.get(year=2024)
 
     client.force_login(demo["finance"])
