@@ -112,6 +112,8 @@ def test_every_export_and_report_is_written_whatever_the_records_hold(demo, clie
     # What a document cannot hold is stripped; tab, line feed and CR stay.
     assert providers == {f"{name}\t\n\r" for name in names}
 
+    # The approved version's stored report, and the report written from the records now.
+    assert client.get(f"/evaluations/{evaluation.pk}/versions/1/report.docx").status_code == 200
     response = client.get(f"/evaluations/{evaluation.pk}/report.docx")
     assert response.status_code == 200
     document = docx.Document(io.BytesIO(response.content))

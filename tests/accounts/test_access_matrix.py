@@ -56,6 +56,7 @@ RECORD_OF = {
     "notification-open": Notification,
     "evaluation": Evaluation,
     "stated-figure": Evaluation,
+    "snapshot-report": Evaluation,
     "finding-create": Evaluation,
     "api-evaluation": Evaluation,
     "row-score": EvaluationRow,
@@ -88,6 +89,7 @@ def _product_urls():
                 if "<int:pk>" in route:
                     record = _model_for(p.name)._base_manager.order_by("pk").first()
                     route = route.replace("<int:pk>", str(record.pk if record else 1))
+                route = route.replace("<int:version>", "1")
                 urls.append("/" + prefix + route)
 
     walk(get_resolver().url_patterns)
