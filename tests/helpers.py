@@ -166,3 +166,17 @@ def reminder_settings_form(**values) -> dict:
         "webhook_url": "",
         **values,
     }
+
+
+def deduct(installment, amount, *, by, on=datetime.date(2024, 8, 10), reason="审计扣减"):
+    """Record a deduction of ``amount`` yuan (a string) on a new audit of the bureau."""
+    from tests.factories import AuditFactory
+
+    return services.deduction_record(
+        actor=by,
+        installment=installment,
+        audit=AuditFactory(bureau=installment.bureau),
+        amount=Decimal(amount),
+        decided_on=on,
+        reason=reason,
+    )

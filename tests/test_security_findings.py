@@ -24,7 +24,7 @@ from payments.models import (
     ReminderSettings,
 )
 from tests.factories import TEST_PASSWORD, credit_code
-from tests.helpers import one_installment, reminder_settings_form, submit_for_review
+from tests.helpers import one_installment, pay, reminder_settings_form, submit_for_review
 
 pytestmark = pytest.mark.django_db
 S = Installment.Status
@@ -54,13 +54,7 @@ def test_one_finance_officer_cannot_review_approve_and_pay(bureau, staff_user, f
             actor=finance_user, installment=installment, to_status=S.APPROVED
         )
     with pytest.raises(ValidationError, match="只有已审批的分期款才能付款"):
-        services.payment_post(
-            actor=finance_user,
-            installment=installment,
-            paid_on=datetime.date(2024, 3, 20),
-            amount=Decimal("50000.00"),
-            voucher_number="记-1",
-        )
+        pay(installment, "50000.00", by=finance_user)
     assert fingerprint(*MONEY_TABLES) == before
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from payments import services
-from tests.factories import AuditFactory
+from tests.helpers import deduct
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +24,7 @@ def test_the_auditor_sees_who_recorded_and_withdrew_a_deduction(
 ):
     finance_user.full_name = "李财务"
     finance_user.save()
-    deduction = services.deduction_record(
-        actor=finance_user,
-        installment=approved,
-        audit=AuditFactory(bureau=bureau),
-        amount=Decimal("5600.00"),
-        decided_on=datetime.date(2024, 8, 10),
-        reason="审计扣减",
-    )
+    deduction = deduct(approved, "5600.00", by=finance_user)
     services.deduction_withdraw(
         actor=finance_user,
         deduction=deduction,

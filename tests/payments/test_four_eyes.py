@@ -41,34 +41,36 @@ def _state(installment):
     )
 
 
+def _refused(move, installment) -> list[str]:
+    """The messages of a refused move; the installment, its history and payments as
+    they were."""
+    before = _state(installment)
+    with pytest.raises(ValidationError) as refused:
+        move()
+    assert _state(installment) == before
+    return refused.value.messages
+
+
+def _approve(actor, installment):
+    return services.installment_transition(
+        actor=actor, installment=installment, to_status=S.APPROVED
+    )
+
+
 def test_one_finance_officer_cannot_review_approve_and_pay_one_installment(
     bureau, staff_user, finance_user, second_finance, manager_user
 ):
     # finance holds review, approve and pay: the attack of the issue, step by step.
     installment = _under_review(bureau, staff_user, finance_user, finance_user, "50000.00")
-    before = _state(installment)
-    with pytest.raises(ValidationError) as refused:
-        services.installment_transition(
-            actor=finance_user, installment=installment, to_status=S.APPROVED
-        )
-    assert refused.value.messages == [
+    assert _refused(lambda: _approve(finance_user, installment), installment) == [
         "按照不相容岗位分离（四眼原则），开始审核第一期的人不能审批该期。"
         f"可由 {'、'.join(sorted([str(manager_user), '周出纳']))} 办理。"
     ]
-    assert _state(installment) == before
-
-    services.installment_transition(
-        actor=second_finance, installment=installment, to_status=S.APPROVED
-    )
-    before = _state(installment)
-    with pytest.raises(ValidationError) as refused:
-        pay(installment, "50000.00", by=second_finance)
-    assert refused.value.messages == [
+    _approve(second_finance, installment)
+    assert _refused(lambda: pay(installment, "50000.00", by=second_finance), installment) == [
         "按照不相容岗位分离（四眼原则），审批第一期的人不能登记该期付款。"
         f"可由 {finance_user} 办理。"
     ]
-    assert _state(installment) == before
-
     pay(installment, "50000.00", by=finance_user)
     assert Installment.objects.get(pk=installment.pk).status == S.PAID
     moves = InstallmentTransition.objects.filter(installment=installment)
@@ -82,19 +84,11 @@ def test_above_the_threshold_a_finance_approval_is_refused_and_a_managers_accept
     bureau, staff_user, finance_user, second_finance, manager_user
 ):
     installment = _under_review(bureau, staff_user, staff_user, finance_user, "100000.01")
-    before = _state(installment)
-    with pytest.raises(ValidationError) as refused:
-        services.installment_transition(
-            actor=second_finance, installment=installment, to_status=S.APPROVED
-        )
-    assert refused.value.messages == [
+    assert _refused(lambda: _approve(second_finance, installment), installment) == [
         "第一期计划金额 100,000.01 元，超过本单位 100,000.00 元的审批限额，须由分管领导审批。"
         f"可由 {manager_user} 办理。"
     ]
-    assert _state(installment) == before
-    services.installment_transition(
-        actor=manager_user, installment=installment, to_status=S.APPROVED
-    )
+    _approve(manager_user, installment)
     assert Installment.objects.get(pk=installment.pk).status == S.APPROVED
 
 
