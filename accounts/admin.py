@@ -44,7 +44,7 @@ class ScopedPermissions:
 
 @admin.register(Bureau)
 class BureauAdmin(ScopedPermissions, SimpleHistoryAdmin):
-    list_display = ["name", "division_code", "is_city_wide", "require_otp"]
+    list_display = ["name", "division_code", "is_city_wide", "require_otp", "four_eyes"]
     search_fields = ["name", "division_code"]
     list_filter = ["is_city_wide", "require_otp"]
 

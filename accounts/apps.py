@@ -24,6 +24,16 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")
         _connect_access_cache()
         _connect_security_audit()
+        _connect_text_check()
+
+
+def _connect_text_check():
+    """No record of the product is saved with a control character (core.inputs)."""
+    from django.db.models.signals import pre_save
+
+    from core.inputs import refuse_in_instance
+
+    pre_save.connect(refuse_in_instance, dispatch_uid="text:refuse-control-characters")
 
 
 def _connect_access_cache():

@@ -61,6 +61,12 @@ def digest(event: SecurityEvent) -> str:
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 
+def _storable(text: str) -> str:
+    """What a stranger typed (a user name, a path), kept as typed except NUL, which
+    PostgreSQL's text cannot hold: it becomes U+FFFD."""
+    return text.replace("\x00", "\ufffd")
+
+
 def record(
     kind: str,
     *,
@@ -82,12 +88,12 @@ def record(
             bureau = user.bureau
     event = SecurityEvent(
         kind=kind,
-        username=username[:150],
+        username=_storable(username)[:150],
         user=user,
         bureau=bureau,
         ip_address=client_ip(request) if request is not None else None,
-        path=request.get_full_path()[:300] if request is not None else "",
-        detail=str(detail)[:500],
+        path=_storable(request.get_full_path())[:300] if request is not None else "",
+        detail=_storable(str(detail))[:500],
     )
     with transaction.atomic():
         if connection.vendor == "postgresql":

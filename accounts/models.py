@@ -1,9 +1,11 @@
 """Bureaus (购买单位), the people who work in them, their role grants, and the security
 audit log (安全审计)."""
 
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractUser, _user_has_perm
 from django.contrib.auth.models import UserManager as BaseUserManager
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -44,6 +46,26 @@ class Bureau(models.Model):
             "选中后，本单位的财务、分管领导和管理员登录时除密码外还须输入手机验证器"
             "（TOTP）生成的 6 位动态口令。"
         ),
+    )
+    # Segregation of duties on payments (不相容岗位分离), set by the security administrator
+    # so that the people it restrains cannot turn it off themselves.
+    four_eyes = models.BooleanField(
+        _("付款四眼原则"),
+        default=True,
+        db_default=True,
+        help_text=_(
+            "选中后，开始审核分期款的人不能审批该期，审批的人不能登记该期付款；"
+            "超过审批限额的分期款须由分管领导审批。"
+        ),
+    )
+    approval_threshold = models.DecimalField(
+        _("分管领导审批限额（元）"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("100000.00"),
+        db_default=Decimal("100000.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("计划金额超过此限额的分期款须由分管领导审批（四眼原则开启时）。"),
     )
     history = HistoricalRecords()
 

@@ -45,6 +45,12 @@ NAVIGATION = [
                 "bell",
                 "payments.change_remindersettings",
             ),
+            (
+                _("设置变更历史"),
+                "payments:settings-history",
+                "clock-history",
+                "accounts.view_history",
+            ),
         ],
     ),
     (

@@ -319,6 +319,13 @@ else:
         "control_folder": str(CELERY_QUEUE_DIR / "control"),
     }
 
+# Group robots (群机器人) the reminders may post to, beside 企业微信's and 钉钉's
+# (payments/webhooks.py); networks trusted although private (an intranet relay); a CA
+# file for robots whose certificates an intranet CA signs.
+REMINDER_WEBHOOK_HOSTS = env.list("REMINDER_WEBHOOK_HOSTS", default=[])
+REMINDER_WEBHOOK_TRUSTED_NETWORKS = env.list("REMINDER_WEBHOOK_TRUSTED_NETWORKS", default=[])
+REMINDER_WEBHOOK_CA_FILE = env.str("REMINDER_WEBHOOK_CA_FILE", default="")
+
 # Seconds a reminder delivery waits between claiming a notice's e-mails and sending them.
 # Zero in use; the crash-safety test sets it to kill a worker at that point.
 REMINDER_DELIVERY_PAUSE = env.float("REMINDER_DELIVERY_PAUSE", default=0)

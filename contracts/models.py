@@ -345,7 +345,7 @@ class Contract(models.Model):
         related_name="owned_contracts",
         help_text=_("业务科室的经办人；付款与资料提醒发给他。"),
     )
-    terminated_on = models.DateField(_("终止日期"), null=True, blank=True)
+    terminated_on = models.DateField(_("终止日期"), null=True, blank=True, validators=date_range())
     termination_reason = models.TextField(_("终止原因"), blank=True)
 
     history = HistoricalRecords()

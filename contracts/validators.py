@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+from core.inputs import FIRST_YEAR, LAST_YEAR
 
 
 def year_range() -> list:

@@ -16,6 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from core.inputs import for_documents
+
 YUAN_FORMAT = "#,##0.00"
 WAN_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.00%"
@@ -34,7 +36,7 @@ def add_sheet(workbook: Workbook, title: str, columns: list[Column], rows, *, fi
     """A sheet with a bold, frozen header row; Decimals stay numbers, dates stay dates."""
     sheet = workbook.active if first else workbook.create_sheet()
     sheet.title = title
-    sheet.append([str(c.header) for c in columns])
+    sheet.append([for_documents(str(c.header)) for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -60,6 +62,9 @@ def add_sheet(workbook: Workbook, title: str, columns: list[Column], rows, *, fi
 def _cell(value):
     if isinstance(value, Promise):  # a lazily translated label
         return str(value)
+    if isinstance(value, str):
+        # A control character stored before inputs were cleaned must not break the file.
+        return for_documents(value)
     if isinstance(value, Decimal):
         return value  # openpyxl writes Decimals as numbers
     if isinstance(value, datetime.datetime):

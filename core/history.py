@@ -22,6 +22,12 @@ def history_of(obj, *, limit: int = 50) -> list[dict]:
     return history_entries(obj.history.all(), model=type(obj), limit=limit)
 
 
+def merged_history(*histories: list[dict], limit: int = 50) -> list[dict]:
+    """Several histories (of a record and of the records under it) as one, newest first."""
+    entries = [entry for history in histories for entry in history]
+    return sorted(entries, key=lambda entry: entry["date"], reverse=True)[:limit]
+
+
 def history_entries(records, *, model, limit: int = 50, label=None) -> list[dict]:
     """History rows (of one record or several of one model), newest first, with changes.
 
@@ -38,11 +44,12 @@ def history_entries(records, *, model, limit: int = 50, label=None) -> list[dict
     fields = {f.attname: f for f in model._meta.concrete_fields if f.attname not in {"id"}}
     # The previous row of each row, by record. One more row than shown is fetched, so the
     # oldest row shown of a single record has its predecessor; in a history of several
-    # records the oldest rows shown may not, and then show no field changes.
+    # records those of the oldest rows shown are fetched with one more query.
     previous_of, latest = {}, {}
     for record in reversed(records):
         previous_of[record.history_id] = latest.get(record.id)
         latest[record.id] = record
+    _find_missing_predecessors(records[:limit], previous_of)
     rows = []
     for record in records[:limit]:
         previous = previous_of[record.history_id]
@@ -85,6 +92,26 @@ def history_entries(records, *, model, limit: int = 50, label=None) -> list[dict
         }
         for record, changes in rows
     ]
+
+
+def _find_missing_predecessors(records, previous_of) -> None:
+    """In a history of several records, the oldest change shown of a record may have its
+    predecessor beyond the rows fetched: one more query finds them."""
+    missing = [r for r in records if r.history_type == "~" and previous_of[r.history_id] is None]
+    if not missing:
+        return
+    history = type(missing[0])
+    older = history.objects.filter(
+        id__in={r.id for r in missing}, history_id__lt=max(r.history_id for r in missing)
+    ).order_by("-history_id")
+    by_record: dict = {}
+    for row in older:
+        by_record.setdefault(row.id, []).append(row)
+    for record in missing:
+        previous_of[record.history_id] = next(
+            (row for row in by_record.get(record.id, []) if row.history_id < record.history_id),
+            None,
+        )
 
 
 def _linked_names(changes) -> dict:

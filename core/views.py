@@ -19,7 +19,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
-from core import exports, listing
+from core import exports, inputs, listing
 from core.history import history_of, history_visible
 
 PAGE_SIZE = 25
@@ -65,6 +65,9 @@ class ServiceFormMixin:
         kwargs = super().get_form_kwargs()
         if self.form_takes_user:
             kwargs["user"] = self.request.user
+        if "data" in kwargs:
+            # Line breaks of every kind become a line feed (core.inputs).
+            kwargs["data"] = inputs.normalise_data(kwargs["data"])
         return kwargs
 
     def perform(self, form):  # pragma: no cover - every view defines it
@@ -78,6 +81,9 @@ class ServiceFormMixin:
         from django.core.exceptions import ValidationError
         from django.shortcuts import redirect
 
+        # Control characters and dates out of range are refused beside their fields.
+        if inputs.form_refusals(form):
+            return self.form_invalid(form)
         try:
             obj = self.perform(form)
         except ValidationError as exc:

@@ -19,8 +19,11 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Bureau
 from contracts.models import Project
+from contracts.validators import date_range
 
 SCORE = {"max_digits": 5, "decimal_places": 2}
+# Scores, weights and figures are never negative; an output update is a signed correction.
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
 class GradeScale(models.Model):
@@ -51,8 +54,10 @@ class GradeBand(models.Model):
         GradeScale, verbose_name=_("等级标准"), on_delete=models.CASCADE, related_name="bands"
     )
     label = models.CharField(_("等级"), max_length=10)
-    lower = models.DecimalField(_("下限（含）"), **SCORE)
-    upper = models.DecimalField(_("上限（不含）"), **SCORE, null=True, blank=True)
+    lower = models.DecimalField(_("下限（含）"), **SCORE, validators=NON_NEGATIVE)
+    upper = models.DecimalField(
+        _("上限（不含）"), **SCORE, null=True, blank=True, validators=NON_NEGATIVE
+    )
 
     class Meta:
         verbose_name = _("等级区间")
@@ -317,7 +322,7 @@ class EvaluationRow(models.Model):
     level3 = models.CharField(_("三级指标"), max_length=60, blank=True)
     content = models.TextField(_("指标内容"), blank=True)
     target_value = models.CharField(_("指标值"), max_length=100, blank=True)
-    weight = models.DecimalField(_("分值"), **SCORE)
+    weight = models.DecimalField(_("分值"), **SCORE, validators=NON_NEGATIVE)
     source = models.CharField(
         _("数据来源"), max_length=20, choices=Source.choices, default=Source.MANUAL
     )
@@ -333,7 +338,9 @@ class EvaluationRow(models.Model):
     computed_score = models.DecimalField(_("计算得分"), **SCORE, null=True, blank=True)
     computed_note = models.TextField(_("计算依据"), blank=True)
     computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
-    score = models.DecimalField(_("评价得分"), **SCORE, null=True, blank=True)
+    score = models.DecimalField(
+        _("评价得分"), **SCORE, null=True, blank=True, validators=NON_NEGATIVE
+    )
     score_overridden = models.BooleanField(_("人工调整计算得分"), default=False)
     override_reason = models.TextField(_("调整理由"), blank=True)
     evidence = models.TextField(_("评分依据"), blank=True)
@@ -391,7 +398,9 @@ class StatedFigure(models.Model):
         related_name="stated_figures",
     )
     key = models.CharField(_("数字"), max_length=20, choices=Key.choices)
-    value = models.DecimalField(_("陈述值"), max_digits=14, decimal_places=2)
+    value = models.DecimalField(
+        _("陈述值"), max_digits=14, decimal_places=2, validators=NON_NEGATIVE
+    )
     source = models.CharField(
         _("出处"), max_length=200, help_text=_("例如：自评报告正文“一、基本情况”。")
     )
@@ -456,18 +465,24 @@ class OutputIndicator(models.Model):
         _("实际完成值"),
         max_digits=12,
         decimal_places=2,
+        validators=NON_NEGATIVE,
         null=True,
         blank=True,
         help_text=_("有分次记录时，实际值为各次之和。"),
     )
     due_on = models.DateField(
-        _("计划完成日期"), null=True, blank=True, help_text=_("留空则为当年 12 月 31 日。")
+        _("计划完成日期"),
+        null=True,
+        blank=True,
+        help_text=_("留空则为当年 12 月 31 日。"),
+        validators=date_range(),
     )
     completed_on = models.DateField(
         _("完成日期"),
         null=True,
         blank=True,
         help_text=_("未分次记录时，达到目标值的日期；用于判断完成及时性。"),
+        validators=date_range(),
     )
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
@@ -503,7 +518,7 @@ class OutputUpdate(models.Model):
         on_delete=models.CASCADE,
         related_name="updates",
     )
-    date = models.DateField(_("日期"))
+    date = models.DateField(_("日期"), validators=date_range())
     amount = models.DecimalField(_("数量"), max_digits=12, decimal_places=2)
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
@@ -571,12 +586,12 @@ class Rectification(models.Model):
     order = models.PositiveSmallIntegerField(_("顺序"), default=1)
     recommendation = models.TextField(_("建议"))
     owner = models.CharField(_("责任人/科室"), max_length=60, blank=True)
-    due_date = models.DateField(_("整改期限"), null=True, blank=True)
+    due_date = models.DateField(_("整改期限"), null=True, blank=True, validators=date_range())
     status = models.CharField(
         _("整改状态"), max_length=12, choices=Status.choices, default=Status.OPEN
     )
     evidence = models.TextField(_("完成情况及佐证"), blank=True)
-    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    completed_on = models.DateField(_("完成日期"), null=True, blank=True, validators=date_range())
 
     history = HistoricalRecords()
 

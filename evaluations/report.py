@@ -50,6 +50,7 @@ from lxml import etree
 
 from accounts.models import User
 from contracts.models import AnnualGoal, Award, Contract
+from core.inputs import for_documents
 from core.money import to_yuan, wan_text
 from evaluations import selectors
 from evaluations.models import Evaluation, OutputIndicator
@@ -151,7 +152,7 @@ def _paragraph(
     if align is not None:
         paragraph.alignment = align
     if text:
-        set_run_font(paragraph.add_run(text), font, size, bold=bold)
+        set_run_font(paragraph.add_run(for_documents(text)), font, size, bold=bold)
     return paragraph
 
 
@@ -228,7 +229,7 @@ class Writer:
     def title(self, text):
         paragraph = _paragraph(self.document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
         paragraph.paragraph_format.line_spacing = Pt(36)
-        set_run_font(paragraph.add_run(text), TITLE_FONT, SIZE_2)
+        set_run_font(paragraph.add_run(for_documents(text)), TITLE_FONT, SIZE_2)
         _paragraph(self.document, indent=False)
 
     def caption(self, text):
@@ -306,7 +307,8 @@ class Writer:
         if align is not None:
             paragraph.alignment = align
         if text is not None:  # a covered cell stays empty, so merging adds nothing
-            set_run_font(paragraph.add_run(str(text)), BODY_FONT, SIZE_SMALL_4, bold=bold)
+            run = paragraph.add_run(for_documents(str(text)))
+            set_run_font(run, BODY_FONT, SIZE_SMALL_4, bold=bold)
 
     def save(self) -> bytes:
         buffer = BytesIO()

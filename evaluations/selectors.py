@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.caching import cached
 from accounts.models import User
 from accounts.selectors import bureau_scope
+from core.history import history_entries, history_of, merged_history
 from core.money import ZERO, wan_text
 from evaluations.indicators import SHENZHEN_SCALE
 from evaluations.models import (
@@ -424,6 +425,24 @@ def assessment_snapshot(assessments: list[Audit]) -> list[dict]:
 
 def stated_figures(evaluation: Evaluation) -> list[StatedFigure]:
     return list(evaluation.stated_figures.order_by("pk"))
+
+
+def evaluation_history(evaluation: Evaluation, *, limit: int = 50) -> list[dict]:
+    """The evaluation's changes with those of its rows (scores) and stated figures, each
+    with who made it, newest first."""
+    rows = history_entries(
+        EvaluationRow.history.filter(evaluation_id=evaluation.pk),
+        model=EvaluationRow,
+        limit=limit,
+        label=lambda record: record.level3 or record.level2,
+    )
+    figures = history_entries(
+        StatedFigure.history.filter(evaluation_id=evaluation.pk),
+        model=StatedFigure,
+        limit=limit,
+        label=lambda record: record.get_key_display(),
+    )
+    return merged_history(history_of(evaluation, limit=limit), rows, figures, limit=limit)
 
 
 # --- approved versions -------------------------------------------------------------------------

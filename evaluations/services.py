@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from accounts.caching import records_changed
 from accounts.models import Bureau, User
@@ -136,19 +137,24 @@ def evaluation_create(
         actor=actor,
     )
     evaluation.projects.set(projects)
-    EvaluationRow.objects.bulk_create(
-        EvaluationRow(
-            evaluation=evaluation,
-            order=r.order,
-            level1=r.level1,
-            level2=r.level2,
-            level3=r.level3,
-            content=r.content,
-            target_value=r.target_value,
-            weight=r.weight,
-            source=r.source,
-        )
-        for r in rows
+    # With their history's first rows, so the first score given shows as a change.
+    bulk_create_with_history(
+        [
+            EvaluationRow(
+                evaluation=evaluation,
+                order=r.order,
+                level1=r.level1,
+                level2=r.level2,
+                level3=r.level3,
+                content=r.content,
+                target_value=r.target_value,
+                weight=r.weight,
+                source=r.source,
+            )
+            for r in rows
+        ],
+        EvaluationRow,
+        default_user=actor,
     )
     _compute(evaluation, actor=actor)
     return evaluation

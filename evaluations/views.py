@@ -14,7 +14,7 @@ from django.views.generic import DetailView, FormView
 
 from accounts.mixins import BureauRequiredMixin
 from core import exports
-from core.history import history_of, history_visible
+from core.history import history_visible
 from core.views import (
     ActionPageView,
     CreatePageView,
@@ -113,7 +113,7 @@ class EvaluationDetailView(ScopedObjectMixin, DetailView):
             show_history=history_visible(user),
         )
         if context["show_history"]:
-            context["history"] = history_of(evaluation)
+            context["history"] = selectors.evaluation_history(evaluation)
         context["snapshots"] = selectors.snapshots_of(evaluation)
         if evaluation.status in report.FINAL and context["snapshots"]:
             # What the records say now against what the approval kept.

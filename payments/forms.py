@@ -366,7 +366,10 @@ class ReminderSettingsForm(forms.ModelForm):
         label=_("群机器人地址"),
         required=False,
         assume_scheme="https",
-        help_text=_("企业微信/钉钉群机器人的 Webhook 地址；留空则不推送。"),
+        help_text=_(
+            "企业微信（qyapi.weixin.qq.com）/钉钉（oapi.dingtalk.com）群机器人的 https "
+            "Webhook 地址；留空则不推送。"
+        ),
     )
 
     class Meta:

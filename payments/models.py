@@ -27,8 +27,11 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Bureau
 from contracts.models import MONEY, Contract, Project, positive_amount
+from contracts.validators import date_range
+from payments.webhooks import validate_url as validate_webhook_url
 
 CHINESE_ORDINALS = "一二三四五六七八九十"
+PERCENT_RANGE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
 
 def installment_label(number: int) -> str:
@@ -112,7 +115,7 @@ class BudgetEvent(models.Model):
     amount = models.DecimalField(
         _("金额（元）"), **MONEY, help_text=_("冲销记录为负数，与被冲销的记录相抵。")
     )
-    dated_on = models.DateField(_("业务日期"))
+    dated_on = models.DateField(_("业务日期"), validators=date_range())
     document_number = models.CharField(_("文号"), max_length=60, blank=True)
     reason = models.TextField(_("事由"))
     reverses = models.OneToOneField(
@@ -293,12 +296,13 @@ class Audit(models.Model):
     year = models.PositiveSmallIntegerField(
         _("所属年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
-    started_on = models.DateField(_("开始日期"))
+    started_on = models.DateField(_("开始日期"), validators=date_range())
     closed_on = models.DateField(
         _("报告日期"),
         null=True,
         blank=True,
         help_text=_("出具报告即视为关闭；关闭前，以其为前置条件的分期款不能审批。"),
+        validators=date_range(),
     )
     report_number = models.CharField(_("报告编号"), max_length=60, blank=True)
     findings = models.TextField(_("主要结论"), blank=True)
@@ -385,15 +389,19 @@ class Installment(models.Model):
     planned_amount = models.DecimalField(
         _("计划金额（元）"), **MONEY, validators=[positive_amount()]
     )
-    due_date = models.DateField(_("应付日期"))
+    due_date = models.DateField(_("应付日期"), validators=date_range())
     documents_due = models.DateField(
-        _("资料提交期限"), null=True, blank=True, help_text=_("服务机构应在此日期前提交付款资料。")
+        _("资料提交期限"),
+        null=True,
+        blank=True,
+        help_text=_("服务机构应在此日期前提交付款资料。"),
+        validators=date_range(),
     )
     status = models.CharField(
         _("状态"), max_length=24, choices=Status.choices, default=Status.PLANNED
     )
     status_changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now)
-    approved_on = models.DateField(_("审批日期"), null=True, blank=True)
+    approved_on = models.DateField(_("审批日期"), null=True, blank=True, validators=date_range())
     delay_reason = models.CharField(
         _("延迟原因"),
         max_length=200,
@@ -505,7 +513,7 @@ class RequiredDocument(models.Model):
     )
     kind = models.CharField(_("资料类型"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("资料名称"), max_length=100, blank=True)
-    received_on = models.DateField(_("收到日期"), null=True, blank=True)
+    received_on = models.DateField(_("收到日期"), null=True, blank=True, validators=date_range())
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
     history = HistoricalRecords()
@@ -541,12 +549,12 @@ class Deduction(models.Model):
         Audit, verbose_name=_("依据报告"), on_delete=models.PROTECT, related_name="deductions"
     )
     amount = models.DecimalField(_("扣减金额（元）"), **MONEY, validators=[positive_amount()])
-    decided_on = models.DateField(_("扣减日期"))
+    decided_on = models.DateField(_("扣减日期"), validators=date_range())
     reason = models.TextField(_("扣减原因"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT
     )
-    withdrawn_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    withdrawn_on = models.DateField(_("撤销日期"), null=True, blank=True, validators=date_range())
     withdrawal_reason = models.TextField(_("撤销原因"), blank=True)
 
     history = HistoricalRecords()
@@ -607,7 +615,7 @@ class Payment(models.Model):
         Installment, verbose_name=_("分期款"), on_delete=models.PROTECT, related_name="payments"
     )
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
-    paid_on = models.DateField(_("支付日期"))
+    paid_on = models.DateField(_("支付日期"), validators=date_range())
     amount = models.DecimalField(_("金额（元）"), **MONEY)
     voucher_number = models.CharField(_("凭证号"), max_length=40)
     reverses = models.OneToOneField(
@@ -693,10 +701,18 @@ class ReminderSettings(models.Model):
         ),
     )
     tolerance_points = models.DecimalField(
-        _("落后序时进度容忍度（百分点）"), max_digits=5, decimal_places=2, default=Decimal("5")
+        _("落后序时进度容忍度（百分点）"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("5"),
+        validators=PERCENT_RANGE,
     )
     year_end_target = models.DecimalField(
-        _("年末执行率目标（%）"), max_digits=5, decimal_places=2, default=Decimal("95")
+        _("年末执行率目标（%）"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("95"),
+        validators=PERCENT_RANGE,
     )
     projection_from_month = models.PositiveSmallIntegerField(
         _("从几月起预警年末执行率"),
@@ -715,7 +731,11 @@ class ReminderSettings(models.Model):
     webhook_url = models.URLField(
         _("群机器人地址"),
         blank=True,
-        help_text=_("企业微信/钉钉群机器人的 Webhook 地址；留空则不推送。"),
+        validators=[validate_webhook_url],
+        help_text=_(
+            "企业微信（qyapi.weixin.qq.com）/钉钉（oapi.dingtalk.com）群机器人的 https "
+            "Webhook 地址；留空则不推送。"
+        ),
     )
 
     history = HistoricalRecords()

@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from accounts.caching import cached, cached_for_bureau, cached_per_bureau
 from accounts.models import Bureau, User
 from accounts.selectors import bureau_scope, is_multi_bureau
+from core.history import history_entries, history_of, merged_history
 from core.money import ZERO, percent, to_yuan
 from payments.models import (
     Audit,
@@ -922,3 +923,37 @@ def stated_share_installments(*, project_ids: list[int], year: int) -> list[Inst
         .select_related("contract__award__project")
         .order_by("contract__award__project_id", "contract__start", "number")
     )
+
+
+# --- history the auditor reads -----------------------------------------------------------
+
+
+def installment_history(installment: Installment, *, limit: int = 50) -> list[dict]:
+    """The installment's changes and those of its deductions (who recorded or withdrew
+    each), newest first."""
+    deductions = history_entries(
+        Deduction.history.filter(installment_id=installment.pk),
+        model=Deduction,
+        limit=limit,
+        label=lambda record: _("扣减 %(amount)s 元") % {"amount": f"{record.amount:,.2f}"},
+    )
+    return merged_history(history_of(installment, limit=limit), deductions, limit=limit)
+
+
+def settings_history(*, bureau: Bureau, limit: int = 100) -> list[dict]:
+    """Who changed the bureau's time-progress targets and reminder settings, newest first."""
+    checkpoints = history_entries(
+        ProgressCheckpoint.history.filter(bureau_id=bureau.pk),
+        model=ProgressCheckpoint,
+        limit=limit,
+        label=lambda record: (
+            _("%(year)s 年 %(month)s 月底序时进度") % {"year": record.year, "month": record.month}
+        ),
+    )
+    reminders = history_entries(
+        ReminderSettings.history.filter(bureau_id=bureau.pk),
+        model=ReminderSettings,
+        limit=limit,
+        label=lambda record: _("提醒设置"),
+    )
+    return merged_history(checkpoints, reminders, limit=limit)

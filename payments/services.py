@@ -24,6 +24,7 @@ from accounts.caching import records_changed
 from accounts.models import Bureau, User
 from accounts.records import record_save as _save
 from accounts.records import require as _require
+from accounts.roles import Role
 from contracts.models import Contract, Project
 from core.money import ZERO, split, to_yuan
 from payments.models import (
@@ -651,6 +652,82 @@ def document_receive(
     return _save(document, actor=actor, reason=reason)
 
 
+# --- segregation of duties (四眼原则) -------------------------------------------------------
+
+
+def _actors(installment: Installment, source: str, target: str) -> set[int]:
+    """Who has ever made the move ``source`` → ``target`` on the installment."""
+    return set(
+        installment.transitions.filter(from_status=source, to_status=target).values_list(
+            "actor_id", flat=True
+        )
+    )
+
+
+def _reviewers(installment: Installment) -> set[int]:
+    return _actors(installment, S.DOCUMENTS_SUBMITTED, S.UNDER_REVIEW) | _actors(
+        installment, S.ON_HOLD, S.UNDER_REVIEW
+    )
+
+
+def _who_else(installment: Installment, permission: str, *, barred: set[int], role=None) -> str:
+    """The names of the bureau's other people who may do it, for the refusal message."""
+    app_label, _dot, codename = permission.partition(".")
+    people = User.objects.filter(
+        bureau_id=installment.bureau_id,
+        is_active=True,
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    ).exclude(pk__in=barred)
+    if role is not None:
+        people = people.filter(groups__name=str(role))
+    names = sorted({str(person) for person in people.distinct()})
+    if not names:
+        return str(_("本单位暂无其他可办理此操作的人员，请联系安全管理员分配角色。"))
+    return str(_("可由 %(names)s 办理。")) % {"names": "、".join(names)}
+
+
+def _check_duties(installment: Installment, *, actor: User, to_status: str) -> None:
+    """The four-eyes rule of the bureau (四眼原则): whoever started the review does not
+    approve, whoever approved does not pay, and above the bureau's threshold only a
+    manager approves. Enforced here, so no view, API or admin page can step around it."""
+    bureau = installment.bureau
+    if not bureau.four_eyes:
+        return
+    if to_status == S.APPROVED:
+        reviewers = _reviewers(installment)
+        permission = TRANSITIONS[(S.UNDER_REVIEW, S.APPROVED)]
+        if actor.pk in reviewers:
+            raise ValidationError(
+                _("按照不相容岗位分离（四眼原则），开始审核%(label)s的人不能审批该期。")
+                % {"label": installment.label}
+                + _who_else(installment, permission, barred=reviewers | {actor.pk})
+            )
+        if installment.planned_amount > bureau.approval_threshold and not actor.has_role(
+            Role.MANAGER
+        ):
+            raise ValidationError(
+                _(
+                    "%(label)s计划金额 %(amount)s 元，超过本单位 %(threshold)s 元的审批限额，"
+                    "须由分管领导审批。"
+                )
+                % {
+                    "label": installment.label,
+                    "amount": f"{installment.planned_amount:,.2f}",
+                    "threshold": f"{bureau.approval_threshold:,.2f}",
+                }
+                + _who_else(installment, permission, barred=reviewers, role=Role.MANAGER)
+            )
+    if to_status == S.PAID:
+        approvers = _actors(installment, S.UNDER_REVIEW, S.APPROVED)
+        if actor.pk in approvers:
+            raise ValidationError(
+                _("按照不相容岗位分离（四眼原则），审批%(label)s的人不能登记该期付款。")
+                % {"label": installment.label}
+                + _who_else(installment, "payments.add_payment", barred=approvers)
+            )
+
+
 # --- transitions ---------------------------------------------------------------------------
 
 
@@ -728,6 +805,7 @@ def installment_transition(
             raise ValidationError(
                 _("以下资料尚未收到：%(documents)s。") % {"documents": "、".join(missing)}
             )
+    _check_duties(installment, actor=actor, to_status=to_status)
     if to_status == S.APPROVED:
         open_gates = [str(g) for g in installment.gates.all() if not g.is_closed]
         if open_gates:
@@ -896,6 +974,7 @@ def payment_post(
     installment = _locked(installment)
     if Payment.objects.filter(request_key=request_key).exists():
         raise ValidationError(_("这笔付款已经登记过了（重复提交），未再次登记。"))
+    _check_duties(installment, actor=actor, to_status=S.PAID)
     if installment.status != S.APPROVED:
         raise ValidationError(
             _("只有已审批的分期款才能付款；%(label)s 当前为“%(status)s”。")

@@ -78,4 +78,5 @@ urlpatterns = [
         name="notifications-read-all",
     ),
     path("reminders/settings/", views.ReminderSettingsView.as_view(), name="reminder-settings"),
+    path("settings/history/", views.SettingsHistoryView.as_view(), name="settings-history"),
 ]

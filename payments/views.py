@@ -20,7 +20,8 @@ from accounts import caching, panels
 from accounts.mixins import BureauRequiredMixin
 from contracts import selectors as contract_selectors
 from core import exports
-from core.history import history_of, history_visible
+from core.history import history_visible
+from core.inputs import FIRST_YEAR, LAST_YEAR
 from core.money import to_wan, to_yuan
 from core.views import (
     ActionPageView,
@@ -317,7 +318,7 @@ class InstallmentDetailView(ScopedObjectMixin, DetailView):
             show_history=history_visible(user),
         )
         if context["show_history"]:
-            context["history"] = history_of(installment)
+            context["history"] = selectors.installment_history(installment)
         if (
             user.has_perm("payments.add_payment")
             and installment.status == Installment.Status.APPROVED
@@ -756,10 +757,21 @@ class CheckpointView(BureauRequiredMixin, ServiceFormMixin, PermissionMixin, For
         return context
 
     def perform(self, form):
+        # The year the form was opened for: a missing or invalid one is refused, never
+        # replaced by another year.
+        try:
+            year = int(self.request.POST.get("year", ""))
+        except ValueError:
+            year = None
+        if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValidationError(
+                _("年度应在 %(first)s 至 %(last)s 之间。")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
         services.checkpoint_set(
             actor=self.request.user,
             bureau=self.request.user.bureau,
-            year=self.year(),
+            year=year,
             **form.cleaned_data,
         )
         return None
@@ -902,6 +914,19 @@ class ReminderSettingsView(BureauRequiredMixin, CreatePageView):
 
     def get_success_url_for(self, obj):
         return reverse("payments:reminder-settings")
+
+
+class SettingsHistoryView(BureauRequiredMixin, PermissionMixin, TemplateView):
+    """Who changed the bureau's time-progress targets and reminder settings, for the
+    auditor (and the manager and administrators who read history)."""
+
+    permission_required = "accounts.view_history"
+    template_name = "payments/settings_history.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["history"] = selectors.settings_history(bureau=self.request.user.bureau)
+        return context
 
 
 # --- Excel exports ---------------------------------------------------------------------------

@@ -52,13 +52,33 @@ def submit_for_review(
     return installment
 
 
+def approver_of(installment):
+    """The bureau's manager (分管领导), made on first use: under the four-eyes rule the one
+    who approves neither started the review nor pays, and above the bureau's threshold
+    (100,000 元 by default) only a manager approves."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from accounts.roles import Role
+    from tests.factories import UserFactory
+
+    bureau = installment.bureau
+    manager = User.objects.filter(bureau=bureau, groups__name=str(Role.MANAGER)).first()
+    if manager is None:
+        manager = UserFactory(username=f"approver-{bureau.division_code}", bureau=bureau)
+        manager.groups.add(Group.objects.get(name=str(Role.MANAGER)))
+    return manager
+
+
 def approve(
     installment, *, staff, finance, received_on=datetime.date(2024, 1, 5), on=None
 ) -> Installment:
-    """Take an installment from 计划 to 已审批 through the services (dated ``on``)."""
-    submit_for_review(installment, staff=staff, reviewer=finance, received_on=received_on, on=on)
+    """Take an installment from 计划 to 已审批 through the services, with different people
+    at each step (four eyes): ``staff`` starts the review, the bureau's manager approves,
+    and ``finance`` stays free to pay (dated ``on``)."""
+    submit_for_review(installment, staff=staff, reviewer=staff, received_on=received_on, on=on)
     services.installment_transition(
-        actor=finance, installment=installment, to_status=S.APPROVED, on=on
+        actor=approver_of(installment), installment=installment, to_status=S.APPROVED, on=on
     )
     installment.refresh_from_db()
     return installment
@@ -130,3 +150,36 @@ def create_output(staff_user, project, name="入户走访", **data):
         **data,
     }
     return evaluation_services.output_save(actor=staff_user, project=project, **values)
+
+
+def reminder_settings_form(**values) -> dict:
+    """The reminder settings page's form with the defaults, changed by ``values``."""
+    return {
+        "due_soon_days": "15,7,3",
+        "escalate_level2_days": 15,
+        "escalate_level3_days": 30,
+        "payment_deadline_days": 30,
+        "tolerance_points": "5",
+        "year_end_target": "95",
+        "projection_from_month": 10,
+        "work_start": "09:00",
+        "work_end": "18:00",
+        "work_days": "1,2,3,4,5",
+        "email_enabled": "on",
+        "webhook_url": "",
+        **values,
+    }
+
+
+def deduct(installment, amount, *, by, on=datetime.date(2024, 8, 10), reason="审计扣减"):
+    """Record a deduction of ``amount`` yuan (a string) on a new audit of the bureau."""
+    from tests.factories import AuditFactory
+
+    return services.deduction_record(
+        actor=by,
+        installment=installment,
+        audit=AuditFactory(bureau=installment.bureau),
+        amount=Decimal(amount),
+        decided_on=on,
+        reason=reason,
+    )

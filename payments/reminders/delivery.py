@@ -13,7 +13,6 @@ import functools
 import json
 import logging
 import time
-import urllib.request
 from dataclasses import dataclass, field
 
 from celery import signature
@@ -22,6 +21,7 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from payments import webhooks
 from payments.models import Installment, Notice, Notification
 from payments.reminders import inbox, messages, rules
 from payments.selectors import reminder_settings_for
@@ -225,15 +225,17 @@ def provider_message(notice: Notice, *, on: datetime.date):
 
 def _post_webhook(url: str, notice: Notice) -> int:
     body = json.dumps(messages.webhook_payload(notice), ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(
-        url, data=body, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
-    )
     try:
-        with urllib.request.urlopen(request, timeout=ROBOT_TIMEOUT) as response:  # noqa: S310 - set by the admin
-            response.read()
+        status = webhooks.post_json(url, body, timeout=ROBOT_TIMEOUT)
+    except webhooks.WebhookRefused as exc:
+        logger.warning("group robot %s refused for notice %s: %s", url, notice.pk, exc)
+        return 0
     except OSError as exc:
         # At most once: a robot that is down misses this message; the in-app notification
         # and the e-mail still stand.
         logger.warning("group robot %s failed for notice %s: %s", url, notice.pk, exc)
+        return 0
+    if not 200 <= status < 300:
+        logger.warning("group robot %s answered %s for notice %s", url, status, notice.pk)
         return 0
     return 1

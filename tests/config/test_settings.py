@@ -29,6 +29,22 @@ def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+    # ...and not because a check was silenced.
+    silenced = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings as s;print(repr(s.SILENCED_SYSTEM_CHECKS))",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert silenced.stdout.strip().splitlines()[-1] == "[]", silenced.stdout + silenced.stderr
 
 
 def test_the_embedded_default_uses_sqlite_and_the_filesystem_broker(tmp_path):

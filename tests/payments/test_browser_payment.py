@@ -1,4 +1,5 @@
-"""In Chromium: finance approves and pays an installment; the manager's dashboard moves."""
+"""In Chromium: the finance officer who reviewed an installment cannot approve it (four
+eyes), the manager approves, finance pays; the manager's dashboard moves."""
 
 import datetime
 from decimal import Decimal
@@ -74,7 +75,15 @@ def test_finance_pays_and_the_manager_sees_it(
     finance.click(f"#installment-table a[href='/payments/installments/{under_review.pk}/']")
     expect(finance.locator("#installment-status")).to_have_text("审核中")
     finance.click("#transition-form button[value=approved]")
-    expect(finance.locator(".alert-success")).to_contain_text("状态已变更为“已审批”。")
+    expect(finance.locator("body")).to_contain_text(
+        "按照不相容岗位分离（四眼原则），开始审核第一期的人不能审批该期。"
+    )
+    assert Installment.objects.get(pk=under_review.pk).status == S.UNDER_REVIEW
+
+    manager.goto(f"{live_server.url}/payments/installments/{under_review.pk}/")
+    manager.click("#transition-form button[value=approved]")
+    expect(manager.locator(".alert-success")).to_contain_text("状态已变更为“已审批”。")
+    finance.goto(f"{live_server.url}/payments/installments/{under_review.pk}/")
     expect(finance.locator("#id_payment-amount")).to_have_value("400000.00")
     finance.fill("#id_payment-voucher_number", "记-2026-001")
     finance.click("#payment-form button[type=submit]")
@@ -84,7 +93,7 @@ def test_finance_pays_and_the_manager_sees_it(
     expect(finance.locator("#installment-status")).to_have_text("已支付")
     expect(finance.locator("#payments")).to_contain_text("记-2026-001")
 
-    manager.reload()
+    manager.goto(live_server.url + "/")
     expect(manager.locator("#card-paid")).to_have_text("40.00")
     expect(manager.locator("#card-rate")).to_have_text("40.00%")
     assert Payment.objects.get().posted_by == finance_user

@@ -12,7 +12,7 @@ from django.utils import timezone
 from payments import services
 from payments.models import Deduction, Installment, Payment
 from tests.factories import AuditFactory
-from tests.helpers import approve, pay
+from tests.helpers import approve, approver_of, pay
 
 pytestmark = pytest.mark.django_db
 S = Installment.Status
@@ -77,7 +77,7 @@ def test_a_deduction_needs_an_audit_of_the_same_bureau(schedule, finance_user, o
 @pytest.mark.parametrize(
     ("decided_on", "message"),
     [
-        ("0001-01-01", "扣减日期不能早于所依据审计/评估的日期（2024-08-01）。"),
+        ("0001-01-01", "日期应在 2000 年至 2100 年之间。"),
         ("2024-07-31", "扣减日期不能早于所依据审计/评估的日期（2024-08-01）。"),
         ("tomorrow", "扣减日期不能晚于今天。"),
     ],
@@ -193,7 +193,7 @@ def test_an_installment_deducted_in_full_is_settled(schedule, staff_user, financ
 
 
 def test_an_installment_deducted_in_full_under_review_is_settled_when_approved(
-    schedule, staff_user, finance_user, bureau
+    schedule, staff_user, finance_user, manager_user, bureau
 ):
     installment = schedule[2]
     services.installment_transition(
@@ -219,7 +219,7 @@ def test_an_installment_deducted_in_full_under_review_is_settled_when_approved(
     )
     assert Installment.objects.get(pk=installment.pk).status == S.UNDER_REVIEW
     returned = services.installment_transition(
-        actor=finance_user, installment=installment, to_status=S.APPROVED
+        actor=manager_user, installment=installment, to_status=S.APPROVED
     )
     assert returned.status == S.PAID
     assert Installment.objects.get(pk=installment.pk).status == S.PAID
@@ -232,6 +232,7 @@ def test_an_installment_deducted_in_full_under_review_is_settled_when_approved(
 def test_an_installment_paid_then_deducted_for_the_rest_on_hold_is_settled_when_approved_again(
     approved, finance_user, bureau
 ):
+    manager = approver_of(approved)
     pay(approved, "400000.00", by=finance_user)
     services.installment_transition(
         actor=finance_user, installment=approved, to_status=S.ON_HOLD, reason="审计未完成"
@@ -247,7 +248,7 @@ def test_an_installment_paid_then_deducted_for_the_rest_on_hold_is_settled_when_
     services.installment_transition(
         actor=finance_user, installment=approved, to_status=S.UNDER_REVIEW
     )
-    services.installment_transition(actor=finance_user, installment=approved, to_status=S.APPROVED)
+    services.installment_transition(actor=manager, installment=approved, to_status=S.APPROVED)
     settled = Installment.objects.get(pk=approved.pk)
     assert settled.status == S.PAID
     assert settled.transitions.latest("pk").reason == "扣减后已付清"

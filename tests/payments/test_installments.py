@@ -64,7 +64,9 @@ def test_documents_must_all_be_in_before_submission(schedule, staff_user):
     assert "以下资料尚未收到：发票、服务报告" in excinfo.value.messages[0]
 
 
-def test_an_open_gate_blocks_approval_until_its_report(schedule, staff_user, finance_user, bureau):
+def test_an_open_gate_blocks_approval_until_its_report(
+    schedule, staff_user, finance_user, manager_user, bureau
+):
     installment = submit_for_review(schedule[2], staff=staff_user, reviewer=staff_user)
     audit = AuditFactory(bureau=bureau, closed_on=None)
     services.installment_set_details(
@@ -76,13 +78,13 @@ def test_an_open_gate_blocks_approval_until_its_report(schedule, staff_user, fin
     )
     with pytest.raises(ValidationError) as excinfo:
         services.installment_transition(
-            actor=finance_user, installment=installment, to_status=S.APPROVED
+            actor=manager_user, installment=installment, to_status=S.APPROVED
         )
     assert "须待以下审计/评估出具报告后才能审批" in excinfo.value.messages[0]
     audit.closed_on = datetime.date(2024, 10, 31)
     audit.save()
     services.installment_transition(
-        actor=finance_user, installment=installment, to_status=S.APPROVED
+        actor=manager_user, installment=installment, to_status=S.APPROVED
     )
 
 

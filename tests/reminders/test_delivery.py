@@ -4,6 +4,7 @@ and the group robot, to the provider at the address on record, and never twice."
 import datetime
 import json
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -107,7 +108,7 @@ def _connections(server) -> int:
 
 
 def test_the_scan_task_queues_delivery_and_never_calls_the_robot(
-    bureau, people, silent_robot, django_capture_on_commit_callbacks, monkeypatch
+    bureau, people, silent_robot, local_robots, django_capture_on_commit_callbacks, monkeypatch
 ):
     staff, finance, _manager = people
     installment = one_installment(
@@ -118,7 +119,7 @@ def test_the_scan_task_queues_delivery_and_never_calls_the_robot(
         work_start=datetime.time(0, 0),
         work_end=datetime.time(23, 59, 59),
         work_days=[1, 2, 3, 4, 5, 6, 7],
-        webhook_url=f"http://127.0.0.1:{silent_robot.getsockname()[1]}/send",
+        webhook_url=f"https://127.0.0.1:{silent_robot.getsockname()[1]}/send",
     )
     with django_capture_on_commit_callbacks() as queued:
         result = tasks.run_reminders()
@@ -205,12 +206,17 @@ class _Robot(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def robot():
+def robot(local_robots):
+    """A robot answering over HTTPS on 127.0.0.1 (an installation's own robot host)."""
+    cert, key = local_robots
     server = HTTPServer(("127.0.0.1", 0), _Robot)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
     _Robot.received = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key=test", _Robot.received
+    yield f"https://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key=test", _Robot.received
     server.shutdown()
 
 

@@ -51,7 +51,7 @@ def test_receiving_the_documents_and_paying_resolve_at_once(
     for actor, status in (
         ("staff", S.DOCUMENTS_SUBMITTED),
         ("finance", S.UNDER_REVIEW),
-        ("finance", S.APPROVED),
+        ("manager", S.APPROVED),  # four eyes: not the reviewer, and above 100,000 元
     ):
         services.installment_transition(
             actor=demo[actor], installment=installment, to_status=status
@@ -83,7 +83,7 @@ def test_a_payment_posted_while_a_scan_runs_stays_resolved(
     for actor, status in (
         ("staff", S.DOCUMENTS_SUBMITTED),
         ("finance", S.UNDER_REVIEW),
-        ("finance", S.APPROVED),
+        ("manager", S.APPROVED),  # four eyes: not the reviewer, and above 100,000 元
     ):
         services.installment_transition(
             actor=demo[actor], installment=installment, to_status=status

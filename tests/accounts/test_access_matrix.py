@@ -1,0 +1,180 @@
+"""The role × bureau × URL matrix: every page of the product, every export and every page of
+the admin site, opened on the demo bureau's records by each role of another bureau, by the
+platform's administrator and by the demo bureau's own security and audit administrators.
+None of them reads a business record of the bureau (contract numbers, providers, vouchers,
+report numbers); none but the platform's administrator reads its people. 0 leaks."""
+
+import io
+import zipfile
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import RoleGrant, User
+from accounts.roles import Role
+from contracts.models import Award, Contract, ContractAttachment, Project, Provider
+from evaluations.models import Evaluation, EvaluationRow, Finding, OutputIndicator, Rectification
+from payments.models import (
+    Audit,
+    Budget,
+    Deduction,
+    Installment,
+    Notification,
+    Payment,
+    ProgressCheckpoint,
+    RequiredDocument,
+)
+from tests.factories import BureauFactory
+
+pytestmark = pytest.mark.django_db
+
+# What only the demo bureau's business records hold.
+BUSINESS = ["DEMO-YTMZ", "温馨社工服务中心", "正阳社会工作服务中心", "DEMO-记-", "诚安审字"]
+# The demo bureau's people (by name).
+PEOPLE = ["李财务", "王分管", "陈社工科", "赵审计"]
+
+# URL name → the record its <int:pk> names.
+RECORD_OF = {
+    "provider": Provider,
+    "project": Project,
+    "award": Award,
+    "contract": Contract,
+    "attachment-add": Contract,
+    "contract-schedule": Contract,
+    "attachment-download": ContractAttachment,
+    "installment": Installment,
+    "document-add": Installment,
+    "deduction-create": Installment,
+    "payment-create": Installment,
+    "document-receive": RequiredDocument,
+    "deduction-withdraw": Deduction,
+    "payment-reverse": Payment,
+    "budget": Budget,
+    "checkpoint-delete": ProgressCheckpoint,
+    "audit": Audit,
+    "notification-open": Notification,
+    "evaluation": Evaluation,
+    "stated-figure": Evaluation,
+    "snapshot-report": Evaluation,
+    "finding-create": Evaluation,
+    "api-evaluation": Evaluation,
+    "row-score": EvaluationRow,
+    "finding-update": Finding,
+    "rectification-create": Finding,
+    "rectification-update": Rectification,
+    "output": OutputIndicator,
+}
+NOT_PAGES = {"logout", "set_language", "password-reset-confirm"}
+
+
+def _model_for(name: str):
+    for prefix, model in RECORD_OF.items():
+        if name == prefix or name.startswith(f"{prefix}-"):
+            return model
+    raise AssertionError(f"no record named for the URL {name}")
+
+
+def _product_urls():
+    """Every URL of the product with its <int:pk> set to a record of the demo bureau."""
+    urls = []
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            route = str(p.pattern)
+            if isinstance(p, URLResolver):
+                if route != "admin/":
+                    walk(p.url_patterns, prefix + route)
+            elif isinstance(p, URLPattern) and p.name not in NOT_PAGES:
+                if "<int:pk>" in route:
+                    record = _model_for(p.name)._base_manager.order_by("pk").first()
+                    route = route.replace("<int:pk>", str(record.pk if record else 1))
+                route = route.replace("<int:version>", "1")
+                urls.append("/" + prefix + route)
+
+    walk(get_resolver().url_patterns)
+    return urls
+
+
+def _admin_urls():
+    """Every model's list in the admin, and the change page of its first record (of the
+    demo bureau, where the model has any)."""
+    urls = ["/admin/"]
+    for model in admin.site._registry:
+        meta = model._meta
+        base = f"/admin/{meta.app_label}/{meta.model_name}/"
+        urls.append(base)
+        record = model._base_manager.order_by("pk").first()
+        if record is not None:
+            urls.append(f"{base}{record.pk}/change/")
+    return urls
+
+
+def _text(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:2] == b"PK":  # .xlsx and .docx: the text is in their XML parts
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "".join(
+                archive.read(n).decode("utf-8", "replace")
+                for n in archive.namelist()
+                if n.endswith(".xml")
+            )
+    return content.decode("utf-8", "replace")
+
+
+@pytest.fixture
+def other_bureau_users(db):
+    other = BureauFactory(name="深圳市南山区民政局", division_code="440305")
+    from django.contrib.auth.models import Group
+
+    users = {}
+    for role in (Role.STAFF, Role.FINANCE, Role.MANAGER, Role.AUDITOR, Role.SECURITY):
+        user = User.objects.create_user(
+            username=f"ns-{role}", bureau=other, is_staff=role == Role.SECURITY
+        )
+        user.groups.add(Group.objects.get(name=str(role)))
+        users[f"other {role}"] = user
+    user = User.objects.create_user(username="ns-auditadmin", bureau=other)
+    user.groups.add(Group.objects.get(name=str(Role.AUDIT_ADMIN)))
+    users["other auditadmin"] = user
+    return users
+
+
+def _leaks(client, urls, markers):
+    found = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code != 500, url
+        text = _text(response)
+        found += [f"{url}: {m}" for m in markers if m in text]
+    return found
+
+
+def test_no_role_of_another_bureau_and_no_administrator_reads_the_bureaus_records(
+    demo, client, other_bureau_users
+):
+    assert RoleGrant.objects.exists()  # the demo's grants are records of the admin too
+    product, admin_site = _product_urls(), _admin_urls()
+    assert len(product) > 80 and len(admin_site) > 50
+    who = {
+        **other_bureau_users,
+        "platform admin": demo["admin"],
+        "security admin": demo["secadmin"],
+        "audit admin": demo["auditadmin"],
+    }
+    leaks = []
+    for label, user in who.items():
+        client.force_login(user)
+        # The platform's administrator keeps the accounts; the bureau's own security
+        # administrator keeps its people. Nobody else reads them.
+        markers = BUSINESS if label in ("platform admin", "security admin") else BUSINESS + PEOPLE
+        leaks += [f"{label} {leak}" for leak in _leaks(client, product + admin_site, markers)]
+    assert leaks == []
+
+
+def test_the_matrix_can_see_a_leak(demo, client):
+    # The bureau's own finance officer reads its records: the markers are on the pages.
+    client.force_login(demo["finance"])
+    found = _leaks(client, ["/contracts/", "/payments/payments/export/?year=2024"], BUSINESS)
+    assert "/contracts/: DEMO-YTMZ" in found
+    assert "/payments/payments/export/?year=2024: DEMO-YTMZ" in found
