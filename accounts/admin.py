@@ -7,6 +7,10 @@
 - Nobody edits a user's roles directly, a superuser included: a role changes by a
   :class:`~accounts.models.RoleGrant` that a second administrator confirms, and the
   grants are the history of who held which role.
+
+Admin classes are declarations (list_display, filters, read-only fields, the permission
+methods that make a register read-only), so they read like the other apps' admin
+classes.
 """
 
 from django import forms

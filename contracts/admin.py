@@ -1,5 +1,10 @@
 """The contracts register in the admin: read-only, scoped to the user's bureau (the
-register's pages are where records change, under the services' rules)."""
+register's pages are where records change, under the services' rules).
+
+Admin classes are declarations (list_display, filters, read-only fields, the permission
+methods that make a register read-only), so they read like the other apps' admin
+classes.
+"""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
