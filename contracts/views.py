@@ -1,8 +1,9 @@
 """Pages of the contracts register. Thin: selectors read, services write.
 
 A page here declares one of core/views.py's generic pages (permission, form, title,
-message, selector, and a perform() calling one service), so pages, here and in the other
-apps, read alike line for line by design: only the declared values differ.
+message, selector, and a perform() calling one service), so pages and the imports they
+need read alike line for line, here and in the other apps, by design: only the declared
+values differ.
 """
 
 from django.contrib import messages
