@@ -9,7 +9,7 @@ classes.
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import BureauScopedAdmin
+from accounts.admin import BureauScopedAdmin, ReadOnlyInline
 from contracts.models import AnnualGoal, Award, Contract, ContractAttachment, Project, Provider
 
 
@@ -21,16 +21,8 @@ class ProviderAdmin(SimpleHistoryAdmin, BureauScopedAdmin):
     list_select_related = ["bureau"]
 
 
-class AnnualGoalInline(admin.TabularInline):
+class AnnualGoalInline(ReadOnlyInline):
     model = AnnualGoal
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Project)

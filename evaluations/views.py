@@ -129,6 +129,7 @@ class EvaluationDetailView(ScopedObjectMixin, DetailView):
         return context
 
 
+# The label of the button that makes each move: a table, like payments' ACTION_LABELS.
 TRANSITION_LABELS = {
     (E.DRAFT, E.SUBMITTED): _("提交审定"),
     (E.SUBMITTED, E.DRAFT): _("退回修改"),
