@@ -7,6 +7,10 @@
 - Nobody edits a user's roles directly, a superuser included: a role changes by a
   :class:`~accounts.models.RoleGrant` that a second administrator confirms, and the
   grants are the history of who held which role.
+
+Admin classes are declarations (list_display, filters, read-only fields, the permission
+methods that make a register read-only), so they read like the other apps' admin
+classes.
 """
 
 from django import forms
@@ -85,21 +89,26 @@ GRANT_COLUMNS = [
 ]
 
 
-class RoleGrantInline(admin.TabularInline):
-    """The user's role history, read-only: grants change through the role-grant page."""
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their record, never added, changed or deleted there."""
 
-    model = RoleGrant
-    fk_name = "user"
     extra = 0
     can_delete = False
-    fields = readonly_fields = GRANT_COLUMNS
-    verbose_name_plural = _("角色变更历史")
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class RoleGrantInline(ReadOnlyInline):
+    """The user's role history, read-only: grants change through the role-grant page."""
+
+    model = RoleGrant
+    fk_name = "user"
+    fields = readonly_fields = GRANT_COLUMNS
+    verbose_name_plural = _("角色变更历史")
 
     def has_view_permission(self, request, obj=None):
         return True

@@ -214,6 +214,15 @@ def bureau_of(instance) -> int | None:
     return bureau_id
 
 
+def owned_through(relation: str) -> property:
+    """The ``owning_bureau_id`` of a record that belongs to another: the bureau of the record
+    its ``relation`` names (``owning_bureau_id = owned_through("project")``)."""
+    return property(
+        lambda record: bureau_of(getattr(record, relation)),
+        doc=f"The bureau whose records this is: its {relation}'s (bureau_of).",
+    )
+
+
 def records_changed(*bureau_ids: int | None) -> None:
     """The records of these bureaus change in the current transaction (if any): move their
     tokens and the token of all records."""

@@ -1,5 +1,10 @@
 """Bureaus (购买单位), the people who work in them, their role grants, and the security
-audit log (安全审计)."""
+audit log (安全审计).
+
+Models read alike where Django's declarations do (a ``Meta`` with verbose names and named
+constraints; a foreign key to the user spelled out one option a line; choices, one value
+and label a line): each declares its own table, so the likeness is the framework's.
+"""
 
 from decimal import Decimal
 

@@ -19,6 +19,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+# Choices read like every other TextChoices (one value and label a line): a declaration.
 class Role(models.TextChoices):
     STAFF = "staff", _("业务科室")
     FINANCE = "finance", _("财务")

@@ -117,6 +117,15 @@ def _check_decider(*, actor: User, grant: RoleGrant) -> None:
         raise ValidationError(_("您不能确认该用户的角色申请。"))
 
 
+def _decide(grant: RoleGrant, *, actor: User, status: str, kind: str) -> RoleGrant:
+    """Close a pending grant as confirmed or rejected, by ``actor``, in the security log."""
+    grant.status = status
+    grant.decided_by, grant.decided_at = actor, timezone.now()
+    grant.save(update_fields=["status", "decided_by", "decided_at"])
+    audit.record(kind, user=actor, detail=_describe(grant), bureau=grant.user.bureau)
+    return grant
+
+
 @transaction.atomic
 def role_grant_confirm(*, actor: User, grant: RoleGrant) -> RoleGrant:
     """A second administrator confirms a pending grant: the role changes now."""
@@ -124,22 +133,14 @@ def role_grant_confirm(*, actor: User, grant: RoleGrant) -> RoleGrant:
     _check_decider(actor=actor, grant=grant)
     _check_combination(user=grant.user, role=grant.role, action=grant.action)
     _apply(grant)
-    grant.status = RoleGrant.Status.CONFIRMED
-    grant.decided_by, grant.decided_at = actor, timezone.now()
-    grant.save(update_fields=["status", "decided_by", "decided_at"])
-    audit.record(Kind.ROLE_CONFIRMED, user=actor, detail=_describe(grant), bureau=grant.user.bureau)
-    return grant
+    return _decide(grant, actor=actor, status=RoleGrant.Status.CONFIRMED, kind=Kind.ROLE_CONFIRMED)
 
 
 @transaction.atomic
 def role_grant_reject(*, actor: User, grant: RoleGrant) -> RoleGrant:
     grant = _locked_pending(grant)
     _check_decider(actor=actor, grant=grant)
-    grant.status = RoleGrant.Status.REJECTED
-    grant.decided_by, grant.decided_at = actor, timezone.now()
-    grant.save(update_fields=["status", "decided_by", "decided_at"])
-    audit.record(Kind.ROLE_REJECTED, user=actor, detail=_describe(grant), bureau=grant.user.bureau)
-    return grant
+    return _decide(grant, actor=actor, status=RoleGrant.Status.REJECTED, kind=Kind.ROLE_REJECTED)
 
 
 @transaction.atomic

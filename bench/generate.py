@@ -123,6 +123,8 @@ def generate(bureaus: int, contracts_per_bureau: int, seed: int = 2024) -> dict:
     if connection.vendor != "postgresql":
         raise SystemExit("bench.generate needs PostgreSQL (set DATABASE_URL)")
     groups = {g.name: g.pk for g in Group.objects.all()}
+    # The columns COPY writes, one a line, named as the tables name them: a table's list
+    # reads like its model form's ``fields`` because both name the same columns.
     t = {
         "bureau": Table("accounts_bureau", ["id", "name", "division_code", "is_city_wide"]),
         "user": Table(

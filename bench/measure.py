@@ -18,12 +18,8 @@ AS_OF = datetime.date(2025, 10, 31)
 
 
 def _median(action, repeat):
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    """The median time of ``action`` over ``repeat`` runs."""
+    return _median_after(lambda: None, action, repeat)
 
 
 def _median_after(prepare, action, repeat):

@@ -11,7 +11,6 @@ Redis for the cache and the sessions, in the production configuration (DEBUG off
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -76,15 +75,6 @@ def refuse_unless_bench_database(name: str) -> None:
             f"refusing to run on database {name!r}: the benchmark empties the product's "
             f"tables, so its database name must start with {BENCH_PREFIX!r}"
         )
-
-
-def median_seconds(action, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main(argv=None):

@@ -11,6 +11,7 @@ from payments.reminders import inbox
 # (label, url name [?query], icon, permission needed), or a group: (label, icon, [items]). A link
 # shows only when the user holds the permission, but the view checks it again: menus are
 # not access control.
+# A table: the groups' entries read alike because each is one menu entry.
 NAVIGATION = [
     (_("首页"), "home", "house", None),
     (_("执行看板"), "payments:dashboard", "speedometer2", "payments.view_dashboard"),

@@ -2,6 +2,9 @@
 
 The log itself lives in the accounts app (accounts/audit.py); the page is here because it
 reuses the list and export machinery of the contracts app, which accounts may not import.
+
+The export declares its sheet's columns one a line (core/exports.py writes it), as every
+export does, so exports read alike.
 """
 
 import django_filters

@@ -1,3 +1,8 @@
+"""The site's url list: each app's list under its prefix, and the pages of no app.
+
+A Django url list is one ``path()`` a page, so it reads like the apps' lists line for line.
+"""
+
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path

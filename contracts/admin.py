@@ -1,10 +1,15 @@
 """The contracts register in the admin: read-only, scoped to the user's bureau (the
-register's pages are where records change, under the services' rules)."""
+register's pages are where records change, under the services' rules).
+
+Admin classes are declarations (list_display, filters, read-only fields, the permission
+methods that make a register read-only), so they read like the other apps' admin
+classes.
+"""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import BureauScopedAdmin
+from accounts.admin import BureauScopedAdmin, ReadOnlyInline
 from contracts.models import AnnualGoal, Award, Contract, ContractAttachment, Project, Provider
 
 
@@ -16,16 +21,8 @@ class ProviderAdmin(SimpleHistoryAdmin, BureauScopedAdmin):
     list_select_related = ["bureau"]
 
 
-class AnnualGoalInline(admin.TabularInline):
+class AnnualGoalInline(ReadOnlyInline):
     model = AnnualGoal
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Project)

@@ -18,6 +18,9 @@ Illustrative, because the report gives no value (each is marked ILLUSTRATIVE bel
   The demo prices each bridging contract at what the 2024 budget had left for it after
   the 2023-2024 installments (132.2 − 52.88 − 39.66 = 39.66万; 101.4 − 40.56 − 30.42 =
   30.42万), which makes the year's budget exactly sufficient, as the report implies.
+
+The tables below are data, one tuple a record, and the loader hands each field to its
+service by keyword, one a line: rows and calls read alike because the records do.
 """
 
 import datetime

@@ -1,4 +1,8 @@
-"""List filters of the contracts register (django-filter)."""
+"""List filters of the contracts register (django-filter).
+
+A filter set declares its fields (core/filters.py holds the search box, the year and the
+scoped choices), so filter sets read alike line for line: a declaration each.
+"""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _

@@ -6,8 +6,8 @@ contracts* (合同), each a service year or a bridging period, which the payment
 splits into installments.
 
 Models read alike where Django's declarations do (a ``Meta`` with verbose names,
-ordering and named constraints; a ``__str__``; an ``owning_bureau_id``): each declares
-its own table, so the likeness is the framework's, not a rule written twice.
+ordering and named constraints; a ``__str__``; choices, one value and label a line): each
+declares its own table, so the likeness is the framework's, not a rule written twice.
 """
 
 import datetime
@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.caching import owned_through
 from accounts.models import Bureau
 from contracts.validators import date_range, validate_credit_code, year_range
 
@@ -186,10 +187,7 @@ class AnnualGoal(models.Model):
     def __str__(self):
         return f"{self.project} {self.year}"
 
-    @property
-    def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.caching.bureau_of)."""
-        return self.project.bureau_id
+    owning_bureau_id = owned_through("project")
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -263,10 +261,7 @@ class Award(models.Model):
     def get_absolute_url(self):
         return reverse("contracts:award-detail", args=[self.pk])
 
-    @property
-    def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.caching.bureau_of)."""
-        return self.project.bureau_id
+    owning_bureau_id = owned_through("project")
 
     @property
     def term_end(self) -> datetime.date:
@@ -440,7 +435,4 @@ class ContractAttachment(models.Model):
     def __str__(self):
         return self.title
 
-    @property
-    def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.caching.bureau_of)."""
-        return self.contract.bureau_id
+    owning_bureau_id = owned_through("contract")

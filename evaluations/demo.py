@@ -13,6 +13,9 @@ Illustrative (the report gives none): the dates it was submitted and approved (t
 approval stores its snapshot and report as of 2024-12-31), the output targets (the report says the targets
 were met or exceeded; the demo sets targets at or below the actuals accordingly), the
 owners and deadlines of the rectifications, and the reasoning text of each score.
+
+The tables below are data, one tuple a record, and the loader hands each field to its
+service by keyword, one a line: rows and calls read alike because the records do.
 """
 
 import datetime

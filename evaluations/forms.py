@@ -1,4 +1,10 @@
-"""Forms of the evaluations app. They collect input; the services decide."""
+"""Forms of the evaluations app. They collect input; the services decide.
+
+A form's ``Meta`` (model, fields, widgets) and its bureau-scoped choices are
+declarations: forms of different records look alike because Django's model forms do.
+``TransitionForm`` is the status form of payments' installments for evaluations'
+statuses.
+"""
 
 from django import forms
 from django.utils import timezone

@@ -29,7 +29,11 @@ GRADE_SCALES = {
 SEED_TEMPLATE = "政府购买社工服务项目绩效评价指标（盐田区2024年）"
 MOF_TEMPLATE = "项目支出绩效评价指标体系框架（财预〔2020〕10号）"
 
-# level1, level2, level3, content, target value, weight, source
+# A row of a table: level1, level2, level3, content, target value, weight, source.
+ROW_FIELDS = ("level1", "level2", "level3", "content", "target_value", "weight", "source")
+
+# The seed's table adapts the Ministry's framework below, so the two share indicators word
+# for word: each is kept as published, not derived from the other.
 SEED_ROWS = [
     (
         "决策",
@@ -363,15 +367,7 @@ def install(apps) -> None:
             name=name, defaults={"description": description}
         )
         if created:
-            for order, (l1, l2, l3, content, target, weight, source) in enumerate(rows, start=1):
-                TemplateRow.objects.create(
-                    template=template,
-                    order=order,
-                    level1=l1,
-                    level2=l2,
-                    level3=l3,
-                    content=content,
-                    target_value=target,
-                    weight=Decimal(weight),
-                    source=source,
-                )
+            for order, row in enumerate(rows, start=1):
+                fields = dict(zip(ROW_FIELDS, row, strict=True))
+                fields["weight"] = Decimal(fields["weight"])
+                TemplateRow.objects.create(template=template, order=order, **fields)

@@ -4,6 +4,12 @@ the records must reconcile with.
 
 An evaluation keeps a frozen copy of its template's rows, so a later change of the
 template never changes a past evaluation. Totals and grades are derived, never stored.
+
+Models read alike where Django's declarations do (a ``Meta`` with verbose names,
+ordering and named constraints; a ``__str__``; choices, one value and label a line), and
+``EvaluationTransition`` has the fields of payments' ``InstallmentTransition`` because
+each is the status history of its own table: the likeness is the framework's, not a rule
+written twice.
 """
 
 from decimal import Decimal
@@ -17,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.caching import owned_through
 from accounts.models import Bureau
 from contracts.models import Project
 from contracts.validators import date_range
@@ -248,10 +255,7 @@ class EvaluationTransition(models.Model):
     def __str__(self):
         return f"{self.evaluation_id}: {self.from_status} → {self.to_status}"
 
-    @property
-    def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.caching.bureau_of)."""
-        return self.evaluation.bureau_id
+    owning_bureau_id = owned_through("evaluation")
 
 
 def snapshot_path(instance, filename):
@@ -304,10 +308,7 @@ class EvaluationSnapshot(models.Model):
     def get_absolute_url(self):
         return reverse("evaluations:snapshot-report", args=[self.evaluation_id, self.version])
 
-    @property
-    def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.caching.bureau_of)."""
-        return self.evaluation.bureau_id
+    owning_bureau_id = owned_through("evaluation")
 
 
 class EvaluationRow(models.Model):
@@ -372,10 +373,7 @@ class EvaluationRow(models.Model):
     def __str__(self):
         return f"{self.level1}/{self.level2}/{self.level3}"
 
-    @property
-    def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.caching.bureau_of)."""
-        return self.evaluation.bureau_id
+    owning_bureau_id = owned_through("evaluation")
 
     @property
     def is_computed(self) -> bool:
@@ -421,10 +419,7 @@ class StatedFigure(models.Model):
     def __str__(self):
         return f"{self.get_key_display()} {self.value}"
 
-    @property
-    def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.caching.bureau_of)."""
-        return self.evaluation.bureau_id
+    owning_bureau_id = owned_through("evaluation")
 
 
 class OutputIndicator(models.Model):
@@ -503,10 +498,7 @@ class OutputIndicator(models.Model):
     def __str__(self):
         return f"{self.name} {self.target}{self.unit}"
 
-    @property
-    def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.caching.bureau_of)."""
-        return self.project.bureau_id
+    owning_bureau_id = owned_through("project")
 
 
 class OutputUpdate(models.Model):
@@ -532,10 +524,7 @@ class OutputUpdate(models.Model):
     def __str__(self):
         return f"{self.date} +{self.amount}"
 
-    @property
-    def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.caching.bureau_of)."""
-        return self.indicator.owning_bureau_id
+    owning_bureau_id = owned_through("indicator")
 
 
 class Finding(models.Model):
@@ -566,10 +555,7 @@ class Finding(models.Model):
     def __str__(self):
         return self.problem[:40]
 
-    @property
-    def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.caching.bureau_of)."""
-        return self.evaluation.bureau_id
+    owning_bureau_id = owned_through("evaluation")
 
 
 class Rectification(models.Model):
@@ -610,7 +596,4 @@ class Rectification(models.Model):
     def __str__(self):
         return self.recommendation[:40]
 
-    @property
-    def owning_bureau_id(self) -> int:
-        """The bureau whose records this is (accounts.caching.bureau_of)."""
-        return self.finding.owning_bureau_id
+    owning_bureau_id = owned_through("finding")

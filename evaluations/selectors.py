@@ -56,13 +56,19 @@ def evaluation_get(*, user: User, pk: int) -> Evaluation:
     )
 
 
-def evaluation_row_get(*, user: User, pk: int) -> EvaluationRow:
+def _get_through(model, *, user: User, through: str, **lookup):
+    """The record of ``model`` that ``lookup`` names, if the user's bureau owns it through
+    ``through`` (its evaluation, its finding's evaluation), with that record; else 404."""
     return get_object_or_404(
-        EvaluationRow.objects.filter(
-            bureau_scope(user=user, field="evaluation__bureau")
-        ).select_related("evaluation"),
-        pk=pk,
+        model.objects.filter(bureau_scope(user=user, field=f"{through}__bureau")).select_related(
+            through
+        ),
+        **lookup,
     )
+
+
+def evaluation_row_get(*, user: User, pk: int) -> EvaluationRow:
+    return _get_through(EvaluationRow, user=user, through="evaluation", pk=pk)
 
 
 @dataclass
@@ -328,21 +334,11 @@ def days_overdue(rectification: Rectification, today: datetime.date) -> int:
 
 
 def rectification_get(*, user: User, pk: int) -> Rectification:
-    return get_object_or_404(
-        Rectification.objects.filter(
-            bureau_scope(user=user, field="finding__evaluation__bureau")
-        ).select_related("finding__evaluation"),
-        pk=pk,
-    )
+    return _get_through(Rectification, user=user, through="finding__evaluation", pk=pk)
 
 
 def finding_get(*, user: User, pk: int) -> Finding:
-    return get_object_or_404(
-        Finding.objects.filter(bureau_scope(user=user, field="evaluation__bureau")).select_related(
-            "evaluation"
-        ),
-        pk=pk,
-    )
+    return _get_through(Finding, user=user, through="evaluation", pk=pk)
 
 
 def overdue_rectifications(
@@ -454,12 +450,8 @@ def snapshots_of(evaluation: Evaluation) -> list[EvaluationSnapshot]:
 
 
 def snapshot_get(*, user: User, pk: int, version: int) -> EvaluationSnapshot:
-    return get_object_or_404(
-        EvaluationSnapshot.objects.filter(
-            bureau_scope(user=user, field="evaluation__bureau")
-        ).select_related("evaluation"),
-        evaluation_id=pk,
-        version=version,
+    return _get_through(
+        EvaluationSnapshot, user=user, through="evaluation", evaluation_id=pk, version=version
     )
 
 

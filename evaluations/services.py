@@ -23,6 +23,7 @@ from accounts.caching import records_changed
 from accounts.models import Bureau, User
 from accounts.records import record_save as _save
 from accounts.records import require as _require
+from accounts.records import require_move
 from contracts.models import Project
 from core.money import ZERO, percent
 from evaluations import report, selectors
@@ -386,13 +387,9 @@ def evaluation_transition(
     """
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     source = evaluation.status
-    permission = TRANSITIONS.get((source, to_status))
-    if permission is None:
-        raise ValidationError(
-            _("评价不能从“%(source)s”变为“%(target)s”。")
-            % {"source": E(source).label, "target": E(to_status).label}
-        )
-    _require(actor, permission)
+    require_move(
+        actor, TRANSITIONS, E, source, to_status, _("评价不能从“%(source)s”变为“%(target)s”。")
+    )
     today = timezone.localdate()
     on = on or today
     if on > today:
