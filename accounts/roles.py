@@ -98,6 +98,7 @@ EVALUATION_MODELS = (
     "evaluation",
     "evaluationrow",
     "statedfigure",
+    "evaluationsnapshot",
     "outputindicator",
     "outputupdate",
     "finding",

@@ -30,6 +30,21 @@ def to_wan(value: Decimal | None) -> Decimal | None:
     return (Decimal(value) / TEN_THOUSAND).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def wan_exact(value) -> Decimal:
+    """Yuan → 万元 without rounding (12960 → 1.296, 34560 → 3.456): for text that states an
+    amount, which must never lose precision."""
+    return Decimal(value) / TEN_THOUSAND
+
+
+def wan_text(value, *, places: int = 0) -> str:
+    """An amount in 万元 as text, exact: at least ``places`` decimals, more only where
+    the amount needs them (233.6 or 233.60 with ``places=2``; 1.296 either way)."""
+    wan = wan_exact(value)
+    shown = format(wan.normalize(), "f")
+    decimals = len(shown.partition(".")[2])
+    return f"{wan:.{max(places, decimals)}f}"
+
+
 def from_wan(value) -> Decimal:
     """万元 → yuan (for the demo, whose source figures are stated in 万元)."""
     return to_yuan(Decimal(str(value)) * TEN_THOUSAND)

@@ -9,7 +9,8 @@ payments, deductions, execution rate, assessment score) are not typed into the
 narrative: the generated report takes them from the records. The report's own 94.31% is
 recorded as a stated figure, so the evaluation flags that the records give 93.20%.
 
-Illustrative (the report gives none): the output targets (the report says the targets
+Illustrative (the report gives none): the dates it was submitted and approved (the
+approval stores its snapshot and report as of 2024-12-31), the output targets (the report says the targets
 were met or exceeded; the demo sets targets at or below the actuals accordingly), the
 owners and deadlines of the rectifications, and the reasoning text of each score.
 """
@@ -17,12 +18,28 @@ owners and deadlines of the rectifications, and the reasoning text of each score
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from contracts.demo import DISABILITY, SOCIAL_AFFAIRS
 from evaluations import services
 from evaluations.indicators import SEED_TEMPLATE
-from evaluations.models import Evaluation, IndicatorTemplate, OutputIndicator, Source
+from evaluations.models import (
+    Evaluation,
+    EvaluationRow,
+    Finding,
+    IndicatorTemplate,
+    OutputIndicator,
+    Rectification,
+    Source,
+    StatedFigure,
+)
 
 TITLE = "2024 年购买社工服务项目支出绩效评价"
+# ILLUSTRATIVE: the report is undated; the demo drafts, submits and approves it at the
+# year's end, and its history is dated so.
+DRAFTED_ON = datetime.date(2024, 12, 20)
+SUBMITTED_ON = datetime.date(2024, 12, 27)
+APPROVED_ON = datetime.date(2024, 12, 31)
 
 NARRATIVE = {
     "background": (
@@ -234,7 +251,34 @@ def load(context: dict) -> dict:
     evaluation = Evaluation.objects.filter(bureau=bureau, year=2024, title=TITLE).first()
     if evaluation is None:
         evaluation = _create(bureau, staff, manager, projects)
+        _date_history(evaluation)
     return {**context, "evaluation": evaluation}
+
+
+def _at(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+
+
+def _date_history(evaluation: Evaluation) -> None:
+    """Enter the evaluation's history on its 2024 days, as if it had been kept then: what
+    was written while loading (outputs, the draft, its scores, findings) on DRAFTED_ON;
+    the submission and the approval are dated by the services already."""
+    entered_now = {"history_date__gt": _at(APPROVED_ON + datetime.timedelta(days=1))}
+    project_ids = [p.pk for p in evaluation.projects.all()]
+    finding_ids = list(evaluation.findings.values_list("pk", flat=True))
+    for records in (
+        Evaluation.history.filter(id=evaluation.pk),
+        EvaluationRow.history.filter(evaluation_id=evaluation.pk),
+        StatedFigure.history.filter(evaluation_id=evaluation.pk),
+        Finding.history.filter(evaluation_id=evaluation.pk),
+        Rectification.history.filter(finding_id__in=finding_ids),
+        OutputIndicator.history.filter(project_id__in=project_ids, year=evaluation.year),
+    ):
+        records.filter(**entered_now).update(history_date=_at(DRAFTED_ON))
+    Evaluation.objects.filter(pk=evaluation.pk).update(computed_at=_at(DRAFTED_ON))
+    EvaluationRow.objects.filter(evaluation=evaluation, computed_at__isnull=False).update(
+        computed_at=_at(DRAFTED_ON)
+    )
 
 
 def _create(bureau, staff, manager, projects) -> Evaluation:
@@ -290,9 +334,10 @@ def _create(bureau, staff, manager, projects) -> Evaluation:
                 due_date=due,
             )
     services.evaluation_transition(
-        actor=staff, evaluation=evaluation, to_status=Evaluation.Status.SUBMITTED
+        actor=staff, evaluation=evaluation, to_status=Evaluation.Status.SUBMITTED, on=SUBMITTED_ON
     )
+    # The approval stores the snapshot and the report, dated as the approval was.
     services.evaluation_transition(
-        actor=manager, evaluation=evaluation, to_status=Evaluation.Status.APPROVED
+        actor=manager, evaluation=evaluation, to_status=Evaluation.Status.APPROVED, on=APPROVED_ON
     )
     return evaluation

@@ -44,18 +44,7 @@ class EvaluationCreateForm(forms.Form):
 class EvaluationNarrativeForm(forms.ModelForm):
     class Meta:
         model = Evaluation
-        fields = [
-            "title",
-            "background",
-            "purpose",
-            "method",
-            "process",
-            "conclusion",
-            "decision_analysis",
-            "process_analysis",
-            "benefit_analysis",
-            "experience",
-        ]
+        fields = list(Evaluation.NARRATIVE_FIELDS)
         widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in fields if name != "title"}
 
     def __init__(self, *args, user=None, **kwargs):

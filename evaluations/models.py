@@ -189,6 +189,20 @@ class Evaluation(models.Model):
 
     history = HistoricalRecords()
 
+    # What a person writes (the title and the narrative): edited together, frozen on approval.
+    NARRATIVE_FIELDS = (
+        "title",
+        "background",
+        "purpose",
+        "method",
+        "process",
+        "conclusion",
+        "decision_analysis",
+        "process_analysis",
+        "benefit_analysis",
+        "experience",
+    )
+
     class Meta:
         verbose_name = _("绩效评价")
         verbose_name_plural = _("绩效评价")
@@ -228,6 +242,62 @@ class EvaluationTransition(models.Model):
 
     def __str__(self):
         return f"{self.evaluation_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.evaluation.bureau_id
+
+
+def snapshot_path(instance, filename):
+    return f"evaluations/{instance.evaluation.bureau_id}/{instance.evaluation_id}/{filename}"
+
+
+class EvaluationSnapshot(models.Model):
+    """What an approval froze (审定版本): every row, the stated figures, the figures the
+    records gave, the grade and the narrative, and the report file as it was generated.
+
+    Written once by :func:`evaluations.services.evaluation_transition` and never changed:
+    the report downloaded for the version is this file, byte for byte, whatever the
+    records say later. A reopened and re-approved evaluation gets a new version.
+    """
+
+    evaluation = models.ForeignKey(
+        Evaluation,
+        verbose_name=_("绩效评价"),
+        on_delete=models.PROTECT,
+        related_name="snapshots",
+    )
+    version = models.PositiveSmallIntegerField(_("版本"))
+    approved_on = models.DateField(_("审定日期"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审定人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+    data = models.JSONField(_("审定内容"), default=dict)
+    report = models.FileField(_("评价报告"), upload_to=snapshot_path, max_length=200)
+    report_sha256 = models.CharField(_("报告 SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("审定版本")
+        verbose_name_plural = _("审定版本")
+        ordering = ["evaluation", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "version"],
+                name="evaluation_snapshot_unique_version",
+                violation_error_message=_("该评价已有相同版本号的审定版本。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.evaluation} v{self.version}"
+
+    def get_absolute_url(self):
+        return reverse("evaluations:snapshot-report", args=[self.evaluation_id, self.version])
 
     @property
     def owning_bureau_id(self) -> int:

@@ -8,19 +8,28 @@ Where a figure stated by hand differs from the records, the report uses the reco
 says so in a reconciliation note at the end.
 
 Typography follows GB/T 9704 (党政机关公文格式): A4 with 37/35/28/26 mm margins; title in
-方正小标宋简体, bold, at 二号; level-1 headings in 黑体, level-2 in 楷体, body in 仿宋 at
-三号 with 28-point line spacing; tables in 仿宋 at 小四; page numbers in 宋体 in the
+方正小标宋简体 at 二号, not bold (the typeface carries the weight); level-1 headings in
+黑体, level-2 in 楷体, body in 仿宋 at 三号 with 28-point line spacing; the score table
+under the seed's caption; tables in 仿宋 at 小四; page numbers in 宋体 in the
 footer as "— n —". Every run sets its East Asian font (``w:eastAsia``), or Word and
-LibreOffice would fall back to a Latin font for Chinese.
+LibreOffice would fall back to a Latin font for Chinese; and every run, the default style
+and the document defaults declare East Asian text as zh-CN (``w:lang w:eastAsia``), or
+Writer and WPS pick a Japanese font for it.
+
+It is a document of the bureau: the issuing bureau and the date (成文日期, in Chinese
+numerals) close it, and until the evaluation is approved every page is marked 草稿 and no
+grade is printed while a row is unscored. An approved evaluation's report is generated
+once, at approval, and stored (see ``services.evaluation_transition``).
 
 A run names one East Asian font; there is no fallback list. The title names
 方正小标宋简体, which bureaus install for official documents, and the document's font
 table declares it a GB2312 serif font with 宋体 as its alternative (``w:altName``), which
 is where Word looks when the font is missing; LibreOffice substitutes through its own
-font configuration (a CJK serif). Being bold, the title still reads as 宋体 bold there.
+font configuration (a CJK serif).
 
-Numbers in the narrative are written as the seed writes them: 万元 with at most two
-decimals and no trailing zeros (233.6万元, 2.2万元); tables keep two decimals.
+Amounts are written as the seed writes them, in 万元 without trailing zeros in the
+narrative (233.6万元, 2.2万元) and with two decimals in tables, but never rounded: an
+amount that needs more decimals keeps them (12,960 元 is 1.296万元, never 1.3万元).
 """
 
 import datetime
@@ -41,7 +50,7 @@ from lxml import etree
 
 from accounts.models import User
 from contracts.models import AnnualGoal, Award, Contract
-from core.money import to_wan
+from core.money import to_yuan, wan_text
 from evaluations import selectors
 from evaluations.models import Evaluation, OutputIndicator
 from payments import selectors as payment_selectors
@@ -59,6 +68,8 @@ SIZE_3 = Pt(16)  # 三号
 SIZE_4 = Pt(14)  # 四号
 SIZE_SMALL_4 = Pt(12)  # 小四
 LINE = Pt(28)
+EAST_ASIAN_LANGUAGE = "zh-CN"
+DRAFT_MARK = "草稿"
 DIGITS = "零一二三四五六七八九"
 # The East Asian fonts the document uses: how the font table describes them to a reader
 # that lacks them (GB2312 charset; serif, sans or script), and an alternative.
@@ -72,14 +83,8 @@ FONT_TABLE = {
 
 
 def wan(value) -> str:
-    """万元 with two decimals, for tables."""
-    return f"{to_wan(Decimal(value)):.2f}"
-
-
-def wan_text(value) -> str:
-    """万元 as the narrative writes it: at most two decimals, no trailing zeros
-    (233.60 → 233.6, 2.20 → 2.2, 100.00 → 100)."""
-    return format(to_wan(Decimal(value)).normalize(), "f")
+    """万元 for tables: two decimals, more where the amount needs them (never rounded)."""
+    return wan_text(value, places=2)
 
 
 def number_text(value: Decimal) -> str:
@@ -100,6 +105,12 @@ def cn_date(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def cn_written_date(day: datetime.date) -> str:
+    """成文日期 in Chinese numerals: 2025-01-15 → 二〇二五年一月十五日."""
+    year = "".join("〇一二三四五六七八九"[int(d)] for d in str(day.year))
+    return f"{year}年{cn_number(day.month)}月{cn_number(day.day)}日"
+
+
 # --- typography ------------------------------------------------------------------------------
 
 
@@ -115,6 +126,16 @@ def set_run_font(run, east_asian: str, size: Pt, *, bold: bool = False) -> None:
     fonts.set(qn("w:ascii"), LATIN_FONT)
     fonts.set(qn("w:hAnsi"), LATIN_FONT)
     fonts.set(qn("w:eastAsia"), east_asian)
+    set_language(r_pr)
+
+
+def set_language(r_pr) -> None:
+    """Declare East Asian text as zh-CN in run properties (``w:lang w:eastAsia``)."""
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        r_pr.append(lang)
+    lang.set(qn("w:eastAsia"), EAST_ASIAN_LANGUAGE)
 
 
 def _paragraph(
@@ -148,8 +169,21 @@ class Writer:
         normal.font.name = LATIN_FONT
         normal.font.size = SIZE_3
         normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+        set_language(normal.element.get_or_add_rPr())
+        # The template's document defaults say East Asian text is Japanese (ja-JP).
+        defaults = self.document.styles.element.find(qn("w:docDefaults"))
+        for r_pr in defaults.iter(qn("w:rPr")) if defaults is not None else ():
+            set_language(r_pr)
         self._page_numbers(section)
         self._declare_fonts()
+
+    def mark_draft(self):
+        """草稿 in the header, so every page says so."""
+        header = self.document.sections[0].header
+        header.is_linked_to_previous = False
+        paragraph = header.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        set_run_font(paragraph.add_run(DRAFT_MARK), HEADING1_FONT, SIZE_3, bold=True)
 
     def _declare_fonts(self):
         """Describe the Chinese fonts in the font table, with the title's alternative."""
@@ -194,8 +228,17 @@ class Writer:
     def title(self, text):
         paragraph = _paragraph(self.document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
         paragraph.paragraph_format.line_spacing = Pt(36)
-        set_run_font(paragraph.add_run(text), TITLE_FONT, SIZE_2, bold=True)
+        set_run_font(paragraph.add_run(text), TITLE_FONT, SIZE_2)
         _paragraph(self.document, indent=False)
+
+    def caption(self, text):
+        _paragraph(self.document, text, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+    def signature(self, bureau: str, day: datetime.date):
+        """The issuing bureau and the 成文日期 at the end, right-aligned."""
+        _paragraph(self.document, indent=False)
+        for text in (bureau, cn_written_date(day)):
+            _paragraph(self.document, text, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
 
     def heading1(self, text):
         _paragraph(self.document, text, font=HEADING1_FONT)
@@ -290,6 +333,7 @@ class Records:
     late: list
     outputs: list
     findings: list
+    shares: list
 
 
 def gather(evaluation: Evaluation, *, user: User) -> Records:
@@ -334,6 +378,8 @@ def gather(evaluation: Evaluation, *, user: User) -> Records:
         late=late,
         outputs=selectors.outputs_of(project_ids=project_ids, year=year),
         findings=selectors.findings_of(evaluation),
+        # Installments stated as a share of their contract, for the contracts of the year.
+        shares=payment_selectors.stated_share_installments(project_ids=project_ids, year=year),
     )
 
 
@@ -519,8 +565,6 @@ def reconciliation_lines(records: Records) -> list[str]:
                     f"生成本报告时记录为 {figure_text(now, kind)}，相差 {difference_text(Decimal(then) - now, kind)}"
                     "（评价审定后记录有变化，本报告正文采用生成时的记录）。"
                 )
-    if evaluation.status in (Evaluation.Status.APPROVED, Evaluation.Status.LOCKED):
-        lines += assessment_changes(records)
     for a in records.audits:
         if getattr(a, "grade_differs", False):
             lines.append(
@@ -539,55 +583,75 @@ def reconciliation_lines(records: Records) -> list[str]:
             f"按记录计算为 {figure_text(r.computed, kind)}，相差 {difference_text(r.difference, kind)}。"
             "本报告采用按记录计算的数字。"
         )
-    return lines
+    return lines + term_lines(records) + share_lines(records)
 
 
-def assessment_changes(records: Records) -> list[str]:
-    """Assessments changed since the evaluation was approved on them (the payments app
-    keeps them and cannot refuse a change; the approval froze what they said)."""
-    then = records.evaluation.computed_figures.get("assessments")
-    if then is None:  # approved before approvals froze assessments
-        return []
-    now = {a.pk: a for a in records.audits if a.kind == Audit.Kind.ASSESSMENT}
+def months_between(first: datetime.date, last: datetime.date) -> int:
+    """Calendar months from ``first``'s month to ``last``'s, both counted (Aug 2021 to
+    Dec 2024 is 41)."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def term_lines(records: Records) -> list[str]:
+    """An award whose term in months does not count the months from the award to the
+    end of its term (the seed: won in August 2021, to December 2024, "40 months")."""
     lines = []
-    for old in then:
-        label = f"{old['firm']}对{old['project'] or '各项目'}的质量评估"
-        new = now.pop(old["id"], None)
-        if new is None:
-            lines.append(f"{label}：审定时得分 {_points(old['score'])} 分，现已不在记录中。")
-            continue
-        score = None if new.score is None else f"{new.score:.2f}"
-        grade = new.derived_grade or new.grade
-        if (score, grade) != (old["score"], old["grade"]):
-            lines.append(
-                f"{label}：审定时为 {_points(old['score'])} 分（{old['grade'] or '—'}），"
-                f"现记录为 {_points(score)} 分（{grade or '—'}）。本报告正文采用现记录。"
-            )
-    for new in now.values():
-        lines.append(
-            f"{new.firm}对{new.project.name if new.project else '各项目'}的质量评估："
-            f"评价审定后登记，得分 {_points(None if new.score is None else f'{new.score:.2f}')} 分。"
-        )
+    for project in records.projects:
+        for a in records.awards.get(project.pk, []):
+            counted = months_between(a.award_date, a.term_end)
+            if counted != a.term_months:
+                lines.append(
+                    f"{project.name}：中标期登记为{a.term_months}个月，但自中标"
+                    f"（{a.award_date.year}年{a.award_date.month}月）至中标期止"
+                    f"（{a.term_end.year}年{a.term_end.month}月）共{counted}个月"
+                    f"（中标期起为{cn_date(a.term_start)}），请核对。"
+                )
     return lines
 
 
-def _points(text: str | None) -> str:
-    return "—" if text is None else number_text(Decimal(text))
+def share_lines(records: Records) -> list[str]:
+    """An installment whose planned amount is not its stated share of the contract (the
+    seed rounds: 30% of 101.4万元 is 30.42万元, the installment 30.43万元)."""
+    lines = []
+    for i in records.shares:
+        share = to_yuan(i.contract.amount * i.percent / Decimal(100))
+        if share != i.planned_amount:
+            lines.append(
+                f"{_installment_name(i)}：约定为合同金额{wan_text(i.contract.amount)}万元的"
+                f"{number_text(i.percent)}%，即{wan_text(share)}万元，计划金额为"
+                f"{wan_text(i.planned_amount)}万元，相差{abs(i.planned_amount - share).normalize():,f}元。"
+            )
+    return lines
 
 
 # --- the document -----------------------------------------------------------------------------
 
 
-def build(evaluation: Evaluation, *, user: User) -> bytes:
+FINAL = (Evaluation.Status.APPROVED, Evaluation.Status.LOCKED)
+
+
+def build(evaluation: Evaluation, *, user: User, issued_on: datetime.date | None = None) -> bytes:
     """The report as a .docx. It is an official Chinese document whatever language the
-    person downloading it reads the pages in, so every label comes out in Chinese."""
+    person downloading it reads the pages in, so every label comes out in Chinese.
+
+    ``issued_on`` is the 成文日期 (the approval's date; today for a draft)."""
     with translation.override("zh-hans"):
-        return _build(evaluation, user=user)
+        return _build(evaluation, user=user, issued_on=issued_on or timezone.localdate())
 
 
-def _build(evaluation: Evaluation, *, user: User) -> bytes:
+def conclusion_sentence(table: selectors.Table) -> str:
+    """The total and the grade; no grade while a row is unscored."""
+    text = "该评分指标按照《项目支出绩效评价指标体系框架》设立，对比项目实施情况和日常工作开展情况进行打分，"
+    if table.unscored:
+        return text + f"目前尚有{table.unscored}项指标未评分，暂不评定等级。"
+    return text + f"最终得分为{number_text(table.total)}分，评价等级为“{table.grade}”。"
+
+
+def _build(evaluation: Evaluation, *, user: User, issued_on: datetime.date) -> bytes:
     records = gather(evaluation, user=user)
     e, t, w = evaluation, records.total, Writer()
+    if e.status not in FINAL:
+        w.mark_draft()
     w.title(f"{e.title}报告")
 
     w.heading1("一、基本情况")
@@ -623,11 +687,9 @@ def _build(evaluation: Evaluation, *, user: User) -> bytes:
     w.body(e.process)
 
     w.heading1("三、综合评价情况及评价结论")
+    w.caption(f"（{e.year}年政府购买社工服务项目）")
     _score_table(w, records)
-    w.body(
-        f"该评分指标按照《项目支出绩效评价指标体系框架》设立，对比项目实施情况和日常工作开展情况进行打分，"
-        f"最终得分为{records.table.total.normalize():f}分，评价等级为“{records.table.grade}”。"
-    )
+    w.body(conclusion_sentence(records.table))
     w.body(e.conclusion)
 
     w.heading1("四、绩效评价指标分析")
@@ -684,6 +746,7 @@ def _build(evaluation: Evaluation, *, user: User) -> bytes:
         w.heading1("附：数字核对说明")
         for note in notes:
             w.body(note)
+    w.signature(e.bureau.name, issued_on)
     return w.save()
 
 

@@ -9,15 +9,18 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.caching import cached
 from accounts.models import User
 from accounts.selectors import bureau_scope
-from core.money import ZERO
+from core.money import ZERO, wan_text
 from evaluations.indicators import SHENZHEN_SCALE
 from evaluations.models import (
     Evaluation,
     EvaluationRow,
+    EvaluationSnapshot,
     Finding,
     GradeBand,
     OutputIndicator,
@@ -412,3 +415,98 @@ def assessment_snapshot(assessments: list[Audit]) -> list[dict]:
 
 def stated_figures(evaluation: Evaluation) -> list[StatedFigure]:
     return list(evaluation.stated_figures.order_by("pk"))
+
+
+# --- approved versions -------------------------------------------------------------------------
+
+
+def snapshots_of(evaluation: Evaluation) -> list[EvaluationSnapshot]:
+    """The evaluation's approved versions, the latest first."""
+    return list(evaluation.snapshots.select_related("approved_by").order_by("-version"))
+
+
+def snapshot_get(*, user: User, pk: int, version: int) -> EvaluationSnapshot:
+    return get_object_or_404(
+        EvaluationSnapshot.objects.filter(
+            bureau_scope(user=user, field="evaluation__bureau")
+        ).select_related("evaluation"),
+        evaluation_id=pk,
+        version=version,
+    )
+
+
+# key of the approval's figures → (name, kind): "money" in yuan, shown in 万; "rate" in %.
+SNAPSHOT_FIGURES = {
+    "full_year": (gettext_lazy("全年预算"), "money"),
+    "issued": (gettext_lazy("实际下达预算"), "money"),
+    "paid": (gettext_lazy("全年实际支出"), "money"),
+    "deducted": (gettext_lazy("审计扣减"), "money"),
+    "late": (gettext_lazy("逾期未付"), "money"),
+    "funds_in_place": (gettext_lazy("资金到位率"), "rate"),
+    "execution_rate": (gettext_lazy("预算执行率"), "rate"),
+    "output_quantity": (gettext_lazy("产出数量完成率"), "rate"),
+    "timeliness": (gettext_lazy("完成及时性"), "rate"),
+}
+
+
+def _shown(value: str | None, kind: str) -> str:
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    if kind == "money":
+        return f"{wan_text(value, places=2)}万"
+    if kind == "rate":
+        return f"{value:.2f}%"
+    return format(value.normalize(), "f")
+
+
+def snapshot_differences(then: dict, now: dict) -> list[str]:
+    """What changed in the records since an approval, one line each, in the user's terms:
+    "全年实际支出 217.71万 → 229.87万". ``then`` and ``now`` are what
+    ``services.snapshot_data`` gives: the approval's and today's."""
+    lines = []
+    before, after = then.get("figures", {}), now.get("figures", {})
+    for key, (name, kind) in SNAPSHOT_FIGURES.items():
+        if key in before and before.get(key) != after.get(key):
+            lines.append(f"{name} {_shown(before[key], kind)} → {_shown(after.get(key), kind)}")
+    for label, old, new in _changed_items(then, now, "assessments", _assessment_label):
+        lines.append(
+            f"{label} "
+            + (_("得分 %(score)s（%(grade)s）") % _assessment_values(old) if old else "—")
+            + " → "
+            + (_("得分 %(score)s（%(grade)s）") % _assessment_values(new) if new else _("已删除"))
+        )
+    for label, old, new in _changed_items(then, now, "outputs", _output_label):
+        unit = (old or new)["unit"]
+        lines.append(
+            f"{label} "
+            + (f"{_shown(old['actual'], '')}{unit}" if old and old["actual"] else "—")
+            + " → "
+            + (f"{_shown(new['actual'], '')}{unit}" if new and new["actual"] else "—")
+        )
+    return lines
+
+
+def _changed_items(then: dict, now: dict, key: str, label):
+    """(label, old, new) for each item of ``key`` that changed, appeared or disappeared."""
+    before = {item["id"]: item for item in then.get(key, [])}
+    after = {item["id"]: item for item in now.get(key, [])}
+    for pk in [*before, *(pk for pk in after if pk not in before)]:
+        old, new = before.get(pk), after.get(pk)
+        if old != new:
+            yield label(old or new), old, new
+
+
+def _assessment_label(item: dict) -> str:
+    return _("%(firm)s对%(project)s的质量评估") % {
+        "firm": item["firm"],
+        "project": item["project"] or _("各项目"),
+    }
+
+
+def _assessment_values(item: dict) -> dict:
+    return {"score": _shown(item["score"], ""), "grade": item["grade"] or "—"}
+
+
+def _output_label(item: dict) -> str:
+    return _("%(project)s产出“%(name)s”实际完成值") % item

@@ -2,14 +2,18 @@
 
 An evaluation is created from a template (its rows copied and frozen), its computed rows
 are filled from the records, people score the other rows with evidence, and it moves
-draft → submitted → approved (by a manager) → locked. Only a draft changes.
+draft → submitted → approved (by a manager) → locked. Only a draft changes. Approving
+stores a snapshot with the report file (what exactly was approved); a manager may reopen
+an approved evaluation with a reason, and the next approval stores a new version.
 """
 
 import datetime
+import hashlib
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,11 +24,12 @@ from accounts.records import record_save as _save
 from accounts.records import require as _require
 from contracts.models import Project
 from core.money import ZERO, percent
-from evaluations import selectors
+from evaluations import report, selectors
 from evaluations.indicators import MOF_SCALE
 from evaluations.models import (
     Evaluation,
     EvaluationRow,
+    EvaluationSnapshot,
     EvaluationTransition,
     Finding,
     GradeScale,
@@ -46,6 +51,8 @@ TRANSITIONS = {
     (E.SUBMITTED, E.DRAFT): "evaluations.approve_evaluation",
     (E.SUBMITTED, E.APPROVED): "evaluations.approve_evaluation",
     (E.APPROVED, E.LOCKED): "evaluations.approve_evaluation",
+    # Reopening (重新打开): explicit, by a manager, with a reason; the approved versions stay.
+    (E.APPROVED, E.DRAFT): "evaluations.approve_evaluation",
 }
 
 
@@ -346,10 +353,31 @@ def evaluation_update(*, actor: User, evaluation: Evaluation, **fields) -> Evalu
     return _save(evaluation, actor=actor)
 
 
+def _reason_missing(source: str, target: str) -> str:
+    """Why a move needs a reason it was not given: a return, and a reopening."""
+    if (source, target) == (E.SUBMITTED, E.DRAFT):
+        return _("退回须说明原因。")
+    if (source, target) == (E.APPROVED, E.DRAFT):
+        return _("重新打开已审定的评价须说明原因。")
+    return ""
+
+
 @transaction.atomic
 def evaluation_transition(
-    *, actor: User, evaluation: Evaluation, to_status: str, reason: str = ""
+    *,
+    actor: User,
+    evaluation: Evaluation,
+    to_status: str,
+    reason: str = "",
+    on: datetime.date | None = None,
 ) -> Evaluation:
+    """Move an evaluation along draft → submitted → approved → locked (or back).
+
+    Approval stores a snapshot (:class:`EvaluationSnapshot`) with the report file; ``on``
+    is the approval's business date (审定日期, today by default), printed as the report's
+    成文日期. Reopening an approved evaluation takes a manager and a reason; its approved
+    versions stay downloadable and the next approval stores a new one.
+    """
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     source = evaluation.status
     permission = TRANSITIONS.get((source, to_status))
@@ -359,37 +387,115 @@ def evaluation_transition(
             % {"source": E(source).label, "target": E(to_status).label}
         )
     _require(actor, permission)
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise ValidationError({"on": _("日期不能晚于今天。")})
+    if on.year < evaluation.year:
+        raise ValidationError(
+            {"on": _("日期不能早于评价年度 %(year)s 年。") % {"year": evaluation.year}}
+        )
     if to_status == E.SUBMITTED:
         unscored = evaluation.rows.filter(score__isnull=True).count()
         if unscored:
             raise ValidationError(_("还有 %(n)s 项指标未评分，不能提交。") % {"n": unscored})
-    if (source, to_status) == (E.SUBMITTED, E.DRAFT) and not reason.strip():
-        raise ValidationError({"reason": _("退回须说明原因。")})
-    fields = ["status", "status_changed_at"]
-    if to_status == E.APPROVED:
-        # Assessments live in the payments app, which cannot know that an evaluation was
-        # approved on them: keep what they said, so the report can name later changes.
-        evaluation.computed_figures = {
-            **(evaluation.computed_figures or {}),
-            "assessments": selectors.assessment_snapshot(
-                selectors.assessments_of(evaluation=evaluation)
-            ),
-        }
-        fields.append("computed_figures")
+    missing = _reason_missing(source, to_status)
+    if missing and not reason.strip():
+        raise ValidationError({"reason": missing})
+    at = timezone.now()
+    if on != today:  # a decision taken on an earlier day is logged on that day
+        at = timezone.make_aware(datetime.datetime.combine(on, datetime.time(12)))
     EvaluationTransition.objects.create(
         evaluation=evaluation,
         from_status=source,
         to_status=to_status,
         actor=actor,
+        at=at,
         reason=reason.strip(),
     )
     evaluation.status = to_status
-    evaluation.status_changed_at = timezone.now()
+    evaluation.status_changed_at = at
     evaluation._history_user = actor
+    evaluation._history_date = at
     evaluation._change_reason = reason.strip() or str(E(to_status).label)
-    evaluation.save(update_fields=fields)
+    evaluation.save(update_fields=["status", "status_changed_at"])
+    if to_status == E.APPROVED:
+        _snapshot_store(evaluation, actor=actor, on=on)
     records_changed(evaluation.bureau_id)
     return evaluation
+
+
+def snapshot_data(evaluation: Evaluation, *, actor: User) -> dict:
+    """What the evaluation and the records say now, as an approval keeps it (strings, for
+    JSON): the rows, the stated figures, the figures the records give, the total and the
+    grade, the assessments and outputs its report reads, and the narrative."""
+    table = selectors.evaluation_table(evaluation)
+    project_ids = [p.pk for p in evaluation.projects.all()]
+
+    def text(value):
+        return None if value is None else f"{value:.2f}"
+
+    return {
+        "rows": [
+            {
+                "order": r.order,
+                "level1": r.level1,
+                "level2": r.level2,
+                "level3": r.level3,
+                "weight": text(r.weight),
+                "actual_value": r.actual_value,
+                "computed_value": text(r.computed_value),
+                "computed_score": text(r.computed_score),
+                "score": text(r.score),
+                "score_overridden": r.score_overridden,
+                "override_reason": r.override_reason,
+                "evidence": r.evidence,
+            }
+            for r in table.rows
+        ],
+        "stated": [
+            {"key": r.key, "label": str(r.label), "value": text(r.stated), "source": r.source}
+            for r in table.reconciliations
+        ],
+        "figures": figures_for(evaluation, actor=actor),
+        "total": text(table.total),
+        "grade": table.grade,
+        # Assessments live in the payments app, which cannot know that an evaluation was
+        # approved on them: the snapshot keeps what they said, so the page names changes.
+        "assessments": selectors.assessment_snapshot(
+            selectors.assessments_of(evaluation=evaluation)
+        ),
+        "outputs": [
+            {
+                "id": o.pk,
+                "project": o.project.name,
+                "name": o.name,
+                "unit": o.unit,
+                "actual": text(selectors.actual_of(o)),
+            }
+            for o in selectors.outputs_of(project_ids=project_ids, year=evaluation.year)
+        ],
+        "narrative": {name: getattr(evaluation, name) for name in Evaluation.NARRATIVE_FIELDS},
+    }
+
+
+def _snapshot_store(evaluation: Evaluation, *, actor: User, on: datetime.date):
+    """Freeze the approved evaluation and its report (stored through Django's storage)."""
+    content = report.build(evaluation, user=actor, issued_on=on)
+    digest = hashlib.sha256(content).hexdigest()
+    version = EvaluationSnapshot.objects.filter(evaluation=evaluation).order_by("-version").first()
+    snapshot = EvaluationSnapshot(
+        evaluation=evaluation,
+        version=version.version + 1 if version else 1,
+        approved_on=on,
+        approved_by=actor,
+        data=snapshot_data(evaluation, actor=actor),
+        report_sha256=digest,
+    )
+    snapshot.report.save(
+        f"v{snapshot.version}-{digest[:16]}.docx", ContentFile(content), save=False
+    )
+    return _save(snapshot, actor=actor)
 
 
 @transaction.atomic

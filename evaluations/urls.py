@@ -15,6 +15,11 @@ app_name = "evaluations"
 urlpatterns = [
     *record_pages(views, "Evaluation", "", edit="edit"),
     path("<int:pk>/report.docx", views.EvaluationReportView.as_view(), name="evaluation-report"),
+    path(
+        "<int:pk>/versions/<int:version>/report.docx",
+        views.SnapshotReportView.as_view(),
+        name="snapshot-report",
+    ),
     path("<int:pk>/table.xlsx", views.EvaluationExportView.as_view(), name="evaluation-export"),
     path(
         "<int:pk>/transition/",

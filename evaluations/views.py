@@ -114,6 +114,12 @@ class EvaluationDetailView(ScopedObjectMixin, DetailView):
         )
         if context["show_history"]:
             context["history"] = history_of(evaluation)
+        context["snapshots"] = selectors.snapshots_of(evaluation)
+        if evaluation.status in report.FINAL and context["snapshots"]:
+            # What the records say now against what the approval kept.
+            context["differences"] = selectors.snapshot_differences(
+                context["snapshots"][0].data, services.snapshot_data(evaluation, actor=user)
+            )
         return context
 
 
@@ -122,6 +128,7 @@ TRANSITION_LABELS = {
     (E.SUBMITTED, E.DRAFT): _("退回修改"),
     (E.SUBMITTED, E.APPROVED): _("审定通过"),
     (E.APPROVED, E.LOCKED): _("锁定归档"),
+    (E.APPROVED, E.DRAFT): _("重新打开"),
 }
 
 
@@ -489,6 +496,18 @@ class EvaluationApiView(PermissionMixin, View):
                 }
                 for r in table.reconciliations
             ],
+            # The approved versions, each with its stored report and that file's SHA-256.
+            "versions": [
+                {
+                    "version": s.version,
+                    "approved_on": s.approved_on.isoformat(),
+                    "total": s.data.get("total"),
+                    "grade": s.data.get("grade"),
+                    "report_sha256": s.report_sha256,
+                    "report": s.get_absolute_url(),
+                }
+                for s in selectors.snapshots_of(evaluation)
+            ],
         }
         return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
@@ -496,21 +515,47 @@ class EvaluationApiView(PermissionMixin, View):
 # --- the report and the Excel table ------------------------------------------------------------
 
 
+def _docx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _stored_report(snapshot) -> HttpResponse:
+    with snapshot.report.open("rb") as stored:
+        content = stored.read()
+    response = _docx_response(
+        content, f"{snapshot.evaluation.title}报告（审定版{snapshot.version}）.docx"
+    )
+    response["X-Report-SHA256"] = snapshot.report_sha256
+    return response
+
+
 class EvaluationReportView(PermissionMixin, View):
-    """``GET /evaluations/<id>/report.docx``: the report, generated from the records now."""
+    """``GET /evaluations/<id>/report.docx``: an approved (or locked) evaluation's report is
+    the file stored at its approval, byte for byte; any other is a draft generated now."""
 
     permission_required = "evaluations.view_evaluation"
 
     def get(self, request, pk):
         evaluation = selectors.evaluation_get(user=request.user, pk=pk)
+        latest = selectors.snapshots_of(evaluation)[:1]
+        if evaluation.status in report.FINAL and latest:
+            return _stored_report(latest[0])
         content = report.build(evaluation, user=request.user)
-        response = HttpResponse(
-            content,
-            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        )
-        filename = quote(f"{evaluation.title}报告.docx")
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-        return response
+        return _docx_response(content, f"{evaluation.title}报告（草稿）.docx")
+
+
+class SnapshotReportView(PermissionMixin, View):
+    """``GET /evaluations/<id>/versions/<n>/report.docx``: an approved version's stored report."""
+
+    permission_required = "evaluations.view_evaluation"
+
+    def get(self, request, pk, version):
+        return _stored_report(selectors.snapshot_get(user=request.user, pk=pk, version=version))
 
 
 class EvaluationExportView(PermissionMixin, View):

@@ -829,3 +829,19 @@ def installment_punctuality(
 
 def contract_schedule_total(installments) -> Decimal:
     return sum((i.planned_amount for i in installments), ZERO)
+
+
+def stated_share_installments(*, project_ids: list[int], year: int) -> list[Installment]:
+    """The installments stated as a share (比例) of their contract, of the projects'
+    contracts running in ``year`` (not cancelled), with contract and project."""
+    return list(
+        Installment.objects.filter(
+            contract__award__project_id__in=project_ids,
+            contract__start__lte=datetime.date(year, 12, 31),
+            contract__end__gte=datetime.date(year, 1, 1),
+            percent__isnull=False,
+        )
+        .exclude(status=Installment.Status.CANCELLED)
+        .select_related("contract__award__project")
+        .order_by("contract__award__project_id", "contract__start", "number")
+    )

@@ -101,6 +101,15 @@ def create_evaluation(
     )
 
 
+def reopen(evaluation, manager, reason="补充审定后登记的支付"):
+    """A manager reopens an approved evaluation (back to draft, with a reason)."""
+    from evaluations import services as evaluation_services
+
+    return evaluation_services.evaluation_transition(
+        actor=manager, evaluation=evaluation, to_status="draft", reason=reason
+    )
+
+
 def create_output(staff_user, project, name="入户走访", **data):
     """A 2024 quantity output of ``project`` (target 80 人次, no actual unless given)."""
     from evaluations import services as evaluation_services

@@ -1,6 +1,7 @@
 """The generated Word report, opened and read back (and converted by LibreOffice): the
-seed's structure and figures from the records, its typography, the notes on figures that
-moved after approval, who may download it, and its bounded queries."""
+seed's structure and figures from the records, its typography, a document of the bureau
+(bureau and 成文日期, zh-CN, caption, draft mark, exact amounts, the seed's own slips),
+who may download it, and its bounded queries."""
 
 import datetime
 import io
@@ -21,7 +22,7 @@ from docx.oxml.ns import qn
 
 from evaluations.models import Evaluation
 from tests.factories import ContractFactory
-from tests.helpers import create_evaluation, pay
+from tests.helpers import create_evaluation, reopen
 
 pytestmark = pytest.mark.django_db
 
@@ -121,8 +122,8 @@ def test_the_reports_figures_come_from_the_records(report):
     assert "项目总分88分，评估等级良好" in text
     assert "服务机构提交资料不及时导致财务封账" in text
     assert "94.31" not in text.split("附：数字核对说明")[0]
-    note = text.split("附：数字核对说明")[1]
-    assert note.strip() == (
+    note = text.split("附：数字核对说明")[1].strip().splitlines()
+    assert note[0] == (
         "预算执行率：自评报告“一、基本情况”及“四、（二）资金到位率及预算执行率”陈述 94.31%，"
         "按记录计算为 93.20%，相差 1.11 个百分点。本报告采用按记录计算的数字。"
     )
@@ -236,7 +237,7 @@ def test_the_title_font_declares_its_alternative(report):
     title = next(p for p in document.paragraphs if p.text.endswith("绩效评价报告"))
     run = title.runs[0]
     assert run._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
-    assert run.font.bold is True and run.font.size.pt == 22
+    assert not run.font.bold and run.font.size.pt == 22
     part = next(
         rel.target_part for rel in document.part.rels.values() if rel.reltype.endswith("/fontTable")
     )
@@ -283,59 +284,27 @@ def test_the_tables_are_laid_out_for_libreoffice(report):
     assert payments.rows[1].cells[4].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def test_the_report_converts_to_pdf_with_the_table_header_on_every_page(
-    report, tmp_path, libreoffice_profile
-):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    pdftotext = shutil.which("pdftotext")
-    if soffice is None or pdftotext is None:
+def _tool(name: str) -> str:
+    """The path of a LibreOffice or Poppler tool; skip without it (fail when required)."""
+    path = shutil.which(name) or (shutil.which("libreoffice") if name == "soffice" else None)
+    if path is None:
         if os.environ.get("REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("LibreOffice and pdftotext are required (REQUIRE_LIBREOFFICE=1)")
-        pytest.skip("LibreOffice or pdftotext is not installed")
-    source = tmp_path / "report.docx"
-    source.write_bytes(report)
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{libreoffice_profile}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        capture_output=True,
-        timeout=180,
-    )
-    pdf = tmp_path / "report.pdf"
-    assert pdf.exists()
-    pages = subprocess.run(
-        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout.split("\f")
-    names = ["立项依据充分性", "预算编制科学性", "制度执行有效性", "服务内容的满意度"]
-    names += ["决策小计", "过程小计", "产出小计", "效益小计"]
-    with_table = [p for p in pages if any(name in p for name in names)]
-    # The 18-row table runs over more than one page; its header repeats on each.
-    assert len(with_table) >= 2
-    assert all("三级指标" in p and "指标内容" in p for p in with_table)
+            pytest.fail(f"{name} is required (REQUIRE_LIBREOFFICE=1)")
+        pytest.skip(f"{name} is not installed")
+    return path
 
 
-def test_libreoffice_opens_the_report(report, tmp_path, libreoffice_profile):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        if os.environ.get("REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("LibreOffice is required (REQUIRE_LIBREOFFICE=1)")
-        pytest.skip("LibreOffice is not installed")
+def _convert(content: bytes, tmp_path, profile, target: str):
+    """The .docx converted by LibreOffice to ``target`` (pdf, txt:Text): the new file."""
     source = tmp_path / "report.docx"
-    source.write_bytes(report)
+    source.write_bytes(content)
     result = subprocess.run(
         [
-            soffice,
+            _tool("soffice"),
             "--headless",
-            f"-env:UserInstallation=file://{libreoffice_profile}",
+            f"-env:UserInstallation=file://{profile}",
             "--convert-to",
-            "txt:Text",
+            target,
             "--outdir",
             str(tmp_path),
             str(source),
@@ -344,14 +313,181 @@ def test_libreoffice_opens_the_report(report, tmp_path, libreoffice_profile):
         text=True,
         timeout=180,
     )
-    converted = tmp_path / "report.txt"
+    converted = tmp_path / f"report.{target.split(':')[0]}"
     assert converted.exists(), result.stdout + result.stderr
+    return converted
+
+
+def _pdf_pages(content: bytes, tmp_path, profile) -> list[str]:
+    pdftotext = _tool("pdftotext")
+    pdf = _convert(content, tmp_path, profile, "pdf")
+    text = subprocess.run(
+        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+def test_the_report_converts_to_pdf_with_the_table_header_on_every_page(
+    report, tmp_path, libreoffice_profile
+):
+    pages = _pdf_pages(report, tmp_path, libreoffice_profile)
+    names = ["立项依据充分性", "预算编制科学性", "制度执行有效性", "服务内容的满意度"]
+    names += ["决策小计", "过程小计", "产出小计", "效益小计"]
+    with_table = [p for p in pages if any(name in p for name in names)]
+    # The 18-row table runs over more than one page; its header repeats on each.
+    assert len(with_table) >= 2
+    assert all("三级指标" in p and "指标内容" in p for p in with_table)
+    assert not any("草稿" in p for p in pages)
+
+
+def test_libreoffice_opens_the_report(report, tmp_path, libreoffice_profile):
+    converted = _convert(report, tmp_path, libreoffice_profile, "txt:Text")
     text = converted.read_text(encoding="utf-8-sig")
     assert "2024 年购买社工服务项目支出绩效评价报告" in text
     assert "全年合计支付217.71万元" in text
 
 
-# --- records that moved after approval ------------------------------------------------
+# --- a document of the bureau ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def draft_report(django_db_setup, django_db_blocker):
+    """A draft's report, built once: a project paid 34,560 元 with a 12,960 元 deduction,
+    its manual rows left unscored (everything written is rolled back)."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import Role
+    from evaluations import report as report_module
+    from payments import services as payment_services
+    from tests.factories import AuditFactory, BudgetFactory, BureauFactory, UserFactory
+    from tests.helpers import approve, pay
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        bureau = BureauFactory(name="深圳市某区民政局", division_code="440399")
+        staff, finance = (
+            UserFactory(username=f"doc-{role}", bureau=bureau) for role in ("staff", "finance")
+        )
+        staff.groups.add(Group.objects.get(name=str(Role.STAFF)))
+        finance.groups.add(Group.objects.get(name=str(Role.FINANCE)))
+        contract = ContractFactory(
+            award__project__bureau=bureau, owner=staff, amount=Decimal("115200.00")
+        )
+        BudgetFactory(project=contract.award.project, year=2024)
+        first, second = payment_services.schedule_generate(
+            actor=finance,
+            contract=contract,
+            percents=[Decimal(30), Decimal(70)],
+            due_dates=[datetime.date(2024, 3, 31), datetime.date(2024, 9, 30)],
+        )
+        pay(approve(first, staff=staff, finance=finance), "34560.00", by=finance)
+        payment_services.deduction_record(
+            actor=finance,
+            installment=second,
+            audit=AuditFactory(bureau=bureau, project=contract.award.project),
+            amount=Decimal("12960.00"),
+            decided_on=datetime.date(2024, 8, 20),
+            reason="专项审计扣减",
+        )
+        evaluation = create_evaluation(staff, bureau, contract.award.project, title="文书评价")
+        content = report_module.build(evaluation, user=staff)
+        transaction.set_rollback(True)
+    return content
+
+
+def test_the_report_ends_with_the_bureau_and_the_date_in_chinese(report):
+    from evaluations.report import cn_written_date
+
+    assert cn_written_date(datetime.date(2025, 1, 15)) == "二〇二五年一月十五日"
+    paragraphs = [p for p in Document(io.BytesIO(report)).paragraphs if p.text.strip()]
+    # The demo's evaluation was approved on 31 December 2024.
+    assert [p.text for p in paragraphs[-2:]] == ["深圳市盐田区民政局", "二〇二四年十二月三十一日"]
+    assert {p.alignment for p in paragraphs[-2:]} == {WD_ALIGN_PARAGRAPH.RIGHT}
+
+
+def test_east_asian_text_is_declared_chinese_not_japanese(report):
+    document = Document(io.BytesIO(report))
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    assert defaults.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+    normal = document.styles["Normal"].element.rPr
+    assert normal.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+    assert b"ja-JP" not in styles.xml.encode()
+    runs = [r for p in document.paragraphs for r in p.runs]
+    runs += [r for t in document.tables for c in t._cells for p in c.paragraphs for r in p.runs]
+    assert {r._element.rPr.find(qn("w:lang")).get(qn("w:eastAsia")) for r in runs} == {"zh-CN"}
+
+
+def test_the_score_table_has_the_seeds_caption(report):
+    document = Document(io.BytesIO(report))
+    table = document.tables[0]._tbl
+    caption = table.getprevious()
+    paragraph = next(p for p in document.paragraphs if p._p is caption)
+    assert paragraph.text == "（2024年政府购买社工服务项目）"
+    assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+
+
+def test_an_approved_report_is_not_a_draft(report):
+    document = Document(io.BytesIO(report))
+    assert all("草稿" not in p.text for p in document.sections[0].header.paragraphs)
+
+
+def test_the_seeds_own_inconsistencies_are_in_the_reconciliation_note(report):
+    note = _text(Document(io.BytesIO(report))).split("附：数字核对说明")[1]
+    assert (
+        "助残社工服务项目：中标期登记为40个月，但自中标（2021年8月）至中标期止（2024年12月）"
+        "共41个月（中标期起为2021年9月1日），请核对。"
+    ) in note
+    assert (
+        "助残社工服务项目2023-2024年度合同第一期：约定为合同金额101.4万元的30%，即30.42万元，"
+        "计划金额为30.43万元，相差100元。"
+    ) in note
+    assert (
+        "助残社工服务项目2023-2024年度合同第三期：约定为合同金额101.4万元的30%，即30.42万元，"
+        "计划金额为30.41万元，相差100元。"
+    ) in note
+    # 40% of 101.4万 is 40.56万: the second installment is its share and is not listed.
+    assert "合同第二期：约定" not in note
+
+
+def test_a_draft_is_marked_on_every_page_and_has_no_grade_until_every_row_is_scored(
+    draft_report,
+):
+    document = Document(io.BytesIO(draft_report))
+    [section] = document.sections
+    assert section.header.paragraphs[0].text == "草稿"
+    assert not section.different_first_page_header_footer
+    text = _text(document)
+    assert "暂不评定等级" in text and "评价等级为" not in text
+
+
+def test_every_page_of_a_draft_says_so_in_libreoffice(draft_report, tmp_path, libreoffice_profile):
+    pages = _pdf_pages(draft_report, tmp_path, libreoffice_profile)
+    assert len(pages) >= 3
+    assert all("草稿" in page for page in pages)
+    assert "深圳市某区民政局" in pages[-1]
+
+
+def test_amounts_in_the_narrative_keep_their_precision(draft_report):
+    from core.money import wan_text
+
+    assert [wan_text(Decimal(v)) for v in ("12960", "34560", "2336000", "12345.67")] == [
+        "1.296",
+        "3.456",
+        "233.6",
+        "1.234567",
+    ]
+    document = Document(io.BytesIO(draft_report))
+    text = _text(document)
+    assert "支付2023-2024年度合同第一期款3.456万元" in text
+    assert "全年合计支付3.456万元" in text
+    assert "扣减1.296万元" in text and "合计扣减1.296万元" in text
+    for rounded in ("1.3万", "3.46万", "1.30万"):
+        assert rounded not in text, rounded
+    payments = document.tables[1]
+    assert [row.cells[4].text for row in payments.rows[1:]] == ["3.456", "3.456"]
+
+
+# --- the grade of an assessment ---------------------------------------------------------
 
 
 def _report_text(client, evaluation) -> str:
@@ -359,78 +495,12 @@ def _report_text(client, evaluation) -> str:
     return _text(Document(io.BytesIO(response.content)))
 
 
-def test_the_report_notes_records_that_moved_after_approval(demo, client):
-    import io
-
-    from docx import Document
-
-    from payments import services as payment_services
-    from payments.models import Installment
-
-    late = Installment.objects.get(status="awaiting_documents")
-    finance, staff, manager = demo["finance"], demo["staff"], demo["manager"]
-    for document in late.documents.all():
-        payment_services.document_receive(
-            actor=staff, document=document, received_on=datetime.date(2024, 12, 30)
-        )
-    for status, actor in (
-        ("documents_submitted", staff),
-        ("under_review", finance),
-        ("approved", manager),
-    ):
-        payment_services.installment_transition(actor=actor, installment=late, to_status=status)
-    pay(late, "121600.00", by=finance, on=datetime.date(2024, 12, 31), voucher="记-补")
-    client.force_login(staff)
-    evaluation = Evaluation.objects.get()
-    text = "\n".join(
-        p.text
-        for p in Document(
-            io.BytesIO(client.get(f"/evaluations/{evaluation.pk}/report.docx").content)
-        ).paragraphs
-    )
-    assert (
-        "预算执行率：评分时按记录计算为 93.20%，生成本报告时记录为 98.40%，相差 5.20 个百分点"
-        in text
-    )
-    assert (
-        "全年实际支出：评分时按记录计算为 217.71 万元，生成本报告时记录为 229.87 万元，"
-        "相差 12.16 万元"
-    ) in text
-
-
-def test_approval_freezes_the_assessment_and_the_report_names_a_later_change(
-    demo, demo_evaluation, client
-):
-    from payments.models import Audit
-
-    users, evaluation = demo, demo_evaluation
-    assert evaluation.computed_figures["assessments"] == [
-        {
-            "id": Audit.objects.get(kind="assessment").pk,
-            "firm": "深圳市盐田区汇研社会工作标准事务所",
-            "project": "社会事务及福利保障社工服务项目",
-            "score": "88.00",
-            "grade": "良好",
-        }
-    ]
-    client.force_login(users["staff"])
-    assert "质量评估：审定时为" not in _report_text(client, evaluation)
-    # The payments app keeps assessments and cannot refuse a change after approval.
-    Audit.objects.filter(kind="assessment").update(score=Decimal("78.5"), grade="合格")
-    text = _report_text(client, evaluation)
-    assert "项目总分78.5分，评估等级合格" in text
-    note = text.split("附：数字核对说明")[1]
-    assert (
-        "深圳市盐田区汇研社会工作标准事务所对社会事务及福利保障社工服务项目的质量评估："
-        "审定时为 88 分（良好），现记录为 78.5 分（合格）。本报告正文采用现记录。"
-    ) in note
-
-
 def test_the_grade_comes_from_the_score_by_the_bands_stored_as_data(demo, demo_evaluation, client):
     from evaluations.models import GradeBand
     from payments.models import Audit
 
     users, evaluation = demo, demo_evaluation
+    reopen(evaluation, users["manager"])  # an approved one's report is the stored file
     Audit.objects.filter(kind="assessment").update(grade="优秀")  # typed wrong: 88 is 良好
     client.force_login(users["auditor"])
     text = _report_text(client, evaluation)
@@ -482,6 +552,7 @@ def test_the_report_and_the_ledger_run_a_bounded_number_of_queries(demo, demo_ev
     from tests.factories import ContractFactory
 
     users, evaluation = demo, demo_evaluation
+    reopen(evaluation, users["manager"])  # a draft's report is generated on each download
     client.force_login(users["finance"])
     urls = [f"/evaluations/{evaluation.pk}/report.docx", "/payments/installments/export/?year=2024"]
     before = []
@@ -491,7 +562,6 @@ def test_the_report_and_the_ledger_run_a_bounded_number_of_queries(demo, demo_ev
             client.get(url)
         before.append(len(queries))
     # More contracts, installments and payments of the same projects.
-    import datetime
 
     project = evaluation.projects.first()
     award = project.awards.first()
