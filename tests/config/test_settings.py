@@ -51,8 +51,8 @@ def test_the_embedded_default_uses_sqlite_and_the_filesystem_broker(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env["VAR_DIR"] = str(tmp_path)
     code = (
-        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings');"
-        "django.setup(); from django.conf import settings as s;"
+        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings');"
+        "from django.conf import settings as s;"  # the settings module only (no app loads)
         "print(s.DATABASES['default']['ENGINE']); print(s.CELERY_BROKER_URL); print(s.DEBUG)"
     )
     result = subprocess.run(
@@ -67,8 +67,8 @@ def test_the_filesystem_broker_keeps_every_folder_under_var(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env["VAR_DIR"] = str(tmp_path)
     code = (
-        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings');"
-        "django.setup(); from django.conf import settings as s;"
+        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings');"
+        "from django.conf import settings as s;"  # the settings module only (no app loads)
         "o = s.CELERY_BROKER_TRANSPORT_OPTIONS;"
         "print(o['data_folder_in']); print(o['processed_folder']); print(o['control_folder'])"
     )
