@@ -25,6 +25,8 @@ service by keyword, one a line: rows and calls read alike because the records do
 
 import datetime
 
+from django.utils import timezone
+
 from accounts.models import User
 from contracts import services
 from contracts.models import AnnualGoal, Award, Contract, Project, Provider
@@ -150,10 +152,39 @@ CONTRACTS = [
 ]
 
 
+def _at(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+
+
+def _date_history(since, providers, projects, awards, contracts) -> None:
+    """Enter the registers' history on the days the records came to be, as if it had been
+    kept then (the award date for the provider, the project and the award; the signing
+    date for a contract; 1 January for the year's goals): only what this load wrote."""
+    award_day = {award.project_id: award.award_date for award in awards.values()}
+    provider_day = {award.provider_id: award.award_date for award in awards.values()}
+    dated = [
+        *(
+            (Provider, provider.pk, provider_day.get(provider.pk))
+            for provider in providers.values()
+        ),
+        *((Project, project.pk, award_day.get(project.pk)) for project in projects.values()),
+        *((Award, award.pk, award.award_date) for award in awards.values()),
+        *((Contract, contract.pk, contract.signed_on) for contract in contracts.values()),
+    ]
+    for model, pk, day in dated:
+        if day is not None:
+            model.history.filter(id=pk, history_date__gte=since).update(history_date=_at(day))
+    for goal in AnnualGoal.objects.filter(project__in=projects.values()):
+        AnnualGoal.history.filter(id=goal.pk, history_date__gte=since).update(
+            history_date=_at(datetime.date(goal.year, 1, 1))
+        )
+
+
 def load(context: dict) -> dict:
     """Create what is missing; leave what exists untouched. Returns the records by name."""
     bureau = context["bureau"]
     staff: User = context["users"]["staff"]
+    loading_since = timezone.now()
 
     providers = {}
     for data in PROVIDERS:
@@ -208,6 +239,7 @@ def load(context: dict) -> dict:
             social_workers_assistant=assistant,
             supervision_hours=hours,
         )
+    _date_history(loading_since, providers, projects, awards, contracts)
     return {
         **context,
         "providers": providers,

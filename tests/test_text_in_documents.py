@@ -20,7 +20,7 @@ from contracts import services as contract_services
 from contracts.models import Provider
 from core.inputs import CHECKED_APPS, UNCHECKED_MODELS
 from evaluations.models import Evaluation
-from payments.models import Payment
+from payments.models import BudgetEvent, Payment
 from tests.factories import credit_code
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +54,8 @@ def _store_every_control_character():
     the field's length, so the shortest fields get the first of them."""
     count = 0
     for model, field in _text_fields():
-        if model is Payment:
-            continue  # posted payments cannot be updated: one more is inserted below
+        if model in (Payment, BudgetEvent):
+            continue  # posted payments and budget events cannot be updated: one more each below
         value = Concat(models.F(field.name), models.Value(STORABLE))
         if isinstance(field, models.CharField) and field.max_length:
             value = Left(value, field.max_length)
@@ -76,6 +76,20 @@ def _store_every_control_character():
                 reason=STORABLE,
                 posted_by_id=paid.posted_by_id,
                 request_key=uuid.uuid4(),
+            )
+        ]
+    )
+    event = BudgetEvent.objects.order_by("pk").first()
+    BudgetEvent.objects.bulk_create(
+        [
+            BudgetEvent(
+                budget_id=event.budget_id,
+                kind=BudgetEvent.Kind.INCREASE,
+                amount=Decimal("0.01"),
+                dated_on=event.dated_on,
+                document_number=f"文{STORABLE}"[:60],
+                reason=STORABLE,
+                recorded_by_id=event.recorded_by_id,
             )
         ]
     )

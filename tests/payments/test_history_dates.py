@@ -68,3 +68,21 @@ def test_the_demos_budget_history_is_dated_on_its_events(demo, client_for):
         ("2024-01-01", "年初预算"),
         ("2024-01-01", "指标下达"),
     ]
+
+
+def test_the_demos_registers_history_is_dated_when_the_records_came_to_be(demo, client_for):
+    from contracts.models import Contract
+
+    contract = Contract.objects.get(number="DEMO-YTMZ-2023-01")
+    client = client_for(demo["auditor"])
+    this_year = str(timezone.localdate().year)
+    for record, day in (
+        (contract, contract.signed_on),
+        (contract.award, contract.award.award_date),
+        (contract.award.project, contract.award.award_date),
+        (contract.award.provider, contract.award.award_date),
+    ):
+        rows = _history_rows(client.get(record.get_absolute_url()).content.decode())
+        assert rows, f"{record} has a history"
+        assert {row[0][0] for row in rows} == {day.isoformat()}, record
+        assert this_year not in " ".join(row[0][0] for row in rows)
