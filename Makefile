@@ -1,5 +1,9 @@
 # Two commands do all the setup on a fresh machine: `make run` and `make test`.
 PYTHON ?= python3
+# Keep Python's bytecode caches even where the environment turns them off: the suite starts
+# many Python processes (Django, Celery workers, LibreOffice helpers) that would otherwise
+# compile the project and its packages again each time.
+unexport PYTHONDONTWRITEBYTECODE
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000

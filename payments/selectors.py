@@ -599,13 +599,19 @@ def _execution(
         as_of=until,
         checkpoints=progress.checkpoints if checkpoints is None else checkpoints,
     )
-    arrears = (
-        installment_list(user=user, as_of=as_of)
-        .filter(due_date__lt=year_bounds(year)[0])
-        .filter(late_filter(as_of))
-        .order_by()
-        .aggregate(total=Sum("outstanding"))["total"]
-    )
+    # The arrears come with the late list (cached, and read by the dashboard anyway): its
+    # sum when the list holds all of them, else one aggregate.
+    late = late_installments(user=user, year=year, as_of=as_of)
+    if late and late[-1].arrears and len(late) == LATE_LIMIT:
+        arrears = (
+            installment_list(user=user, as_of=as_of)
+            .filter(due_date__lt=year_bounds(year)[0])
+            .filter(late_filter(as_of))
+            .order_by()
+            .aggregate(total=Sum("outstanding"))["total"]
+        )
+    else:
+        arrears = sum((i.outstanding for i in late if i.arrears), ZERO)
     return Execution(
         year=year,
         as_of=as_of,
@@ -799,8 +805,11 @@ def progress_line(
     return line
 
 
+LATE_LIMIT = 50
+
+
 def late_installments(
-    *, user: User, year: int, as_of: datetime.date, limit: int = 50
+    *, user: User, year: int, as_of: datetime.date, limit: int = LATE_LIMIT
 ) -> list[Installment]:
     """The year's late installments as of a date, most overdue first, after those of
     earlier years still unpaid (以前年度欠付, marked ``arrears``) (cached)."""
@@ -816,6 +825,15 @@ def _late_installments(
     *, user: User, year: int, as_of: datetime.date, limit: int
 ) -> list[Installment]:
     jan1, dec31 = year_bounds(year)
+    if as_of <= dec31:
+        # One query: arrears (due before 1 January) sort first by their due dates.
+        rows = list(
+            installment_list(user=user, as_of=as_of)
+            .filter(due_date__lte=dec31)
+            .filter(late_filter(as_of))
+            .order_by("due_date", "pk")[:limit]
+        )
+        return _mark_late(rows, jan1, as_of)
     # Arrears are owed as of the day asked; the year's own as of its last day at most.
     arrears = list(
         installment_list(user=user, as_of=as_of)
@@ -829,10 +847,14 @@ def _late_installments(
         .filter(late_filter(as_of))
         .order_by("due_date", "pk")[: limit - len(arrears)]
     )
-    for installment in [*arrears, *rows]:
+    return _mark_late([*arrears, *rows], jan1, as_of)
+
+
+def _mark_late(rows: list[Installment], jan1: datetime.date, as_of: datetime.date):
+    for installment in rows:
         installment.days_late = (as_of - installment.due_date).days
         installment.arrears = installment.due_date < jan1
-    return [*arrears, *rows]
+    return rows
 
 
 # --- reads of the evaluations app (which reads payments' records only through these) ---------
