@@ -94,15 +94,18 @@ def form_refusals(form) -> bool:
     return found
 
 
-def refuse_in_instance(sender, instance, raw=False, **kwargs):
+def refuse_in_instance(sender, instance, raw=False, update_fields=None, **kwargs):
     """pre_save: normalise the line breaks of a record's text fields and refuse any other
-    control character, naming the field."""
+    control character, naming the field. A save of named fields checks only those (so a
+    sign-in, which saves ``last_login`` alone, is never refused for an older record's text)."""
     meta = sender._meta
     if raw or meta.app_label not in CHECKED_APPS or meta.model_name in UNCHECKED_MODELS:
         return
     errors = {}
     for field in meta.concrete_fields:
         if field.get_internal_type() not in ("CharField", "TextField"):
+            continue
+        if update_fields is not None and field.name not in update_fields:
             continue
         value = getattr(instance, field.attname)
         if not isinstance(value, str):

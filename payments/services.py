@@ -1100,7 +1100,9 @@ def audit_create(*, actor: User, bureau: Bureau, **data) -> Audit:
     project = data.get("project")
     if project is not None and project.bureau_id != bureau.pk:
         raise ValidationError({"project": _("只能选择本单位的项目。")})
-    return _save(Audit(bureau=bureau, **data), actor=actor)
+    audit = Audit(bureau=bureau, **data)
+    _check_audit_dates(actor, audit, before={})
+    return _save(audit, actor=actor)
 
 
 @transaction.atomic
@@ -1110,9 +1112,24 @@ def audit_update(*, actor: User, audit: Audit, **data) -> Audit:
     project = data.get("project")
     if project is not None and project.bureau_id != audit.bureau_id:
         raise ValidationError({"project": _("只能选择本单位的项目。")})
+    before = {name: getattr(audit, name) for name in AUDIT_DATES}
     for name, value in data.items():
         setattr(audit, name, value)
+    _check_audit_dates(actor, audit, before=before)
     return _save(audit, actor=actor)
+
+
+AUDIT_DATES = ("started_on", "closed_on")
+
+
+def _check_audit_dates(actor: User, audit: Audit, *, before: dict) -> None:
+    """An audit's dates are business dates like a step's: a past one needs the 补录
+    permission, none may be ahead of today or in a closed year (checked when entered
+    or changed)."""
+    for name in AUDIT_DATES:
+        day = getattr(audit, name)
+        if day is not None and day != before.get(name):
+            business_date(actor=actor, bureau_id=audit.bureau_id, on=day, field=name)
 
 
 # --- reminder settings and notifications ----------------------------------------------------

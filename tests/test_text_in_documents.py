@@ -191,3 +191,17 @@ def test_the_form_turns_words_line_breaks_into_line_feeds(client_for, staff_user
     )
     assert response.status_code == 302
     assert Provider.objects.get().address == "盐田区\n海山街道\n17 号\n东\n座"
+
+
+def test_an_account_whose_older_name_holds_a_control_character_still_signs_in(client, staff_user):
+    from accounts.models import User
+    from tests.factories import TEST_PASSWORD as PASSWORD
+
+    User.objects.filter(pk=staff_user.pk).update(first_name="张\x1b三")
+    response = client.post(
+        "/accounts/login/", {"username": staff_user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code in (200, 302)
+    staff_user.refresh_from_db()
+    assert staff_user.last_login is not None

@@ -81,6 +81,22 @@ def test_a_closed_year_takes_no_entry_dated_in_it_and_its_dashboard_stays(demo, 
             reason="x",
         )
 
+    audit = services.audit_create(
+        actor=demo["staff"],
+        bureau=finance.bureau,
+        kind="audit",
+        report_number="审-2025-01",
+        year=2025,
+        firm="某会计师事务所",
+        started_on=datetime.date(2025, 1, 5),
+    )
+    with pytest.raises(ValidationError, match=refused):
+        services.audit_update(
+            actor=demo["staff"], audit=audit, closed_on=datetime.date(2024, 12, 30)
+        )
+    audit.refresh_from_db()
+    assert audit.closed_on is None
+
     # A correction is dated in the open year: 2024 stays as it was, 2025 shows it.
     services.payment_reverse(
         actor=finance,
@@ -99,3 +115,17 @@ def test_the_year_still_running_cannot_be_closed(bureau, finance_user):
     this_year = timezone.localdate().year
     with pytest.raises(ValidationError, match=f"{this_year} 年度尚未结束"):
         services.fiscal_year_close(actor=finance_user, bureau=bureau, year=this_year)
+
+
+def test_an_audits_dates_are_business_dates(demo):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError, match="业务日期不能晚于今天"):
+        services.audit_create(
+            actor=demo["staff"],
+            bureau=demo["staff"].bureau,
+            kind="audit",
+            report_number="审-未来",
+            year=tomorrow.year,
+            firm="某会计师事务所",
+            started_on=tomorrow,
+        )
