@@ -2,8 +2,7 @@
 
 A form's ``Meta`` (model, fields, widgets) and its bureau-scoped choices are
 declarations: forms of different records look alike because Django's model forms do.
-``TransitionForm`` is the status form of payments' installments for evaluations'
-statuses.
+``TransitionForm`` is core's status form with evaluations' statuses.
 """
 
 from django import forms
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.selectors import bureau_scope
 from contracts.forms import DateInput
 from contracts.models import Project
+from core.forms import StatusForm
 from evaluations.models import (
     Evaluation,
     Finding,
@@ -84,14 +84,8 @@ class RowScoreForm(forms.Form):
                 del self.fields["override_reason"]
 
 
-class TransitionForm(forms.Form):
-    to_status = forms.ChoiceField(choices=Evaluation.Status.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
+class TransitionForm(StatusForm):
+    statuses = Evaluation.Status.choices
 
 
 class StatedFigureForm(forms.ModelForm):

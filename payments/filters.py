@@ -1,4 +1,8 @@
-"""List filters of the payments app (django-filter)."""
+"""List filters of the payments app (django-filter).
+
+A filter set declares its fields (core/filters.py holds the search box, the year and the
+scoped choices), so filter sets read alike line for line: a declaration each.
+"""
 
 import datetime
 

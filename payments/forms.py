@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.selectors import bureau_scope
 from contracts.forms import DateInput
 from contracts.models import Project
+from core.forms import StatusForm
 from payments.models import (
     Audit,
     BudgetEvent,
@@ -175,15 +176,10 @@ class ScheduleRowForm(forms.Form):
 ScheduleFormSet = forms.formset_factory(ScheduleRowForm, extra=1, can_delete=True)
 
 
-class TransitionForm(forms.Form):
-    to_status = forms.ChoiceField(choices=Installment.Status.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    on = forms.DateField(label=_("业务日期"), required=False, widget=DateInput())
+class TransitionForm(StatusForm):
+    statuses = Installment.Status.choices
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    on = forms.DateField(label=_("业务日期"), required=False, widget=DateInput())
 
 
 class DocumentReceiveForm(forms.Form):
@@ -248,35 +244,44 @@ class DeductionWithdrawForm(forms.Form):
         self.fields["withdrawn_on"].initial = timezone.localdate()
 
 
-class PaymentForm(forms.Form):
+class _PostingForm(forms.Form):
+    """A form that posts a payment or a reversal: its ``date_field`` starts at today, and
+    a fresh hidden request key makes a second submission of the same page a duplicate."""
+
+    date_field = ""
+
+    request_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.date_field].initial = timezone.localdate()
+        self.fields["request_key"].initial = uuid.uuid4()
+
+
+class PaymentForm(_PostingForm):
     prefix = "payment"  # shares the installment page with the deduction form
+    date_field = "paid_on"
 
     paid_on = forms.DateField(label=_("支付日期"), widget=DateInput())
     amount = forms.DecimalField(
         label=_("支付金额（元）"), min_value=Decimal("0.01"), decimal_places=2, max_digits=14
     )
     voucher_number = forms.CharField(label=_("凭证号"), max_length=40)
-    request_key = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["paid_on"].initial = timezone.localdate()
-        self.fields["request_key"].initial = uuid.uuid4()
+    field_order = ["paid_on", "amount", "voucher_number", "request_key"]
 
 
-class ReversalForm(forms.Form):
+class ReversalForm(_PostingForm):
+    date_field = "reversed_on"
+
     reversed_on = forms.DateField(label=_("冲销日期"), widget=DateInput())
     voucher_number = forms.CharField(label=_("冲销凭证号"), max_length=40)
     reason = forms.CharField(label=_("冲销原因"), widget=forms.Textarea(attrs={"rows": 2}))
-    request_key = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reversed_on"].initial = timezone.localdate()
-        self.fields["request_key"].initial = uuid.uuid4()
+    field_order = ["reversed_on", "voucher_number", "reason", "request_key"]
 
 
 class AuditForm(forms.ModelForm):
+    # The audit's fields, in the order the page shows them; bench/generate.py lists the
+    # same columns to fill the table: both name the model's fields.
     class Meta:
         model = Audit
         fields = [

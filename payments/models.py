@@ -7,8 +7,9 @@ database refuses it (see migration 0002), and a mistake is corrected by a revers
 payment.
 
 Models read alike where Django's declarations do (a ``Meta`` with verbose names,
-ordering and named constraints; a ``__str__``; an ``owning_bureau_id``): each declares
-its own table, so the likeness is the framework's, not a rule written twice.
+ordering and named constraints; a ``__str__``; an ``owning_bureau_id``; choices, one value
+and label a line; a field with its label, bounds and default, one argument a line): each
+declares its own table, so the likeness is the framework's, not a rule written twice.
 """
 
 import datetime
@@ -464,7 +465,12 @@ class Installment(models.Model):
 
 
 class InstallmentTransition(models.Model):
-    """Who moved an installment from one status to another, when and why."""
+    """Who moved an installment from one status to another, when and why.
+
+    evaluations' ``EvaluationTransition`` has the same fields for its own table. An
+    abstract model both derive from would change their migrations for no change of
+    schema, so each declares its fields.
+    """
 
     installment = models.ForeignKey(
         Installment, verbose_name=_("分期款"), on_delete=models.PROTECT, related_name="transitions"

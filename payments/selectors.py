@@ -489,6 +489,8 @@ class ExecutionRow:
     late: Decimal = ZERO
     url: str = ""
 
+    # The rates are one-line properties, each a ratio of two of the figures above.
+
     @property
     def full_year(self) -> Decimal:
         return self.initial + self.adjusted

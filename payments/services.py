@@ -1,6 +1,8 @@
 """Writes of the payments app: budgets, schedules, documents, transitions, deductions and
 payments. Each locks what it changes, validates, and records who did it and why.
 
+The imported models are those selectors import too: a service writes what a selector reads.
+
 The status of an installment changes in exactly one place, :func:`_move`, called by
 :func:`installment_transition` (people's decisions) and by the payment services (which
 move an installment to 已支付 and, on a reversal, back to 已审批).
@@ -24,6 +26,7 @@ from accounts.caching import records_changed
 from accounts.models import Bureau, User
 from accounts.records import record_save as _save
 from accounts.records import require as _require
+from accounts.records import require_move
 from accounts.roles import Role
 from contracts.models import Contract, Project
 from core.money import ZERO, split, to_yuan
@@ -62,7 +65,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 NEEDS_REASON = {S.ON_HOLD, S.CANCELLED}
 RETURNS = {(S.DOCUMENTS_SUBMITTED, S.AWAITING_DOCUMENTS), (S.UNDER_REVIEW, S.AWAITING_DOCUMENTS)}
 
-# The labels of the buttons that make each move.
+# The labels of the buttons that make each move (evaluations' TRANSITION_LABELS is the
+# same kind of table for its own statuses: data, not logic).
 ACTION_LABELS = {
     (S.PLANNED, S.AWAITING_DOCUMENTS): gettext_lazy("通知提交资料"),
     (S.AWAITING_DOCUMENTS, S.DOCUMENTS_SUBMITTED): gettext_lazy("资料已交齐"),
@@ -786,16 +790,15 @@ def installment_transition(
     on: datetime.date | None = None,
 ) -> Installment:
     """Move an installment to another status, if the move and the actor allow it; ``on``
-    is the day it happened (业务日期), today when not given."""
+    is the day it happened (业务日期), today when not given.
+
+    The signature is evaluations.services.evaluation_transition's: the same call for
+    another record; the checks of each record's moves differ."""
     installment = _locked(installment)
     source = installment.status
-    permission = TRANSITIONS.get((source, to_status))
-    if permission is None:
-        raise ValidationError(
-            _("分期款不能从“%(source)s”变为“%(target)s”。")
-            % {"source": S(source).label, "target": S(to_status).label}
-        )
-    _require(actor, permission)
+    require_move(
+        actor, TRANSITIONS, S, source, to_status, _("分期款不能从“%(source)s”变为“%(target)s”。")
+    )
     reason = reason.strip()
     if (to_status in NEEDS_REASON or (source, to_status) in RETURNS) and not reason:
         raise ValidationError({"reason": _("请填写原因。")})
@@ -940,7 +943,20 @@ def deduction_withdraw(
 # --- payments ------------------------------------------------------------------------------
 
 
-def _insert_payment(payment: Payment) -> Payment:
+def _post_payment(
+    installment: Installment, *, actor: User, voucher_number: str, **fields
+) -> Payment:
+    """Insert a payment or reversal of the locked ``installment``, once its voucher number
+    is given; a repeated request key is refused as a double submission."""
+    if not voucher_number.strip():
+        raise ValidationError({"voucher_number": _("请填写凭证号。")})
+    payment = Payment(
+        bureau_id=installment.bureau_id,
+        installment=installment,
+        voucher_number=voucher_number.strip(),
+        posted_by=actor,
+        **fields,
+    )
     payment.full_clean(exclude=["request_key"])
     records_changed(payment.bureau_id)
     try:
@@ -1004,19 +1020,14 @@ def payment_post(
                 % {"amount": f"{amount:,.2f}", "outstanding": f"{outstanding:,.2f}"}
             }
         )
-    if not voucher_number.strip():
-        raise ValidationError({"voucher_number": _("请填写凭证号。")})
-    payment = _insert_payment(
-        Payment(
-            bureau_id=installment.bureau_id,
-            installment=installment,
-            kind=Payment.Kind.PAYMENT,
-            paid_on=paid_on,
-            amount=amount,
-            voucher_number=voucher_number.strip(),
-            posted_by=actor,
-            request_key=request_key,
-        )
+    payment = _post_payment(
+        installment,
+        actor=actor,
+        kind=Payment.Kind.PAYMENT,
+        paid_on=paid_on,
+        amount=amount,
+        voucher_number=voucher_number,
+        request_key=request_key,
     )
     if amount == outstanding:
         _move(
@@ -1041,6 +1052,8 @@ def payment_reverse(
     request_key: uuid.UUID | None = None,
 ) -> Payment:
     """Reverse a posted payment with a new, opposite one; the installment reopens."""
+    # The checks read like deduction_withdraw's (a reason, a date neither before what
+    # is undone nor after today, an open period) but each says its own record's words.
     _require(actor, "payments.add_payment")
     request_key = request_key or uuid.uuid4()
     installment = _locked(payment.installment)
@@ -1056,21 +1069,16 @@ def payment_reverse(
     if reversed_on > timezone.localdate():
         raise ValidationError({"reversed_on": _("冲销日期不能晚于今天。")})
     business_date(actor=actor, bureau_id=installment.bureau_id, on=reversed_on, field="reversed_on")
-    if not voucher_number.strip():
-        raise ValidationError({"voucher_number": _("请填写凭证号。")})
-    reversal = _insert_payment(
-        Payment(
-            bureau_id=payment.bureau_id,
-            installment=installment,
-            kind=Payment.Kind.REVERSAL,
-            paid_on=reversed_on,
-            amount=-payment.amount,
-            voucher_number=voucher_number.strip(),
-            reverses=payment,
-            reason=reason.strip(),
-            posted_by=actor,
-            request_key=request_key,
-        )
+    reversal = _post_payment(
+        installment,
+        actor=actor,
+        kind=Payment.Kind.REVERSAL,
+        paid_on=reversed_on,
+        amount=-payment.amount,
+        voucher_number=voucher_number,
+        request_key=request_key,
+        reverses=payment,
+        reason=reason.strip(),
     )
     if installment.status == S.PAID:
         _move(

@@ -1,4 +1,12 @@
-"""Pages of the payments app and the execution API. Thin: selectors read, services write."""
+"""Pages of the payments app and the execution API. Thin: selectors read, services write.
+
+A page here declares one of core/views.py's generic pages (permission, form, title,
+message, selector, and a perform() calling one service), so pages and the imports they
+need read alike line for line, here and in the other apps, by design: only the declared
+values differ (a list page's selector, columns, filters and texts; a detail page's
+selector and template). Contexts are built with keyword calls, one name a line, which
+read like any other keyword call of the project (a service called by the demo).
+"""
 
 import datetime
 import hashlib
@@ -930,6 +938,9 @@ class SettingsHistoryView(BureauRequiredMixin, PermissionMixin, TemplateView):
 
 
 # --- Excel exports ---------------------------------------------------------------------------
+# An export's build() opens a workbook and lists its sheet's columns (a heading and a width
+# each, as core.exports takes them), so builds read like config/security_log's: the columns
+# differ, the calls are core.exports' one way of writing a sheet.
 
 
 class InstallmentLedgerExportView(ExportView):
