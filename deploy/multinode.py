@@ -377,11 +377,12 @@ def cache_travels():
     )
     write = finance.submit(
         PORT_A,
-        f"/payments/budgets/{budget_id}/adjust/",
+        f"/payments/budgets/{budget_id}/events/",
         {
-            "direction": "increase",
+            "kind": "increase",
             "amount": "100000.00",
-            "adjusted_on": "2024-12-20",
+            "dated_on": "2024-12-20",
+            "document_number": "多节点测试〔2024〕1号",
             "reason": "多节点测试：追加预算",
         },
     )
