@@ -69,3 +69,58 @@ def split(total: Decimal, percents: list[Decimal]) -> list[Decimal]:
     parts = [to_yuan(total * Decimal(p) / HUNDRED) for p in percents[:-1]]
     parts.append(to_yuan(total) - sum(parts, ZERO))
     return parts
+
+
+CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+CAPITAL_GROUPS = ("", "万", "亿", "万亿")
+
+
+def _capital_group(number: int) -> str:
+    """A group of four digits (1-9999) in capitals, a 零 for each run of inner zeros."""
+    text, zero = "", False
+    for place, unit in ((1000, "仟"), (100, "佰"), (10, "拾"), (1, "")):
+        digit = number // place % 10
+        if digit == 0:
+            zero = bool(text)
+            continue
+        text += ("零" if zero else "") + CAPITAL_DIGITS[digit] + unit
+        zero = False
+    return text
+
+
+def capitals(value) -> str:
+    """An amount in yuan written in Chinese capitals (大写金额), as on a payment voucher:
+    121600 → 壹拾贰万壹仟陆佰元整, 100000000.05 → 壹亿元零伍分, 0.01 → 壹分.
+
+    One 零 stands for each run of zeros between non-zero digits (also across 万 and 亿);
+    an amount ending at 元 ends with 整 (《支付结算办法》)."""
+    amount = to_yuan(value)
+    if amount < 0:
+        raise ValueError("an amount in capitals cannot be negative")
+    yuan, cents = divmod(int(amount * 100), 100)
+    jiao, fen = divmod(cents, 10)
+    groups = []
+    while yuan:
+        yuan, group = divmod(yuan, 10000)
+        groups.append(group)
+    text, zero = "", False
+    for index in reversed(range(len(groups))):
+        group = groups[index]
+        if group == 0:
+            zero = bool(text)
+            continue
+        if text and (zero or group < 1000):
+            text += "零"
+        text += _capital_group(group) + CAPITAL_GROUPS[index]
+        zero = False
+    if not text and not cents:
+        return "零元整"
+    if text:
+        text += "元"
+        if not cents:
+            return text + "整"
+        if not jiao:
+            return f"{text}零{CAPITAL_DIGITS[fen]}分"
+    if jiao:
+        text += CAPITAL_DIGITS[jiao] + "角"
+    return text + (CAPITAL_DIGITS[fen] + "分" if fen else "")
