@@ -42,6 +42,10 @@ def url_problem(url: str) -> str | None:
         }
     if parts.username or parts.password:
         return _("群机器人地址不能包含用户名或密码。")
+    try:
+        parts.port  # noqa: B018 -- urlsplit checks the port only when it is read
+    except ValueError:
+        return _("群机器人地址的端口无效。")
     return None
 
 

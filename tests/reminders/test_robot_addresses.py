@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
         ("https://169.254.169.254/latest/meta-data/", "群机器人地址只能是以下主机"),
         ("https://qyapi.weixin.qq.com.evil.example/send", "群机器人地址只能是以下主机"),
         ("https://user:pw@oapi.dingtalk.com/robot/send", "不能包含用户名或密码"),
+        ("https://qyapi.weixin.qq.com:99999/cgi-bin/webhook/send", "端口无效"),
     ],
 )
 def test_a_robot_address_off_the_list_is_refused_when_saved(bureau, url, message):
