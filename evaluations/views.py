@@ -6,11 +6,12 @@ need read alike line for line, here and in the other apps, by design: only the d
 values differ.
 """
 
+import logging
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +48,8 @@ from evaluations.forms import (
 )
 from evaluations.models import Evaluation
 from evaluations.tables import evaluation_columns, output_columns, rectification_columns
+
+logger = logging.getLogger(__name__)
 
 E = Evaluation.Status
 
@@ -529,8 +532,14 @@ def _docx_response(content: bytes, filename: str) -> HttpResponse:
 
 
 def _stored_report(snapshot) -> HttpResponse:
-    with snapshot.report.open("rb") as stored:
-        content = stored.read()
+    """The approved version's stored file, byte for byte; a file lost from the storage is
+    a 404 and an error in the log, never a report written anew in its place."""
+    try:
+        with snapshot.report.open("rb") as stored:
+            content = stored.read()
+    except OSError:
+        logger.error("stored report missing: snapshot %s, file %s", snapshot.pk, snapshot.report)
+        raise Http404 from None
     response = _docx_response(
         content, f"{snapshot.evaluation.title}报告（审定版{snapshot.version}）.docx"
     )

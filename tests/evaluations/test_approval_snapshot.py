@@ -277,3 +277,15 @@ def test_the_approved_page_compares_in_a_bounded_number_of_queries(demo, demo_ev
         page = client.get(url).text
     assert page.count("产出“补登记") == 12
     assert len(after) == len(before)
+
+
+def test_an_approved_report_lost_from_the_storage_is_not_found_not_an_error(
+    demo, demo_evaluation, client
+):
+    from evaluations.models import EvaluationSnapshot
+
+    snapshot = EvaluationSnapshot.objects.get(evaluation=demo_evaluation, version=1)
+    EvaluationSnapshot.objects.filter(pk=snapshot.pk).update(report="evaluations/missing.docx")
+    client.force_login(demo["auditor"])
+    url = f"/evaluations/{demo_evaluation.pk}/versions/1/report.docx"
+    assert client.get(url).status_code == 404
