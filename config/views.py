@@ -14,6 +14,7 @@ ROLE_HOME = {
     "auditor": "payments:dashboard",
     "finance": "payments:installment-list",
     "staff": "contracts:contract-list",
+    "provider": "portal:home",
 }
 
 

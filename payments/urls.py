@@ -42,6 +42,10 @@ urlpatterns = [
         name="deduction-create",
     ),
     path("installments/<int:pk>/pay/", views.PaymentCreateView.as_view(), name="payment-create"),
+    path("documents/<int:pk>/accept/", views.DocumentAcceptView.as_view(), name="document-accept"),
+    path("documents/<int:pk>/return/", views.DocumentReturnView.as_view(), name="document-return"),
+    path("documents/<int:pk>/upload/", views.DocumentUploadView.as_view(), name="document-upload"),
+    path("document-files/<int:pk>/", views.DocumentFileView.as_view(), name="document-file"),
     path(
         "documents/<int:pk>/receive/", views.DocumentReceiveView.as_view(), name="document-receive"
     ),

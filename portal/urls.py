@@ -1,0 +1,17 @@
+"""URL patterns of the provider portal."""
+
+from django.urls import path
+
+from portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.PortalHomeView.as_view(), name="home"),
+    path("contracts/<int:pk>/", views.PortalContractView.as_view(), name="contract"),
+    path(
+        "documents/<int:pk>/upload/",
+        views.PortalDocumentUploadView.as_view(),
+        name="document-upload",
+    ),
+]
