@@ -121,10 +121,17 @@ def notice_email(notice: Notice, to: list[str]) -> EmailMessage:
     return EmailMessage(subject=f"[{_('社工服务项目管理')}] {notice.title}", body=body, to=to)
 
 
+def _portal_link(contract) -> str:
+    from django.conf import settings
+    from django.urls import reverse
+
+    return settings.SITE_URL.rstrip("/") + reverse("portal:contract", args=[contract.pk])
+
+
 def provider_email(installment, *, missing: list[str], on: datetime.date) -> EmailMessage:
     """The e-mail the provider's contact gets for late documents: which installment,
-    which documents are missing, whom to ask at the bureau. It has no link: the
-    provider cannot reach the bureau's intranet.
+    which documents are missing, whom to ask at the bureau, and the link to the
+    contract's page in the provider portal, where the documents are handed in.
 
     ``installment`` comes with its bureau, contract, award, project, provider and owners.
     """
@@ -163,6 +170,7 @@ def provider_email(installment, *, missing: list[str], on: datetime.date) -> Ema
         "",
         _("本期款应付日期为 %(due)s，资料交齐并审核通过后方可付款，请尽快提交。")
         % {"due": installment.due_date},
+        _("请登录服务机构门户在线提交：%(link)s") % {"link": _portal_link(contract)},
         ask,
         "",
         bureau,
