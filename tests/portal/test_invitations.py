@@ -56,9 +56,7 @@ def test_staff_invite_and_the_link_sets_a_password_once(
     response = client.get(url, follow=True)
     assert "设置登录密码" in response.content.decode()
     form_url = response.redirect_chain[-1][0]
-    response = client.post(
-        form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
-    )
+    response = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 302
     assert signs_in(client, "chen@wenxin.example.cn", NEW_PASSWORD)
     assert client.get("/", follow=True).redirect_chain[-1][0] == "/portal/"
@@ -69,9 +67,11 @@ def test_staff_invite_and_the_link_sets_a_password_once(
 
 
 def test_the_invitation_link_expires(demo, client, django_capture_on_commit_callbacks):
-    with time_machine.travel("2026-12-01 09:00 +0800", tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            invite(client, demo)
+    with (
+        time_machine.travel("2026-12-01 09:00 +0800", tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        invite(client, demo)
     url = link_in(mail.outbox[0])
     url = url[url.index("/accounts/") :]
     with time_machine.travel("2026-12-04 09:01 +0800", tick=False):
@@ -132,9 +132,7 @@ def test_an_ngo_serving_two_bureaus_sees_both_and_each_bureau_only_its_own(demo,
         number="NS-2024-001",
     )
     ns_provider = contract.award.provider
-    services.provider_user_invite(
-        actor=ns_staff, provider=ns_provider, email=demo["wenxin"].email
-    )
+    services.provider_user_invite(actor=ns_staff, provider=ns_provider, email=demo["wenxin"].email)
     assert demo["wenxin"].provider_memberships.count() == 2
     client.force_login(demo["wenxin"])
     home = client.get("/portal/").content.decode()
