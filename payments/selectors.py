@@ -1132,3 +1132,51 @@ def portal_banner(installments: list[Installment], today: datetime.date | None =
             deadline = installment.documents_due or installment.due_date
             bands[deadline_band(deadline, today)].append(installment)
     return bands
+
+
+# --- the payment approval form (付款审批单) -------------------------------------------------------
+
+
+def approval_form(installment: Installment) -> dict:
+    """What the approval form of an approved (or since paid) installment states: the
+    contract, the provider and its bank account, the net payable in figures and capitals,
+    the deductions and the documents accepted, who reviewed and who approved, with dates.
+    ``installment`` comes from :func:`installment_get` (with its amounts)."""
+    from core.money import capitals
+
+    contract = installment.contract
+    moves = list(
+        installment.transitions.filter(to_status__in=[S.UNDER_REVIEW, S.APPROVED])
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+    reviewed = [m for m in moves if m.to_status == S.UNDER_REVIEW]
+    approved = [m for m in moves if m.to_status == S.APPROVED]
+    documents = list(
+        installment.documents.filter(received_on__isnull=False).prefetch_related(
+            Prefetch(
+                "files",
+                queryset=DocumentFile.objects.filter(
+                    status=DocumentFile.Status.ACCEPTED
+                ).select_related("decided_by"),
+            )
+        )
+    )
+    net = to_yuan(installment.net_payable)
+    return {
+        "installment": installment,
+        "contract": contract,
+        "project": contract.award.project,
+        "provider": contract.award.provider,
+        "bureau": installment.bureau,
+        "planned": installment.planned_amount,
+        "deductions": list(
+            installment.deductions.filter(withdrawn_on__isnull=True).select_related("audit")
+        ),
+        "deducted": installment.deducted,
+        "net_payable": net,
+        "net_payable_capitals": capitals(net),
+        "documents": documents,
+        "reviewed": reviewed[-1] if reviewed else None,
+        "approved": approved[-1] if approved else None,
+    }

@@ -550,6 +550,47 @@ class DocumentFileView(View):
         return response
 
 
+class ApprovalFormView(ScopedObjectMixin, DetailView):
+    """The payment approval form (付款审批单) of an approved installment, to print."""
+
+    permission_required = "payments.view_installment"
+    template_name = "payments/approval_form.html"
+    object_selector = staticmethod(selectors.installment_get)
+
+    def get_scoped_object(self):
+        installment = super().get_scoped_object()
+        if installment.approved_on is None or installment.status not in (
+            Installment.Status.APPROVED,
+            Installment.Status.PAID,
+        ):
+            raise Http404
+        return installment
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **selectors.approval_form(self.object)}
+
+
+class ApprovalFormPdfView(ApprovalFormView):
+    """The same form as PDF (LibreOffice converts the Word form)."""
+
+    def get(self, request, *args, **kwargs):
+        from payments import approval
+
+        try:
+            content = approval.approval_pdf(selectors.approval_form(self.object))
+        except approval.PdfUnavailable as exc:
+            return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(content, content_type="application/pdf")
+        filename = _("付款审批单-%(number)s-%(label)s.pdf") % {
+            "number": self.object.contract.number,
+            "label": self.object.label,
+        }
+        from django.utils.http import content_disposition_header
+
+        response["Content-Disposition"] = content_disposition_header(False, str(filename))
+        return response
+
+
 class DeductionCreateView(InstallmentActionView):
     permission_required = "payments.add_deduction"
     form_class = DeductionForm
