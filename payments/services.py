@@ -689,7 +689,6 @@ def document_file_upload(*, actor: User, document: RequiredDocument, upload) -> 
     """Store one file for a required document, after checking its content
     (payments.uploads). A refused file leaves nothing in the storage."""
     from django.core.exceptions import PermissionDenied
-    from django.core.files.storage import default_storage
 
     document = _locked_document(document)
     if not _may_hand_in(actor, document):
@@ -699,26 +698,22 @@ def document_file_upload(*, actor: User, document: RequiredDocument, upload) -> 
         raise ValidationError(_("该分期款已结束，不能再提交资料。"))
     if document.received_on is not None:
         raise ValidationError(_("该资料已接收，无需再提交。"))
-    kind = uploads.check(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    name = f"documents/{installment.bureau_id}/{installment.pk}/{uuid.uuid4().hex}{kind.extension}"
-    stored = default_storage.save(name, upload)
+    kind, stored, digest = uploads.store(
+        upload, folder=f"documents/{installment.bureau_id}/{installment.pk}"
+    )
     try:
         record = DocumentFile(
             document=document,
             original_name=uploads.display_name(upload.name),
             content_type=kind.content_type,
             size=upload.size,
-            sha256=digest.hexdigest(),
+            sha256=digest,
             uploaded_by=actor,
         )
         record.file.name = stored
         _save(record, actor=actor, reason=_("提交资料文件"))
     except BaseException:
-        default_storage.delete(stored)
+        uploads.discard(stored)
         raise
     return record
 

@@ -75,3 +75,28 @@ def _is_ofd(upload) -> bool:
 def display_name(name: str) -> str:
     """The name shown and offered on download: the user's, cut to fit."""
     return name.strip()[-200:]
+
+
+def store(upload, *, folder: str) -> tuple[FileKind, str, str]:
+    """Check ``upload`` and save it through the storage API under a generated name in
+    ``folder``: its kind, the stored name and its SHA-256. Nothing is saved when refused;
+    a caller whose own write then fails deletes the stored name (:func:`discard`)."""
+    import hashlib
+    import uuid
+
+    from django.core.files.storage import default_storage
+
+    kind = check(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    name = default_storage.save(f"{folder}/{uuid.uuid4().hex}{kind.extension}", upload)
+    return kind, name, digest.hexdigest()
+
+
+def discard(*names: str) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        default_storage.delete(name)

@@ -14,4 +14,14 @@ urlpatterns = [
         views.PortalDocumentUploadView.as_view(),
         name="document-upload",
     ),
+    path(
+        "contracts/<int:pk>/service-reports/new/",
+        views.PortalServiceReportCreateView.as_view(),
+        name="contract-report-create",
+    ),
+    path(
+        "rectifications/<int:pk>/respond/",
+        views.PortalRectificationRespondView.as_view(),
+        name="rectification-respond",
+    ),
 ]

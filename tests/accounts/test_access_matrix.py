@@ -21,7 +21,16 @@ from contracts.models import (
     Provider,
     ProviderMembership,
 )
-from evaluations.models import Evaluation, EvaluationRow, Finding, OutputIndicator, Rectification
+from evaluations.models import (
+    Evaluation,
+    EvaluationRow,
+    EvidenceFile,
+    Finding,
+    OutputIndicator,
+    Rectification,
+    RectificationResponse,
+    ServiceReport,
+)
 from payments.models import (
     Audit,
     Budget,
@@ -77,6 +86,10 @@ RECORD_OF = {
     "rectification-create": Finding,
     "rectification-update": Rectification,
     "output": OutputIndicator,
+    "service-report": ServiceReport,
+    "rectification-response": RectificationResponse,
+    "rectification-respond": Rectification,
+    "evidence-file": EvidenceFile,
 }
 NOT_PAGES = {"logout", "set_language", "password-reset-confirm", "invitation"}
 
