@@ -703,7 +703,9 @@ class ServiceReportValue(models.Model):
         ordering = ["report", "indicator__order", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["report", "indicator"], name="servicereportvalue_unique_indicator"
+                fields=["report", "indicator"],
+                name="servicereportvalue_unique_indicator",
+                violation_error_message=_("同一服务报告中每项产出指标只能填写一次。"),
             )
         ]
 
@@ -801,6 +803,7 @@ class EvidenceFile(models.Model):
                 condition=Q(report__isnull=False, response__isnull=True)
                 | Q(report__isnull=True, response__isnull=False),
                 name="evidencefile_one_owner",
+                violation_error_message=_("佐证文件须属于一份服务报告或一次整改答复。"),
             )
         ]
 
