@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from contracts.models import ProviderMembership
 from payments.models import DocumentFile, Installment, RequiredDocument
@@ -26,7 +27,7 @@ def provider_user(bureau):
 
 
 def _installments(contracts, per_contract: int, uploader) -> None:
-    today = datetime.date.today()
+    today = timezone.localdate()
     installments = Installment.objects.bulk_create(
         Installment(
             bureau_id=contract.bureau_id,
