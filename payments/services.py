@@ -788,7 +788,29 @@ def document_return(*, actor: User, document: RequiredDocument, reason: str) -> 
         record.return_reason = reason
         record.decided_by, record.decided_at, record.decided_on = actor, now, today
         _save(record, actor=actor, reason=_("退回资料：%(reason)s") % {"reason": reason})
+    _tell_provider_returned(document, reason=reason)
     return document
+
+
+def _tell_provider_returned(document: RequiredDocument, *, reason: str) -> None:
+    """E-mail the provider's people (active portal accounts) that a document came back."""
+    from contracts.models import ProviderMembership
+    from payments.reminders.messages import document_returned_email
+
+    addresses = sorted(
+        set(
+            ProviderMembership.objects.filter(
+                provider_id=document.installment.contract.award.provider_id,
+                is_active=True,
+                user__is_active=True,
+            )
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+    if addresses:
+        message = document_returned_email(document, reason=reason, to=addresses)
+        transaction.on_commit(message.send, robust=True)
 
 
 # --- segregation of duties (四眼原则) -------------------------------------------------------

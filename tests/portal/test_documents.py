@@ -196,3 +196,21 @@ def test_the_provider_cannot_accept_its_own_documents(demo, media, client):
     assert client.post(f"/payments/documents/{document.pk}/accept/", {}).status_code in (403, 404)
     document.refresh_from_db()
     assert document.received_on is None
+
+
+def test_a_returned_document_is_e_mailed_to_the_providers_people(
+    demo, media, client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    document = late_installment().documents.order_by("pk").last()
+    services.document_file_upload(
+        actor=demo["wenxin"], document=document, upload=SimpleUploadedFile("r.pdf", PDF)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.document_return(actor=demo["staff"], document=document, reason="缺少签到表")
+    [message] = mail.outbox
+    assert message.to == ["wenxin@provider.example.cn"]
+    assert message.subject == "【深圳市盐田区民政局】付款资料被退回：服务报告"
+    assert "退回原因：缺少签到表" in message.body
+    assert f"/portal/contracts/{document.installment.contract_id}/" in message.body
