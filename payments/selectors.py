@@ -664,6 +664,17 @@ def execution_of_projects(
     return total
 
 
+def execution_rows_of_projects(
+    *, user: User, project_ids: list[int], year: int, as_of: datetime.date
+) -> dict[int, ExecutionRow]:
+    """Execution of chosen projects as of a date, one row each by project id (a
+    monitoring round's money; the same three queries as any execution)."""
+    rows, _cumulative = _execution_rows(
+        bureau_scope(user=user), year, as_of, "project", project_ids=project_ids
+    )
+    return {row.key: row for row in rows}
+
+
 def _execution_rows(
     scope: Q, year: int, as_of: datetime.date, group_by: str, project_ids: list[int] | None = None
 ) -> tuple[list[ExecutionRow], list[Decimal | None]]:

@@ -1,0 +1,277 @@
+"""The performance cycle: targets declared and frozen, a monitoring round at 31 July with
+its figures, its warnings (once per round), and the result rules applied on approval."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from evaluations import cycle
+from evaluations import services as evaluation_services
+from evaluations.models import MonitoringRound, OutputUpdate, ResultEffect, ResultRule
+from payments import services as payment_services
+from payments.models import Deduction, Installment, Notice, Notification
+from tests.helpers import approve, create_evaluation, create_output, pay, reopen
+
+JULY_31 = datetime.date(2024, 7, 31)
+
+
+@pytest.mark.parametrize(
+    ("cut_off", "reached", "cumulative", "expected"),
+    [
+        (JULY_31, Decimal("35"), True, Decimal("60.00")),
+        (datetime.date(2024, 6, 30), Decimal("40"), True, Decimal("80.00")),
+        (JULY_31, Decimal("92"), False, Decimal("92")),
+        (JULY_31, None, True, None),
+    ],
+)
+def test_straight_line(cut_off, reached, cumulative, expected):
+    assert cycle.straight_line(reached, cut_off, cumulative=cumulative) == expected
+
+
+@pytest.mark.parametrize(
+    ("comparator", "target", "expected", "meets"),
+    [
+        ("gte", Decimal("80"), Decimal("60"), False),
+        ("gte", Decimal("80"), Decimal("80"), True),
+        ("lte", Decimal("5"), Decimal("6"), False),
+        ("eq", Decimal("3"), Decimal("3"), True),
+        ("about", Decimal("1800"), Decimal("1750"), True),
+        ("about", Decimal("1800"), Decimal("1500"), False),
+        ("gte", Decimal("80"), None, None),
+    ],
+)
+def test_will_meet(comparator, target, expected, meets):
+    assert cycle.will_meet(comparator, target, expected) is meets
+
+
+@pytest.fixture
+def outputs(contract, staff_user):
+    project = contract.award.project
+    project.owner = staff_user
+    project.save()
+    visits = create_output(staff_user, project, name="入户走访", target=Decimal("80"))
+    events = create_output(staff_user, project, name="宣传活动", target=Decimal("3"), unit="场")
+    for indicator, day, amount in (
+        (visits, datetime.date(2024, 3, 10), "20"),
+        (visits, datetime.date(2024, 7, 20), "15"),
+        (visits, datetime.date(2024, 8, 15), "10"),  # after the cut-off
+        (events, datetime.date(2024, 5, 4), "2"),
+    ):
+        OutputUpdate.objects.create(indicator=indicator, date=day, amount=Decimal(amount))
+    return visits, events
+
+
+@pytest.fixture
+def target(outputs, staff_user, manager_user):
+    target = cycle.target_declare(actor=staff_user, project=outputs[0].project, year=2024)
+    return cycle.target_approve(actor=manager_user, target=target, on=datetime.date(2024, 1, 20))
+
+
+@pytest.fixture
+def paid_march(schedule, staff_user, finance_user):
+    """The second installment (405,600.00 yuan) paid on 20 March 2024."""
+    second = approve(schedule[1], staff=staff_user, finance=finance_user)
+    pay(second, "405600.00", by=finance_user, on=datetime.date(2024, 3, 20))
+    return second
+
+
+def test_targets_are_declared_from_the_outputs_and_the_template(target, outputs):
+    indicators = cycle.indicators_of(target)
+    assert [(i.name, i.get_comparator_display(), i.value, i.unit) for i in indicators] == [
+        ("入户走访", "≥", Decimal("80.00"), "人次"),
+        ("宣传活动", "≥", Decimal("3.00"), "场"),
+        ("服务内容的满意度", "≥", Decimal("85.00"), "%"),
+        ("服务对象满意度", "≥", Decimal("90.00"), "%"),
+    ]
+    assert indicators[0].output == outputs[0]
+
+
+def test_an_approved_target_changes_only_by_a_dated_adjustment(target, staff_user):
+    visits = target.indicators.get(name="入户走访")
+    with pytest.raises(ValidationError):
+        cycle.target_indicator_set(
+            actor=staff_user, indicator=visits, value=Decimal("60"), comparator="gte", unit="人次"
+        )
+    with pytest.raises(ValidationError):
+        cycle.target_adjust(
+            actor=staff_user,
+            indicator=visits,
+            new_value=Decimal("70"),
+            dated_on=datetime.date(2024, 9, 1),
+            reason=" ",
+        )
+    cycle.target_adjust(
+        actor=staff_user,
+        indicator=visits,
+        new_value=Decimal("70"),
+        dated_on=datetime.date(2024, 9, 1),
+        reason="服务对象减少",
+    )
+    visits.refresh_from_db()
+    assert visits.value == Decimal("80.00")
+    assert cycle.value_as_of(visits, JULY_31) == Decimal("80.00")
+    assert cycle.value_as_of(visits, datetime.date(2024, 9, 1)) == Decimal("70.00")
+
+
+def test_a_round_at_31_july_shows_targets_reached_projection_and_money(
+    target, paid_march, staff_user, bureau
+):
+    monitoring = cycle.round_open(actor=staff_user, bureau=bureau, year=2024)
+    assert monitoring.cut_off == JULY_31
+    [view] = cycle.round_view(monitoring)
+    lines = {v.line.name: v for v in view.lines}
+    visits = lines["入户走访"]
+    assert (visits.line.target, visits.line.reached, visits.line.projected) == (
+        Decimal("80.00"),
+        Decimal("35.00"),
+        Decimal("60.00"),
+    )
+    assert visits.meets is False
+    assert visits.deviation == Decimal("-20.00")
+    events = lines["宣传活动"]
+    assert (events.line.reached, events.line.projected, events.meets) == (
+        Decimal("2.00"),
+        Decimal("3.43"),
+        True,
+    )
+    assert lines["服务对象满意度"].line.reached is None
+    # Money as of the cut-off: 405,600.00 paid of 1,014,000.00 issued; 7/12 of the year.
+    assert view.entry.issued == Decimal("1014000.00")
+    assert view.entry.paid == Decimal("405600.00")
+    assert view.rate == Decimal("40.00")
+    assert monitoring.time_progress == Decimal("58.33")
+    assert view.behind is True
+    # The third installment (304,200.00, due 31 July) is still to pay in the year.
+    assert view.projected_rate == Decimal("70.00")
+
+
+def test_a_lagging_round_warns_staff_and_manager_once(
+    target, paid_march, staff_user, manager_user, bureau
+):
+    monitoring = cycle.round_open(actor=staff_user, bureau=bureau, year=2024)
+    notices = Notice.objects.filter(rule=Notice.Rule.MONITORING)
+    assert notices.count() == 1
+    [notice] = notices
+    assert "入户走访预计全年60人次，未达目标80人次" in notice.body
+    assert "资金执行率40.00%，落后序时进度58.33%" in notice.body
+    assert set(notice.data["recipients"]) == {staff_user.pk, manager_user.pk}
+    cycle.round_refresh(actor=staff_user, monitoring=monitoring)
+    assert cycle.round_warn(monitoring) == 0
+    assert Notice.objects.filter(rule=Notice.Rule.MONITORING).count() == 1
+
+
+def test_the_reminder_scan_leaves_monitoring_warnings_open(target, paid_march, staff_user, bureau):
+    from tests.helpers import run_reminders
+
+    cycle.round_open(actor=staff_user, bureau=bureau, year=2024)
+    run_reminders("--as-of", "2024-08-05", "--force")
+    assert Notice.objects.get(rule=Notice.Rule.MONITORING).resolved_at is None
+
+
+def test_a_round_is_approved_once_lags_are_explained_then_frozen(
+    target, paid_march, staff_user, manager_user, bureau
+):
+    monitoring = cycle.round_open(actor=staff_user, bureau=bureau, year=2024)
+    with pytest.raises(ValidationError) as refused:
+        cycle.round_approve(actor=manager_user, monitoring=monitoring)
+    assert "入户走访" in str(refused.value)
+    [view] = cycle.round_view(monitoring)
+    line = next(v.line for v in view.lines if v.line.name == "入户走访")
+    with pytest.raises(PermissionDenied):
+        cycle.round_approve(actor=staff_user, monitoring=monitoring)
+    cycle.line_explain(
+        actor=staff_user, line=line, expected=None, cause="上半年疫情", measure="增加周末走访"
+    )
+    cycle.entry_explain(
+        actor=staff_user, entry=view.entry, cause="第三期资料未交", measure="督促服务机构"
+    )
+    cycle.round_approve(actor=manager_user, monitoring=monitoring)
+    monitoring.refresh_from_db()
+    assert monitoring.status == MonitoringRound.Status.APPROVED
+    OutputUpdate.objects.create(
+        indicator=line.indicator.output, date=datetime.date(2024, 7, 30), amount=Decimal("30")
+    )
+    with pytest.raises(ValidationError):
+        cycle.round_refresh(actor=staff_user, monitoring=monitoring)
+    with pytest.raises(ValidationError):
+        cycle.line_explain(actor=staff_user, line=line, expected=None, cause="x", measure="y")
+    line.refresh_from_db()
+    assert line.reached == Decimal("35.00")
+
+
+# --- result application ------------------------------------------------------------------
+
+
+@pytest.fixture
+def middling(contract, schedule, staff_user, manager_user, bureau):
+    """A submitted evaluation of the contract's project scored 70 (中)."""
+    evaluation = create_evaluation(staff_user, bureau, contract.award.project)
+    remaining = Decimal("70")
+    for row in evaluation.rows.order_by("order"):
+        score = min(row.weight, remaining)
+        remaining -= score
+        row.score = score
+        row.score_overridden = row.computed_score is not None and row.computed_score != score
+        row.override_reason = "测试" if row.score_overridden else ""
+        row.save()
+    evaluation_services.evaluation_transition(
+        actor=staff_user, evaluation=evaluation, to_status="submitted"
+    )
+    return evaluation
+
+
+def test_a_middling_grade_deducts_five_percent_of_the_last_open_installment(
+    middling, schedule, manager_user, bureau
+):
+    cycle.rule_save(actor=manager_user, grade="中", effect="deduct", percent=Decimal("5"))
+    third = schedule[2]
+    assert payment_services.net_payable(third) == Decimal("304200.00")
+    evaluation_services.evaluation_transition(
+        actor=manager_user, evaluation=middling, to_status="approved"
+    )
+    [effect] = ResultEffect.objects.filter(evaluation=middling)
+    deduction = effect.deduction
+    assert effect.installment == third
+    assert effect.rule_text == "中 → 扣减末期款 5.00%"
+    assert deduction.amount == Decimal("15210.00")
+    assert deduction.audit is None
+    assert deduction.basis.startswith("绩效评价《2024 年绩效评价》（中，70分）")
+    assert deduction.basis_link == middling.get_absolute_url()
+    assert payment_services.net_payable(third) == Decimal("288990.00")
+
+    reopen(middling, manager_user)
+    deduction.refresh_from_db()
+    effect.refresh_from_db()
+    assert deduction.withdrawn_on is not None
+    assert effect.withdrawn_on is not None
+    assert payment_services.net_payable(third) == Decimal("304200.00")
+    assert Deduction.objects.filter(withdrawn_on__isnull=True).count() == 0
+
+
+def test_a_poor_grade_holds_the_last_installment_until_the_manager_releases_it(
+    middling, schedule, manager_user, staff_user
+):
+    cycle.rule_save(actor=manager_user, grade="中", effect="hold")
+    evaluation_services.evaluation_transition(
+        actor=manager_user, evaluation=middling, to_status="approved"
+    )
+    third = Installment.objects.get(pk=schedule[2].pk)
+    assert third.status == Installment.Status.ON_HOLD
+    [effect] = ResultEffect.objects.filter(evaluation=middling)
+    assert cycle.providers_for_review(user=manager_user) == {effect.provider_id}
+    with pytest.raises(PermissionDenied):
+        cycle.effect_release(actor=staff_user, effect=effect)
+    cycle.effect_release(actor=manager_user, effect=effect)
+    third.refresh_from_db()
+    assert third.status == Installment.Status.PLANNED
+
+
+def test_rules_are_the_managers(manager_user, staff_user):
+    with pytest.raises(PermissionDenied):
+        cycle.rule_save(actor=staff_user, grade="中", effect="deduct", percent=Decimal("5"))
+    rule = cycle.rule_save(actor=manager_user, grade="差", effect="hold")
+    assert str(rule) == "差 → 暂缓末期款并标记服务机构"
+    assert ResultRule.objects.count() == 1
+    assert Notification.objects.count() == 0
