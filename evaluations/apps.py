@@ -21,7 +21,10 @@ class EvaluationsConfig(AppConfig):
             _install_shipped, sender=self, dispatch_uid="evaluations.install_shipped"
         )
         from accounts import panels
-        from evaluations.panels import OVERDUE_RECTIFICATIONS
+        from evaluations.panels import OVERDUE_RECTIFICATIONS, PROVIDER_RECORD
 
         # The overdue rectifications on the payments app's dashboard.
         panels.register("payments:dashboard", OVERDUE_RECTIFICATIONS)
+        # The provider's record on its page and on the award form (once one is chosen).
+        panels.register("contracts:provider-detail", PROVIDER_RECORD)
+        panels.register("contracts:award-create", PROVIDER_RECORD)

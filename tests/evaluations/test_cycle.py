@@ -12,7 +12,7 @@ from evaluations import services as evaluation_services
 from evaluations.models import MonitoringRound, OutputUpdate, ResultEffect, ResultRule
 from payments import services as payment_services
 from payments.models import Deduction, Installment, Notice, Notification
-from tests.helpers import approve, create_evaluation, create_output, pay, reopen
+from tests.helpers import create_evaluation, reopen
 
 JULY_31 = datetime.date(2024, 7, 31)
 
@@ -44,37 +44,6 @@ def test_straight_line(cut_off, reached, cumulative, expected):
 )
 def test_will_meet(comparator, target, expected, meets):
     assert cycle.will_meet(comparator, target, expected) is meets
-
-
-@pytest.fixture
-def outputs(contract, staff_user):
-    project = contract.award.project
-    project.owner = staff_user
-    project.save()
-    visits = create_output(staff_user, project, name="入户走访", target=Decimal("80"))
-    events = create_output(staff_user, project, name="宣传活动", target=Decimal("3"), unit="场")
-    for indicator, day, amount in (
-        (visits, datetime.date(2024, 3, 10), "20"),
-        (visits, datetime.date(2024, 7, 20), "15"),
-        (visits, datetime.date(2024, 8, 15), "10"),  # after the cut-off
-        (events, datetime.date(2024, 5, 4), "2"),
-    ):
-        OutputUpdate.objects.create(indicator=indicator, date=day, amount=Decimal(amount))
-    return visits, events
-
-
-@pytest.fixture
-def target(outputs, staff_user, manager_user):
-    target = cycle.target_declare(actor=staff_user, project=outputs[0].project, year=2024)
-    return cycle.target_approve(actor=manager_user, target=target, on=datetime.date(2024, 1, 20))
-
-
-@pytest.fixture
-def paid_march(schedule, staff_user, finance_user):
-    """The second installment (405,600.00 yuan) paid on 20 March 2024."""
-    second = approve(schedule[1], staff=staff_user, finance=finance_user)
-    pay(second, "405600.00", by=finance_user, on=datetime.date(2024, 3, 20))
-    return second
 
 
 def test_targets_are_declared_from_the_outputs_and_the_template(target, outputs):
