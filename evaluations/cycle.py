@@ -48,7 +48,7 @@ from evaluations.models import (
 )
 from payments import selectors as payment_selectors
 from payments import services as payment_services
-from payments.models import Audit, Deduction, Installment, RequiredDocument
+from payments.models import Deduction, Installment
 from payments.reminders import post
 from payments.reminders.keys import NoticeKey
 from payments.reminders.rules import is_behind
@@ -670,17 +670,6 @@ def rule_save(
     return _save(rule, actor=actor)
 
 
-def last_open_installment(project: Project) -> Installment | None:
-    """The project's open installment due last (the one a result acts on)."""
-    return (
-        Installment.objects.filter(contract__award__project=project, status__in=Installment.OPEN)
-        .exclude(status=Installment.Status.ON_HOLD)
-        .select_related("contract__award__provider")
-        .order_by("-due_date", "-number", "-pk")
-        .first()
-    )
-
-
 def results_apply(*, actor: User, evaluation: Evaluation, on: datetime.date) -> list[ResultEffect]:
     """Apply the bureau's rule for the evaluation's grade to each of its projects (called
     by the evaluation's approval, in its transaction). Each effect names its rule."""
@@ -695,7 +684,7 @@ def results_apply(*, actor: User, evaluation: Evaluation, on: datetime.date) -> 
         "total": _number(table.total),
     }
     for project in evaluation.projects.all():
-        installment = last_open_installment(project)
+        installment = payment_selectors.last_open_installment(project_id=project.pk)
         if installment is None:
             continue
         effect = ResultEffect(
@@ -744,7 +733,7 @@ def results_withdraw(*, actor: User, evaluation: Evaluation, reason: str) -> lis
     for effect in effects:
         why = _("评价重新打开：%(reason)s") % {"reason": reason}
         if effect.deduction_id:
-            deduction = Deduction.objects.get(pk=effect.deduction_id)
+            deduction = payment_selectors.deduction_of(pk=effect.deduction_id)
             if deduction.withdrawn_on is None:
                 payment_services.deduction_on_basis_withdraw(
                     actor=actor, deduction=deduction, withdrawn_on=on, reason=why
@@ -841,12 +830,11 @@ def provider_record(
         .order_by("start", "number")
     )
     project_ids = sorted({c.award.project_id for c in contracts})
-    scores = []
-    assessments = evaluation_selectors.with_grades(
-        Audit.objects.filter(scope, project_id__in=project_ids, score__isnull=False)
-        .select_related("project")
-        .order_by("year", "pk")
+    audits, deductions, installments = payment_selectors.provider_payment_records(
+        user=user, provider_id=provider.pk, project_ids=project_ids
     )
+    scores = []
+    assessments = evaluation_selectors.with_grades(audits)
     for audit in assessments:
         scores.append(
             {
@@ -884,20 +872,6 @@ def provider_record(
             }
         )
     scores.sort(key=lambda s: (s["year"], s["kind"]))
-    deductions = list(
-        Deduction.objects.filter(scope, installment__contract__award__provider=provider)
-        .select_related("audit", "installment__contract")
-        .order_by("decided_on", "pk")
-    )
-    installments = list(
-        Installment.objects.filter(
-            scope, contract__award__provider=provider, documents_due__isnull=False
-        )
-        .exclude(status=Installment.Status.CANCELLED)
-        .select_related("contract")
-        .prefetch_related(Prefetch("documents", queryset=RequiredDocument.objects.order_by("pk")))
-        .order_by("documents_due", "pk")
-    )
     late = []
     for installment in installments:
         documents = list(installment.documents.all())

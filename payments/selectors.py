@@ -27,6 +27,7 @@ from django.db.models import (
     FilteredRelation,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -55,6 +56,7 @@ from payments.models import (
     Payment,
     ProgressCheckpoint,
     ReminderSettings,
+    RequiredDocument,
 )
 from payments.reminders import rules
 
@@ -992,3 +994,51 @@ def settings_history(*, bureau: Bureau, limit: int = 100) -> list[dict]:
         label=lambda record: _("提醒设置"),
     )
     return merged_history(checkpoints, reminders, limit=limit)
+
+
+# --- what the evaluations app's performance cycle reads ----------------------------------
+
+
+def last_open_installment(*, project_id: int) -> Installment | None:
+    """The project's open installment due last, not on hold: the one an evaluation's
+    result acts on (with its contract's provider)."""
+    return (
+        Installment.objects.filter(
+            contract__award__project_id=project_id, status__in=Installment.OPEN
+        )
+        .exclude(status=S.ON_HOLD)
+        .select_related("contract__award__provider")
+        .order_by("-due_date", "-number", "-pk")
+        .first()
+    )
+
+
+def deduction_of(*, pk: int) -> Deduction:
+    return Deduction.objects.get(pk=pk)
+
+
+def provider_payment_records(*, user: User, provider_id: int, project_ids: list[int]):
+    """A provider's payment records in the user's bureau, for its record (履约档案): the
+    scored assessments of its projects, its deductions (with their basis), and its
+    installments with a documents deadline (their documents prefetched). Three queries."""
+    scope = bureau_scope(user=user)
+    assessments = (
+        Audit.objects.filter(scope, project_id__in=project_ids, score__isnull=False)
+        .select_related("project")
+        .order_by("year", "pk")
+    )
+    deductions = (
+        Deduction.objects.filter(scope, installment__contract__award__provider_id=provider_id)
+        .select_related("audit", "installment__contract")
+        .order_by("decided_on", "pk")
+    )
+    installments = (
+        Installment.objects.filter(
+            scope, contract__award__provider_id=provider_id, documents_due__isnull=False
+        )
+        .exclude(status=S.CANCELLED)
+        .select_related("contract")
+        .prefetch_related(Prefetch("documents", queryset=RequiredDocument.objects.order_by("pk")))
+        .order_by("documents_due", "pk")
+    )
+    return list(assessments), list(deductions), list(installments)
