@@ -417,9 +417,23 @@ def _reached(output: OutputIndicator | None, cut_off: datetime.date) -> Decimal 
     return output.actual
 
 
+def _progress(monitoring: MonitoringRound) -> None:
+    """The bureau's time-progress target on the cut-off and its tolerance."""
+    bureau = monitoring.bureau
+    progress = payment_selectors.progress_of(bureau=bureau, year=monitoring.year)
+    target = payment_selectors.time_progress_target(
+        bureau=bureau,
+        year=monitoring.year,
+        as_of=monitoring.cut_off,
+        checkpoints=progress.checkpoints,
+    )
+    monitoring.time_progress, monitoring.tolerance = target.percent, progress.tolerance
+
+
 def _compute(monitoring: MonitoringRound, *, actor: User) -> None:
     """Fill the round's figures from the records as of its cut-off (draft only)."""
     cut_off = monitoring.cut_off
+    _progress(monitoring)
     targets = list(
         PerformanceTarget.objects.filter(
             bureau_id=monitoring.bureau_id, year=monitoring.year, status=T.APPROVED
@@ -487,21 +501,9 @@ def round_open(
         raise ValidationError({"cut_off": _("本单位已有该截止日期的监控。")})
     if not PerformanceTarget.objects.filter(bureau=bureau, year=year, status=T.APPROVED).exists():
         raise ValidationError(_("%(year)s年还没有已审定的绩效目标。") % {"year": year})
-    progress = payment_selectors.progress_of(bureau=bureau, year=year)
-    target = payment_selectors.time_progress_target(
-        bureau=bureau, year=year, as_of=cut_off, checkpoints=progress.checkpoints
-    )
-    monitoring = _save(
-        MonitoringRound(
-            bureau=bureau,
-            year=year,
-            cut_off=cut_off,
-            time_progress=target.percent,
-            tolerance=progress.tolerance,
-            opened_by=actor,
-        ),
-        actor=actor,
-    )
+    monitoring = MonitoringRound(bureau=bureau, year=year, cut_off=cut_off, opened_by=actor)
+    _progress(monitoring)
+    monitoring = _save(monitoring, actor=actor)
     _compute(monitoring, actor=actor)
     _save(monitoring, actor=actor)
     round_warn(monitoring)

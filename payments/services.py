@@ -918,6 +918,11 @@ def deduction_withdraw(
     *, actor: User, deduction: Deduction, withdrawn_on: datetime.date, reason: str
 ) -> Deduction:
     _require(actor, "payments.change_deduction")
+    if deduction.audit_id is None:
+        # A deduction on another decision (an evaluation's result) is undone with it.
+        raise ValidationError(
+            _("该扣减依据“%(basis)s”，只能通过撤回该依据撤销。") % {"basis": deduction.basis}
+        )
     return _withdraw(deduction, actor=actor, withdrawn_on=withdrawn_on, reason=reason)
 
 

@@ -14,7 +14,19 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import RoleGrant, User
 from accounts.roles import Role
 from contracts.models import Award, Contract, ContractAttachment, Project, Provider
-from evaluations.models import Evaluation, EvaluationRow, Finding, OutputIndicator, Rectification
+from evaluations.models import (
+    Evaluation,
+    EvaluationRow,
+    Finding,
+    MonitoringLine,
+    MonitoringProject,
+    MonitoringRound,
+    OutputIndicator,
+    PerformanceTarget,
+    Rectification,
+    ResultEffect,
+    TargetIndicator,
+)
 from payments.models import (
     Audit,
     Budget,
@@ -64,6 +76,12 @@ RECORD_OF = {
     "rectification-create": Finding,
     "rectification-update": Rectification,
     "output": OutputIndicator,
+    "target": PerformanceTarget,
+    "indicator": TargetIndicator,
+    "round": MonitoringRound,
+    "line-explain": MonitoringLine,
+    "entry-explain": MonitoringProject,
+    "effect-release": ResultEffect,
 }
 NOT_PAGES = {"logout", "set_language", "password-reset-confirm"}
 

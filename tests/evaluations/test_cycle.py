@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from evaluations import cycle
@@ -12,7 +13,7 @@ from evaluations import services as evaluation_services
 from evaluations.models import MonitoringRound, OutputUpdate, ResultEffect, ResultRule
 from payments import services as payment_services
 from payments.models import Deduction, Installment, Notice, Notification
-from tests.helpers import create_evaluation, reopen
+from tests.helpers import at, create_evaluation, reopen
 
 JULY_31 = datetime.date(2024, 7, 31)
 
@@ -117,9 +118,11 @@ def test_a_round_at_31_july_shows_targets_reached_projection_and_money(
 
 
 def test_a_lagging_round_warns_staff_and_manager_once(
-    target, paid_march, staff_user, manager_user, bureau
+    target, paid_march, staff_user, manager_user, bureau, client_for
 ):
-    monitoring = cycle.round_open(actor=staff_user, bureau=bureau, year=2024)
+    # A Wednesday morning: in working hours, so delivered at once.
+    with time_machine.travel(at(datetime.date(2026, 12, 2), 10), tick=False):
+        monitoring = cycle.round_open(actor=staff_user, bureau=bureau, year=2024)
     notices = Notice.objects.filter(rule=Notice.Rule.MONITORING)
     assert notices.count() == 1
     [notice] = notices
@@ -129,6 +132,10 @@ def test_a_lagging_round_warns_staff_and_manager_once(
     cycle.round_refresh(actor=staff_user, monitoring=monitoring)
     assert cycle.round_warn(monitoring) == 0
     assert Notice.objects.filter(rule=Notice.Rule.MONITORING).count() == 1
+    assert notice.delivered_at is not None
+    for person in (staff_user, manager_user):
+        page = client_for(person).get("/payments/notifications/").content.decode()
+        assert f"绩效运行监控预警：{target.project.name}" in page
 
 
 def test_the_reminder_scan_leaves_monitoring_warnings_open(target, paid_march, staff_user, bureau):
@@ -192,7 +199,7 @@ def middling(contract, schedule, staff_user, manager_user, bureau):
 
 
 def test_a_middling_grade_deducts_five_percent_of_the_last_open_installment(
-    middling, schedule, manager_user, bureau
+    middling, schedule, manager_user, finance_user, bureau
 ):
     cycle.rule_save(actor=manager_user, grade="中", effect="deduct", percent=Decimal("5"))
     third = schedule[2]
@@ -209,6 +216,13 @@ def test_a_middling_grade_deducts_five_percent_of_the_last_open_installment(
     assert deduction.basis.startswith("绩效评价《2024 年绩效评价》（中，70分）")
     assert deduction.basis_link == middling.get_absolute_url()
     assert payment_services.net_payable(third) == Decimal("288990.00")
+    with pytest.raises(ValidationError):  # finance cannot undo it: only reopening does
+        payment_services.deduction_withdraw(
+            actor=finance_user,
+            deduction=deduction,
+            withdrawn_on=datetime.date(2026, 1, 5),
+            reason="x",
+        )
 
     reopen(middling, manager_user)
     deduction.refresh_from_db()
@@ -220,7 +234,7 @@ def test_a_middling_grade_deducts_five_percent_of_the_last_open_installment(
 
 
 def test_a_poor_grade_holds_the_last_installment_until_the_manager_releases_it(
-    middling, schedule, manager_user, staff_user
+    middling, schedule, manager_user, staff_user, client_for
 ):
     cycle.rule_save(actor=manager_user, grade="中", effect="hold")
     evaluation_services.evaluation_transition(
@@ -230,6 +244,8 @@ def test_a_poor_grade_holds_the_last_installment_until_the_manager_releases_it(
     assert third.status == Installment.Status.ON_HOLD
     [effect] = ResultEffect.objects.filter(evaluation=middling)
     assert cycle.providers_for_review(user=manager_user) == {effect.provider_id}
+    award_form = client_for(staff_user).get(f"/contracts/awards/new/?provider={effect.provider_id}")
+    assert "下次中标前须复核" in award_form.content.decode()
     with pytest.raises(PermissionDenied):
         cycle.effect_release(actor=staff_user, effect=effect)
     cycle.effect_release(actor=manager_user, effect=effect)

@@ -25,8 +25,7 @@ def _queries(client, url) -> int:
 def _targets(bureau, count, start):
     projects = ProjectFactory.create_batch(count, bureau=bureau)
     PerformanceTarget.objects.bulk_create(
-        PerformanceTarget(bureau=bureau, project=p, year=start + i)
-        for i, p in enumerate(projects)
+        PerformanceTarget(bureau=bureau, project=p, year=start + i) for i, p in enumerate(projects)
     )
 
 
