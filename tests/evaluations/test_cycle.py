@@ -260,3 +260,39 @@ def test_rules_are_the_managers(manager_user, staff_user):
     assert str(rule) == "差 → 暂缓末期款并标记服务机构"
     assert ResultRule.objects.count() == 1
     assert Notification.objects.count() == 0
+
+
+def test_the_manager_keeps_the_rules_on_their_page(client_for, manager_user, staff_user):
+    staff = client_for(staff_user)
+    assert staff.post("/evaluations/results/rules/", {"grade": "中"}).status_code == 403
+    manager = client_for(manager_user)
+    manager.post("/evaluations/results/rules/", {"grade": "中", "effect": "deduct", "percent": "5"})
+    rule = ResultRule.objects.get()
+    assert (rule.grade, rule.effect, rule.percent) == ("中", "deduct", Decimal("5.00"))
+    manager.post(
+        "/evaluations/results/rules/",
+        {"rule": rule.pk, "grade": "中", "effect": "deduct", "percent": "8"},
+    )
+    rule.refresh_from_db()
+    assert rule.percent == Decimal("8.00")
+    page = client_for(staff_user).get("/evaluations/results/").content.decode()
+    assert "中</td><td>扣减末期款</td><td>8.00</td>" in page
+
+
+def test_the_evaluation_page_and_the_installment_name_the_effect(
+    middling, schedule, manager_user, client_for
+):
+    cycle.rule_save(actor=manager_user, grade="中", effect="deduct", percent=Decimal("5"))
+    evaluation_services.evaluation_transition(
+        actor=manager_user, evaluation=middling, to_status="approved"
+    )
+    client = client_for(manager_user)
+    page = client.get(f"/evaluations/{middling.pk}/").content.decode()
+    assert 'id="result-effects"' in page
+    assert "中 → 扣减末期款 5.00%" in page
+    assert "15,210.00" in page
+    installment = client.get(f"/payments/installments/{schedule[2].pk}/").content.decode()
+    assert (
+        f'<a href="/evaluations/{middling.pk}/">绩效评价《2024 年绩效评价》（中，70分）</a>'
+        in installment
+    )
