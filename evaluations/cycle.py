@@ -26,7 +26,7 @@ from accounts.records import record_save as _save
 from accounts.records import require as _require
 from accounts.roles import Role
 from accounts.selectors import bureau_scope
-from contracts.models import Contract, Project, Provider
+from contracts.models import AnnualGoal, Contract, Project, Provider
 from core.money import HUNDRED, ZERO, percent, to_yuan
 from evaluations import selectors as evaluation_selectors
 from evaluations.indicators import SEED_TEMPLATE
@@ -136,6 +136,16 @@ def indicators_of(target: PerformanceTarget, *, as_of: datetime.date | None = No
         indicator.adjustment_list = list(indicator.adjustments.all())
         indicator.value_now = value_as_of(indicator, as_of)
     return indicators
+
+
+def goals_of(target: PerformanceTarget) -> list[str]:
+    """The project's annual goals for the target's year, in words (what the targets
+    quantify)."""
+    return list(
+        AnnualGoal.objects.filter(project_id=target.project_id, year=target.year).values_list(
+            "goals", flat=True
+        )
+    )
 
 
 def value_as_of(indicator: TargetIndicator, as_of: datetime.date) -> Decimal:

@@ -115,6 +115,7 @@ class TargetDetailView(PermissionMixin, TemplateView):
             **super().get_context_data(**kwargs),
             "object": target,
             "indicators": cycle.indicators_of(target),
+            "goals": cycle.goals_of(target),
             "comparators": Comparator.choices,
             "can_approve": target.status == "draft" and user.has_perm("evaluations.approve_target"),
             "can_edit": target.status == "draft"
