@@ -13,6 +13,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -67,7 +68,11 @@ class ActionView(PermissionMixin, View):
             url = self.act(request, **kwargs)
         except ValidationError as exc:
             messages.error(request, _errors(exc))
-            url = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
+            url = request.META.get("HTTP_REFERER", "")
+            if not url_has_allowed_host_and_scheme(
+                url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                url = "/"
         else:
             if self.success_message:
                 messages.success(request, self.success_message)
