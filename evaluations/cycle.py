@@ -49,7 +49,7 @@ from evaluations.models import (
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.models import Deduction, Installment
-from payments.reminders import post
+from payments.reminders import post, resolve_posted
 from payments.reminders.keys import NoticeKey
 from payments.reminders.rules import is_behind
 
@@ -589,6 +589,11 @@ def round_approve(
     monitoring.status = M.APPROVED
     monitoring.approved_by = actor
     monitoring.approved_on = on or timezone.localdate()
+    # Every deviation is explained and approved: the round's warnings have been acted on.
+    resolve_posted(
+        keys=[NoticeKey.monitoring(monitoring.pk, e.project_id) for e in monitoring.projects.all()],
+        resolution=_("监控已审定"),
+    )
     return _save(monitoring, actor=actor, reason=_("审定监控"))
 
 

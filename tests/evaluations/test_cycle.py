@@ -166,6 +166,8 @@ def test_a_round_is_approved_once_lags_are_explained_then_frozen(
     cycle.round_approve(actor=manager_user, monitoring=monitoring)
     monitoring.refresh_from_db()
     assert monitoring.status == MonitoringRound.Status.APPROVED
+    warning = Notice.objects.get(rule=Notice.Rule.MONITORING)
+    assert (warning.resolved_at is not None, warning.resolution) == (True, "监控已审定")
     OutputUpdate.objects.create(
         indicator=line.indicator.output, date=datetime.date(2024, 7, 30), amount=Decimal("30")
     )
