@@ -597,6 +597,23 @@ def round_approve(
     return _save(monitoring, actor=actor, reason=_("审定监控"))
 
 
+@transaction.atomic
+def round_reopen(*, actor: User, monitoring: MonitoringRound, reason: str) -> MonitoringRound:
+    """The manager reopens an approved round, with a reason (recorded in its history):
+    it is a draft again, recomputed from the records on the next refresh."""
+    _require(actor, "evaluations.approve_target")
+    monitoring = MonitoringRound.objects.select_for_update().get(pk=monitoring.pk)
+    if monitoring.status != M.APPROVED:
+        raise ValidationError(_("只有已审定的监控可以重新打开。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("重新打开已审定的监控须说明原因。")})
+    monitoring.status = M.DRAFT
+    monitoring.approved_by, monitoring.approved_on = None, None
+    return _save(
+        monitoring, actor=actor, reason=_("重新打开：%(reason)s") % {"reason": reason.strip()}
+    )
+
+
 def _recipients(bureau_id: int, project: Project) -> set[int]:
     """The project's owner (else the bureau's staff) and the bureau's managers."""
     roles = [str(Role.MANAGER)] if project.owner_id else [str(Role.MANAGER), str(Role.STAFF)]

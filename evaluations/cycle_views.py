@@ -235,6 +235,7 @@ class RoundDetailView(PermissionMixin, TemplateView):
             "can_explain": editable and user.has_perm("evaluations.change_monitoringline"),
             "can_refresh": editable and user.has_perm("evaluations.change_monitoringround"),
             "can_approve": editable and user.has_perm("evaluations.approve_target"),
+            "can_reopen": not editable and user.has_perm("evaluations.approve_target"),
         }
 
 
@@ -255,6 +256,18 @@ class RoundApproveView(ActionView):
     def act(self, request, pk):
         monitoring = cycle.round_get(user=request.user, pk=pk)
         cycle.round_approve(actor=request.user, monitoring=monitoring)
+        return monitoring.get_absolute_url()
+
+
+class RoundReopenView(ActionView):
+    permission_required = "evaluations.approve_target"
+    success_message = gettext_lazy("监控已重新打开。")
+
+    def act(self, request, pk):
+        monitoring = cycle.round_get(user=request.user, pk=pk)
+        cycle.round_reopen(
+            actor=request.user, monitoring=monitoring, reason=request.POST.get("reason", "")
+        )
         return monitoring.get_absolute_url()
 
 

@@ -61,6 +61,7 @@ urlpatterns = [
     path("monitoring/<int:pk>/", cv.RoundDetailView.as_view(), name="round-detail"),
     path("monitoring/<int:pk>/refresh/", cv.RoundRefreshView.as_view(), name="round-refresh"),
     path("monitoring/<int:pk>/approve/", cv.RoundApproveView.as_view(), name="round-approve"),
+    path("monitoring/<int:pk>/reopen/", cv.RoundReopenView.as_view(), name="round-reopen"),
     path(
         "monitoring/<int:pk>/table.xlsx",
         cv.RoundTableView.as_view(kind="xlsx"),

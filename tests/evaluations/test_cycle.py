@@ -177,6 +177,13 @@ def test_a_round_is_approved_once_lags_are_explained_then_frozen(
         cycle.line_explain(actor=staff_user, line=line, expected=None, cause="x", measure="y")
     line.refresh_from_db()
     assert line.reached == Decimal("35.00")
+    # Reopened by the manager with a reason, it recomputes from the records again.
+    with pytest.raises(ValidationError):
+        cycle.round_reopen(actor=manager_user, monitoring=monitoring, reason=" ")
+    cycle.round_reopen(actor=manager_user, monitoring=monitoring, reason="补录7月产出")
+    cycle.round_refresh(actor=staff_user, monitoring=monitoring)
+    line.refresh_from_db()
+    assert (line.reached, line.projected) == (Decimal("65.00"), Decimal("111.43"))
 
 
 # --- result application ------------------------------------------------------------------

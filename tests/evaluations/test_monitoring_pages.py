@@ -188,6 +188,19 @@ def test_staff_explain_through_the_page_and_the_manager_approves(
     assert monitoring.status == MonitoringRound.Status.APPROVED
     page = client.get(f"/evaluations/monitoring/{monitoring.pk}/").content.decode()
     assert "数据已冻结" in page
+    assert 'id="round-reopen-form"' in page
+    staff_page = client_for(staff_user).get(f"/evaluations/monitoring/{monitoring.pk}/")
+    assert 'id="round-reopen-form"' not in staff_page.content.decode()
+    assert (
+        client_for(staff_user)
+        .post(f"/evaluations/monitoring/{monitoring.pk}/reopen/", {"reason": "x"})
+        .status_code
+        == 403
+    )
+    client = client_for(manager_user)
+    client.post(f"/evaluations/monitoring/{monitoring.pk}/reopen/", {"reason": "补录产出"})
+    monitoring.refresh_from_db()
+    assert monitoring.status == MonitoringRound.Status.DRAFT
     assert 'class="d-flex flex-wrap gap-1 line-form"' not in page
 
 
