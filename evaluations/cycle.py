@@ -851,21 +851,28 @@ class ProviderRecord:
 def provider_record(
     *, user: User, provider: Provider, today: datetime.date | None = None
 ) -> ProviderRecord:
-    """A provider's record in the user's bureau: contracts and amounts, assessment and
-    evaluation scores by year, deductions with their basis, installments whose documents
-    came late, findings and how fast they were rectified, result effects."""
+    """A provider's record across the years and the bureaus the user sees (each bureau
+    keeps its own provider row; they are one organisation by the unified social credit
+    code): contracts and amounts, assessment and evaluation scores by year, deductions
+    with their basis, installments whose documents came late, findings and how fast they
+    were rectified, result effects."""
     today = today or timezone.localdate()
     scope = bureau_scope(user=user)
-    if not Provider.objects.filter(scope, pk=provider.pk).exists():
+    provider_ids = list(
+        Provider.objects.filter(scope, credit_code=provider.credit_code).values_list(
+            "pk", flat=True
+        )
+    )
+    if provider.pk not in provider_ids:
         raise Http404
     contracts = list(
-        Contract.objects.filter(scope, award__provider=provider)
-        .select_related("award__project")
+        Contract.objects.filter(scope, award__provider_id__in=provider_ids)
+        .select_related("award__project", "bureau")
         .order_by("start", "number")
     )
     project_ids = sorted({c.award.project_id for c in contracts})
     audits, deductions, installments = payment_selectors.provider_payment_records(
-        user=user, provider_id=provider.pk, project_ids=project_ids
+        user=user, provider_ids=provider_ids, project_ids=project_ids
     )
     scores = []
     assessments = evaluation_selectors.with_grades(audits)
@@ -932,7 +939,7 @@ def provider_record(
         )
         rectification.days_overdue = evaluation_selectors.days_overdue(rectification, today)
     effects = list(
-        ResultEffect.objects.filter(provider=provider)
+        ResultEffect.objects.filter(provider_id__in=provider_ids)
         .select_related("evaluation", "installment__contract", "deduction")
         .order_by("-applied_on")
     )

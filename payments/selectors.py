@@ -1017,7 +1017,7 @@ def deduction_of(*, pk: int) -> Deduction:
     return Deduction.objects.get(pk=pk)
 
 
-def provider_payment_records(*, user: User, provider_id: int, project_ids: list[int]):
+def provider_payment_records(*, user: User, provider_ids: list[int], project_ids: list[int]):
     """A provider's payment records in the user's bureau, for its record (履约档案): the
     scored assessments of its projects, its deductions (with their basis), and its
     installments with a documents deadline (their documents prefetched). Three queries."""
@@ -1028,13 +1028,13 @@ def provider_payment_records(*, user: User, provider_id: int, project_ids: list[
         .order_by("year", "pk")
     )
     deductions = (
-        Deduction.objects.filter(scope, installment__contract__award__provider_id=provider_id)
+        Deduction.objects.filter(scope, installment__contract__award__provider_id__in=provider_ids)
         .select_related("audit", "installment__contract")
         .order_by("decided_on", "pk")
     )
     installments = (
         Installment.objects.filter(
-            scope, contract__award__provider_id=provider_id, documents_due__isnull=False
+            scope, contract__award__provider_id__in=provider_ids, documents_due__isnull=False
         )
         .exclude(status=S.CANCELLED)
         .select_related("contract")

@@ -67,3 +67,27 @@ def test_the_record_shows_when_staff_register_a_new_award_for_the_provider(provi
     assert "js/award_form.js" in page
     detail = client.get(f"/contracts/providers/{provider.pk}/").content.decode()
     assert 'id="provider-record-panel"' in detail
+
+
+def test_one_organisation_across_bureaus_each_bureau_seeing_its_own(
+    bureau, other_bureau, staff_user, make_user, client_for
+):
+    """The same organisation (one credit code) holds contracts with two district bureaus:
+    each district sees its own contracts only; the city (深圳市民政局) sees both."""
+    from accounts.roles import Role
+    from tests.factories import BureauFactory, ContractFactory, ProviderFactory, credit_code
+
+    code = credit_code(900)
+    ours = ProviderFactory(bureau=bureau, name="深圳市同心社工服务中心", credit_code=code)
+    theirs = ProviderFactory(bureau=other_bureau, name="深圳市同心社工服务中心", credit_code=code)
+    ContractFactory(award__provider=ours, award__project__bureau=bureau, number="HT-盐田-1")
+    ContractFactory(award__provider=theirs, award__project__bureau=other_bureau, number="HT-南山-1")
+
+    page = client_for(staff_user).get(f"/evaluations/providers/{ours.pk}/record/")
+    text = page.content.decode()
+    assert "HT-盐田-1" in text and "HT-南山-1" not in text
+
+    city = BureauFactory(name="深圳市民政局", division_code="440300", is_city_wide=True)
+    city_staff = make_user(Role.AUDITOR, city, "city-auditor")
+    text = client_for(city_staff).get(f"/evaluations/providers/{ours.pk}/record/").content.decode()
+    assert "HT-盐田-1" in text and "HT-南山-1" in text
