@@ -41,6 +41,13 @@ def _decimal(text: str | None, field: str) -> Decimal | None:
         raise ValidationError({field: _("请输入数字。")}) from exc
 
 
+def _year(text: str | None) -> int:
+    text = (text or "").strip()
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        raise ValidationError({"year": _("请输入年度（2000-2100）。")})
+    return int(text)
+
+
 def _date(text: str | None, field: str) -> datetime.date | None:
     text = (text or "").strip()
     if not text:
@@ -101,10 +108,12 @@ class TargetDeclareView(ActionView):
     success_message = gettext_lazy("已根据产出指标和评价模板生成绩效目标。")
 
     def act(self, request):
+        chosen = request.POST.get("project", "")
         project = get_object_or_404(
-            Project.objects.filter(bureau_scope(user=request.user)), pk=request.POST.get("project")
+            Project.objects.filter(bureau_scope(user=request.user)),
+            pk=int(chosen) if chosen.isdigit() else 0,
         )
-        year = int(request.POST.get("year") or 0)
+        year = _year(request.POST.get("year"))
         target = cycle.target_declare(actor=request.user, project=project, year=year)
         return target.get_absolute_url()
 
@@ -211,7 +220,7 @@ class RoundOpenView(ActionView):
     success_message = gettext_lazy("已发起运行监控。")
 
     def act(self, request):
-        year = int(request.POST.get("year") or 0)
+        year = _year(request.POST.get("year"))
         cut_off = _date(request.POST.get("cut_off"), "cut_off")
         monitoring = cycle.round_open(
             actor=request.user, bureau=request.user.bureau, year=year, cut_off=cut_off
@@ -344,8 +353,8 @@ class RuleSaveView(ActionView):
     success_message = gettext_lazy("结果应用规则已保存。")
 
     def act(self, request):
-        pk = request.POST.get("rule")
-        rule = cycle.rule_get(user=request.user, pk=int(pk)) if pk else None
+        pk = request.POST.get("rule", "")
+        rule = cycle.rule_get(user=request.user, pk=int(pk)) if pk.isdigit() else None
         cycle.rule_save(
             actor=request.user,
             rule=rule,

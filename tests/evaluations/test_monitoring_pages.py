@@ -238,3 +238,12 @@ def test_targets_pages(target, client_for, staff_user, manager_user):
     assert "登记调整" in page
     listing = client_for(manager_user).get("/evaluations/targets/").content.decode()
     assert target.project.name in listing
+
+
+def test_bad_input_is_refused_with_a_message(target, client_for, staff_user):
+    client = client_for(staff_user)
+    response = client.post("/evaluations/monitoring/new/", {"year": "abc"}, follow=True)
+    assert "请输入年度（2000-2100）。" in response.content.decode()
+    response = client.post("/evaluations/targets/new/", {"project": "x", "year": "2024"})
+    assert response.status_code == 404
+    assert not MonitoringRound.objects.exists()
