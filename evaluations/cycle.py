@@ -413,18 +413,19 @@ def round_view(monitoring: MonitoringRound) -> list[EntryView]:
 
 
 def _reached(output: OutputIndicator | None, cut_off: datetime.date) -> Decimal | None:
-    """What an output had reached by the cut-off: its dated updates; without updates, the
-    stored actual if it was completed by then (or carries no date)."""
+    """What an output had reached by the cut-off: the sum of its updates dated by then.
+    Without updates only a stored actual completed by then counts; an undated one is a
+    year-end figure, unknown at a mid-year cut-off (None: nothing to project from)."""
     if output is None:
         return None
-    updates = [u for u in output.updates.all() if u.date <= cut_off]
-    if output.updates.all():
-        return sum((u.amount for u in updates), ZERO)
+    updates = list(output.updates.all())
+    if updates:
+        return sum((u.amount for u in updates if u.date <= cut_off), ZERO)
     if output.actual is None:
         return None
-    if output.completed_on and output.completed_on > cut_off:
-        return None
-    return output.actual
+    if output.completed_on is not None:
+        return output.actual if output.completed_on <= cut_off else None
+    return output.actual if cut_off >= datetime.date(output.year, 12, 31) else None
 
 
 def _progress(monitoring: MonitoringRound) -> None:

@@ -305,3 +305,16 @@ def test_the_evaluation_page_and_the_installment_name_the_effect(
         f'<a href="/evaluations/{middling.pk}/">绩效评价《2024 年绩效评价》（中，70分）</a>'
         in installment
     )
+
+
+def test_the_demo_opens_a_round_at_31_july(demo):
+    """The demo's 2024 targets are approved; its outputs carry only undated year-end
+    actuals, so nothing is known reached at 31 July, while its money is."""
+    from accounts.models import Bureau
+
+    staff = demo["staff"]
+    monitoring = cycle.round_open(actor=staff, bureau=Bureau.objects.get(), year=2024)
+    views = cycle.round_view(monitoring)
+    assert len(views) == 2
+    assert {v.line.reached for view in views for v in view.lines} == {None}
+    assert sum((view.entry.issued for view in views), Decimal(0)) == Decimal("2336000.00")
