@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 # besides the request.
 PAGES: dict[str, tuple[str, ...]] = {
     "contracts:contract-detail": ("contract",),
+    "contracts:provider-detail": ("provider",),
+    # The provider chosen on the form (None before one is chosen).
+    "contracts:award-create": ("provider",),
     "payments:dashboard": ("year", "as_of"),
 }
 

@@ -119,6 +119,23 @@ EVALUATION_MODELS = (
     "templaterow",
     "gradescale",
     "gradeband",
+    # The performance cycle: targets, monitoring rounds, result application.
+    "performancetarget",
+    "targetindicator",
+    "targetadjustment",
+    "monitoringround",
+    "monitoringproject",
+    "monitoringline",
+    "resultrule",
+    "resulteffect",
+)
+CYCLE_STAFF_MODELS = (
+    "performancetarget",
+    "targetindicator",
+    "targetadjustment",
+    "monitoringround",
+    "monitoringproject",
+    "monitoringline",
 )
 READ_EVALUATIONS = _crud("evaluations", *EVALUATION_MODELS, actions=("view",))
 
@@ -141,6 +158,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *READ_EVALUATIONS,
         *_crud("evaluations", "evaluation", "evaluationrow", "statedfigure"),
         *_crud("evaluations", "outputindicator", "outputupdate", "finding", "rectification"),
+        *_crud("evaluations", *CYCLE_STAFF_MODELS, actions=("add", "change")),
         "evaluations.submit_evaluation",
     ],
     # 财务: keeps budgets and payment schedules; records payments and deductions.
@@ -179,6 +197,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.backdate_entry",
         *READ_EVALUATIONS,
         "evaluations.approve_evaluation",
+        # Approves targets and monitoring rounds, keeps the result rules, releases holds.
+        "evaluations.approve_target",
+        *_crud("evaluations", "resultrule"),
     ],
     # 审计/评估: reads everything of the bureau, history included.
     Role.AUDITOR: [

@@ -1075,6 +1075,17 @@ def deduction_withdraw(
     *, actor: User, deduction: Deduction, withdrawn_on: datetime.date, reason: str
 ) -> Deduction:
     _require(actor, "payments.change_deduction")
+    if deduction.audit_id is None:
+        # A deduction on another decision (an evaluation's result) is undone with it.
+        raise ValidationError(
+            _("该扣减依据“%(basis)s”，只能通过撤回该依据撤销。") % {"basis": deduction.basis}
+        )
+    return _withdraw(deduction, actor=actor, withdrawn_on=withdrawn_on, reason=reason)
+
+
+def _withdraw(
+    deduction: Deduction, *, actor: User, withdrawn_on: datetime.date, reason: str
+) -> Deduction:
     deduction = (
         Deduction.objects.select_for_update().select_related("installment").get(pk=deduction.pk)
     )
@@ -1095,6 +1106,84 @@ def deduction_withdraw(
     deduction.withdrawn_on = withdrawn_on
     deduction.withdrawal_reason = reason.strip()
     return _save(deduction, actor=actor, reason=dated_reason(_("撤销扣减"), withdrawn_on))
+
+
+@transaction.atomic
+def deduction_on_basis(
+    *,
+    actor: User,
+    installment: Installment,
+    amount: Decimal,
+    decided_on: datetime.date,
+    basis: str,
+    basis_url: str = "",
+    reason: str,
+) -> Deduction:
+    """A deduction resting on a decision other than an audit (an approved evaluation's
+    result, applied by the evaluations app under the bureau's rule): the decision's
+    approver records it, so no finance permission is asked; the amount checks are
+    :func:`deduction_record`'s."""
+    installment = _locked(installment)
+    if installment.status in (S.PAID, S.CANCELLED):
+        raise ValidationError(
+            _("分期款%(status)s，不能再扣减。") % {"status": installment.get_status_display()}
+        )
+    remaining = installment.planned_amount - _deducted(installment) - _paid(installment)
+    if amount > remaining:
+        raise ValidationError(
+            _("扣减金额 %(amount)s 元超过本期尚未支付的应付金额 %(remaining)s 元。")
+            % {"amount": f"{amount:,.2f}", "remaining": f"{remaining:,.2f}"}
+        )
+    deduction = Deduction(
+        bureau_id=installment.bureau_id,
+        installment=installment,
+        basis=basis,
+        basis_url=basis_url,
+        amount=amount,
+        decided_on=decided_on,
+        reason=reason,
+        recorded_by=actor,
+    )
+    _save(deduction, actor=actor, reason=dated_reason("", decided_on))
+    _settle(installment, actor=actor, reason=_("扣减后已付清"), on=decided_on)
+    return deduction
+
+
+@transaction.atomic
+def deduction_on_basis_withdraw(
+    *, actor: User, deduction: Deduction, withdrawn_on: datetime.date, reason: str
+) -> Deduction:
+    """Withdraw a deduction of :func:`deduction_on_basis` when its decision is undone."""
+    if deduction.audit_id is not None:
+        raise ValidationError(_("依据审计/评估报告的扣减须由财务撤销。"))
+    return _withdraw(deduction, actor=actor, withdrawn_on=withdrawn_on, reason=reason)
+
+
+@transaction.atomic
+def installment_hold(
+    *, actor: User, installment: Installment, reason: str, on: datetime.date
+) -> Installment:
+    """Hold an open installment on a decision (a poor evaluation), whatever its step; a
+    release (:func:`installment_release`) returns it to the step it was held at."""
+    installment = _locked(installment)
+    if installment.status not in Installment.OPEN or installment.status == S.ON_HOLD:
+        raise ValidationError(
+            _("分期款%(status)s，不能暂缓。") % {"status": installment.get_status_display()}
+        )
+    return _move(installment, to_status=S.ON_HOLD, actor=actor, reason=reason, on=on)
+
+
+@transaction.atomic
+def installment_release(
+    *, actor: User, installment: Installment, reason: str, on: datetime.date
+) -> Installment:
+    """Release a held installment to the step it was held at."""
+    installment = _locked(installment)
+    if installment.status != S.ON_HOLD:
+        return installment
+    held = installment.transitions.filter(to_status=S.ON_HOLD).order_by("-at", "-pk").first()
+    back = held.from_status if held else S.UNDER_REVIEW
+    return _move(installment, to_status=back, actor=actor, reason=reason, on=on)
 
 
 # --- payments ------------------------------------------------------------------------------

@@ -26,10 +26,16 @@ from evaluations.models import (
     EvaluationRow,
     EvidenceFile,
     Finding,
+    MonitoringLine,
+    MonitoringProject,
+    MonitoringRound,
     OutputIndicator,
+    PerformanceTarget,
     Rectification,
     RectificationResponse,
+    ResultEffect,
     ServiceReport,
+    TargetIndicator,
 )
 from payments.models import (
     Audit,
@@ -90,6 +96,12 @@ RECORD_OF = {
     "rectification-response": RectificationResponse,
     "rectification-respond": Rectification,
     "evidence-file": EvidenceFile,
+    "target": PerformanceTarget,
+    "indicator": TargetIndicator,
+    "round": MonitoringRound,
+    "line-explain": MonitoringLine,
+    "entry-explain": MonitoringProject,
+    "effect-release": ResultEffect,
 }
 NOT_PAGES = {"logout", "set_language", "password-reset-confirm", "invitation"}
 
