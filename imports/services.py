@@ -215,10 +215,29 @@ class RowProblem(Exception):
         self.message = message
 
 
-def _messages(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(str(m) for m in error.messages)
-    return str(error)
+# The fields services name in their refusals that are not a column's own key.
+FIELD_COLUMNS = {
+    "initial_amount": "amount",
+    "issued_amount": "amount",
+    "reversed_on": "reversed_on",
+    "on": "approved_on",
+    "planned_amount": "amount",
+    "number": "number",
+}
+
+
+def _by_column(sheet: fmt.Sheet, error: ValidationError) -> list[tuple[str, str]]:
+    """A service's refusal as (column header, message) pairs of the row's sheet: a field
+    the sheet has names its column, anything else the sheet's first column."""
+    first = sheet.columns[0].header
+    if not hasattr(error, "error_dict"):
+        return [(first, " ".join(str(m) for m in error.messages))]
+    keys = {c.key: c.header for c in sheet.columns}
+    found = []
+    for name, messages in error.message_dict.items():
+        header = keys.get(name) or keys.get(FIELD_COLUMNS.get(name, "")) or first
+        found.append((header, " ".join(str(m) for m in messages)))
+    return found
 
 
 class _Importer:
@@ -297,8 +316,13 @@ class _Importer:
         except RowProblem as problem:
             self._fail(sheet, number, problem.column, problem.message, row)
             return
-        except (ValidationError, PermissionDenied) as error:
-            self._fail(sheet, number, "", _messages(error), row)
+        except ValidationError as error:
+            for column, message in _by_column(fmt.BY_NAME[sheet], error):
+                self._fail(sheet, number, column, message, row)
+            return
+        except PermissionDenied as error:
+            first = fmt.BY_NAME[sheet].columns[0].header
+            self._fail(sheet, number, first, str(error), row)
             return
         if count and outcome:
             counts = self.result.counts.setdefault(sheet, Counts())
@@ -370,6 +394,12 @@ class _Importer:
     def _installment(self, number, term, column="期次"):
         contract = self._contract(number)
         installment = self.installments.get((contract.number, term))
+        if installment is None and self._failed("分期", (contract.number, term)):
+            raise RowProblem(
+                column,
+                _("所引用的合同 %(number)s 第 %(term)s 期本身有问题，见上。")
+                % {"number": number, "term": term},
+            )
         if installment is None:
             raise RowProblem(
                 column,
@@ -575,7 +605,7 @@ class _Importer:
             before = len(self.result.problems)
             self.row("分期", first, save, contract_rows[0][1], count=False)
             if len(self.result.problems) > before:
-                for _number, row in contract_rows[1:]:
+                for _number, row in contract_rows:
                     self.failed.add(("分期", (row["contract"], row["number"])))
                 continue
             counts = self.result.counts.setdefault("分期", Counts())
