@@ -56,7 +56,7 @@ OTP_ROLES = frozenset({Role.FINANCE, Role.MANAGER, *ADMIN_ROLES})
 
 # The apps that hold a bureau's business. Reading or acting on them takes a role even
 # for a superuser (User.has_perm): the superuser installs the platform, nothing more.
-DUTY_APPS = frozenset({"contracts", "payments", "evaluations"})
+DUTY_APPS = frozenset({"contracts", "payments", "evaluations", "imports"})
 
 # Models of those apps that are the platform's shared data, not a bureau's records:
 # the indicator templates and grade scales every bureau scores with.
@@ -128,6 +128,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("evaluations", "evaluation", "evaluationrow", "statedfigure"),
         *_crud("evaluations", "outputindicator", "outputupdate", "finding", "rectification"),
         "evaluations.submit_evaluation",
+        "imports.view_importrun",
+        "imports.import_registers",
     ],
     # 财务: keeps budgets and payment schedules; records payments and deductions.
     Role.FINANCE: [
@@ -147,6 +149,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.hold_installment",
         "payments.cancel_installment",
         *READ_EVALUATIONS,
+        "imports.view_importrun",
+        "imports.import_money",
     ],
     # 分管领导: reads dashboards, approves evaluations, sets the bureau's reminders
     # (who is warned when, escalations to them); read-mostly.

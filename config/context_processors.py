@@ -84,6 +84,7 @@ NAVIGATION = [
             ),
         ],
     ),
+    (_("数据导入"), "imports:home", "upload", "imports.view_importrun"),
 ]
 
 

@@ -50,6 +50,10 @@ class ImportRun(models.Model):
         verbose_name = _("数据导入")
         verbose_name_plural = _("数据导入")
         ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("import_registers", _("导入登记表（服务机构、项目、中标、合同、审计评估）")),
+            ("import_money", _("导入资金表（分期、预算、付款资料、扣减、支付、冲销）")),
+        ]
         indexes = [models.Index(fields=["bureau", "-created_at"], name="importrun_bureau_idx")]
 
     def __str__(self):

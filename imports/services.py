@@ -96,9 +96,9 @@ def sha256(data: bytes) -> str:
 def sheets_of(user: User) -> set[str]:
     """The sheets a person may import on the web: 业务科室 the registers, 财务 the money."""
     names = set()
-    if user.has_role(Role.STAFF):
+    if user.has_perm("imports.import_registers"):
         names |= {s.name for s in fmt.SHEETS if not s.money}
-    if user.has_role(Role.FINANCE):
+    if user.has_perm("imports.import_money"):
         names |= {s.name for s in fmt.SHEETS if s.money}
     return names
 
@@ -206,6 +206,12 @@ def _read_rows(source, result: Result, allowed_sheets) -> dict[str, list[tuple[i
         result.counts[sheet.name] = Counts()
     result.rows = total
     return rows
+
+
+def _document_kind(name: str) -> tuple[str, str]:
+    """A document's (kind, name): a kind's own label is that kind, anything else 其他."""
+    kind = DOCUMENT_KIND_BY_LABEL.get(name)
+    return (kind, "") if kind else (RequiredDocument.Kind.OTHER, name)
 
 
 class RowProblem(Exception):
@@ -640,6 +646,7 @@ class _Importer:
                         due_date=row["due_date"],
                         planned_amount=row["amount"],
                         documents_due=documents_due,
+                        documents=[_document_kind(name) for name in row["documents"]] or None,
                     )
                 )
                 outcomes[sheet_row] = "created"
@@ -677,12 +684,9 @@ class _Importer:
         for name in names:
             if name in have:
                 continue
-            kind = DOCUMENT_KIND_BY_LABEL.get(name)
+            kind, own_name = _document_kind(name)
             payment_services.document_add(
-                actor=self.actor,
-                installment=installment,
-                kind=kind or RequiredDocument.Kind.OTHER,
-                name="" if kind else name,
+                actor=self.actor, installment=installment, kind=kind, name=own_name
             )
             have.add(name)
             added = True
@@ -725,12 +729,9 @@ class _Importer:
         document = next((d for d in documents if d.title == row["name"]), None)
         created = False
         if document is None:
-            kind = DOCUMENT_KIND_BY_LABEL.get(row["name"])
+            kind, own_name = _document_kind(row["name"])
             document = payment_services.document_add(
-                actor=self.actor,
-                installment=installment,
-                kind=kind or RequiredDocument.Kind.OTHER,
-                name="" if kind else row["name"],
+                actor=self.actor, installment=installment, kind=kind, name=own_name
             )
             created = True
         if document.received_on == row["received_on"]:
@@ -882,6 +883,9 @@ def run_record(*, run: ImportRun, result: Result) -> ImportRun:
     run.problems = [
         {"sheet": p.sheet, "row": p.row, "column": p.column, "message": p.message, "value": p.value}
         for p in result.problems[:1000]
+    ] + [
+        {"sheet": p.sheet, "row": p.row, "column": p.column, "message": p.message, "warning": True}
+        for p in result.warnings[:200]
     ]
     run.problem_count = len(result.problems)
     return run

@@ -431,6 +431,8 @@ class ScheduleRow:
     percent: Decimal | None = None
     documents_due: datetime.date | None = None
     delete: bool = False
+    # A new installment's required documents as (kind, name) pairs; None: the defaults.
+    documents: list[tuple[str, str]] | None = None
 
 
 # Statuses in which the amount and dates of an installment may still be changed.
@@ -568,8 +570,9 @@ def schedule_save(
         )
         _save(installment, actor=actor)
         if new:
-            for kind in DEFAULT_DOCUMENTS:
-                _save(RequiredDocument(installment=installment, kind=kind), actor=actor)
+            documents = row.documents or [(kind, "") for kind in DEFAULT_DOCUMENTS]
+            for kind, name in documents:
+                _save(RequiredDocument(installment=installment, kind=kind, name=name), actor=actor)
         saved.append(installment)
     return saved
 
