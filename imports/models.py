@@ -60,7 +60,7 @@ class ImportRun(models.Model):
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
 
     def get_absolute_url(self):
-        return reverse("imports:run", args=[self.pk])
+        return reverse("imports:importrun", args=[self.pk])
 
     @property
     def is_running(self) -> bool:

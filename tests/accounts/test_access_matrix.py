@@ -15,6 +15,7 @@ from accounts.models import RoleGrant, User
 from accounts.roles import Role
 from contracts.models import Award, Contract, ContractAttachment, Project, Provider
 from evaluations.models import Evaluation, EvaluationRow, Finding, OutputIndicator, Rectification
+from imports.models import ImportRun
 from payments.models import (
     Audit,
     Budget,
@@ -64,6 +65,7 @@ RECORD_OF = {
     "rectification-create": Finding,
     "rectification-update": Rectification,
     "output": OutputIndicator,
+    "importrun": ImportRun,
 }
 NOT_PAGES = {"logout", "set_language", "password-reset-confirm"}
 
