@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Bureau, User
 from imports import services
@@ -77,7 +78,7 @@ def _execute(run_id: int, *, expected: str, dry_run: bool, done: str, failed: st
         logger.exception("import run %s failed", run_id)
         result = services.Result(
             problems=[
-                services.Problem(run.file_name, 0, "", "导入时发生内部错误，未写入任何记录。")
+                services.Problem(run.file_name, 0, "", _("导入时发生内部错误，未写入任何记录。"))
             ]
         )
     services.run_record(run=run, result=result)
