@@ -82,6 +82,11 @@ def main(argv=None):
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--results-dir", default=str(RESULTS))
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="measure reading and checking every cell only (no database writes)",
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -121,9 +126,17 @@ def main(argv=None):
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
-    result = services.workbook_import(
-        actor=User.objects.get(pk=finance.pk), bureau=bureau, data=data, filename="基准.xlsx"
-    )
+    if args.read_only:
+        # The file's checks and every cell's, streamed: what a preview costs before any
+        # record is looked up.
+        from imports.reader import open_source
+
+        result = services.Result()
+        services._read_rows(open_source(data, "基准.xlsx"), result, None)
+    else:
+        result = services.workbook_import(
+            actor=User.objects.get(pk=finance.pk), bureau=bureau, data=data, filename="基准.xlsx"
+        )
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     problems = [str(p) for p in result.problems[:5]]
@@ -136,6 +149,7 @@ def main(argv=None):
         "peak_rss_mb": round(peak_mb),
         "rss_before_import_mb": round(rss_before),
         "applied": result.applied,
+        "read_only": args.read_only,
         "problems": problems,
         "counts": result.counts_dict(),
         "targets": {"seconds": TARGET_SECONDS, "peak_rss_mb": TARGET_MB},
@@ -144,10 +158,11 @@ def main(argv=None):
     print(json.dumps({k: v for k, v in results.items() if k != "counts"}, ensure_ascii=False))
     out = Path(args.results_dir)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{time.strftime('%Y%m%d-%H%M%S')}-import.json"
+    kind = "import-read" if args.read_only else "import"
+    path = out / f"{time.strftime('%Y%m%d-%H%M%S')}-{kind}.json"
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written to {path}")
-    return 0 if result.applied else 1
+    return 0 if result.applied or (args.read_only and result.ok) else 1
 
 
 if __name__ == "__main__":
