@@ -175,6 +175,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *READ_EVALUATIONS,
         DASHBOARD,
         "accounts.view_history",
+        "imports.view_importrun",
     ],
     # 系统管理员 (the platform's, without a bureau): bureaus, accounts, Celery beat
     # schedules, the login lock-outs; the shared indicator templates and grade scales.

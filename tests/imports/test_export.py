@@ -14,7 +14,7 @@ from tests.factories import ProviderFactory, credit_code
 
 def test_a_cell_starting_like_a_formula_is_written_as_text(tmp_path, bureau, make_user):
     finance = make_user(Role.FINANCE, bureau, "exp-finance")
-    names = ["=HYPERLINK(\"http://x\",\"点击\")", "+86 服务中心", "-服务中心", "@服务中心"]
+    names = ['=HYPERLINK("http://x","点击")', "+86 服务中心", "-服务中心", "@服务中心"]
     for n, name in enumerate(names, start=1):
         ProviderFactory(bureau=bureau, name=name, credit_code=credit_code(800 + n))
     path = tmp_path / "导出.xlsx"

@@ -157,3 +157,13 @@ def test_the_history_is_bounded(client, bureau, finance, django_assert_max_num_q
     with django_assert_max_num_queries(12):
         page = client.get("/imports/").content.decode()
     assert page.count("f5") >= 1 and page.count(".xlsx</td>") == 50
+
+
+def test_the_auditor_reads_the_history_and_imports_nothing(client, bureau, make_user):
+    client.force_login(make_user(Role.AUDITOR, bureau, "web-auditor"))
+    page = client.get("/imports/").content.decode()
+    assert 'id="import-history"' in page and 'id="upload-form"' not in page
+    data = books.xlsx({"服务机构": [["机构", books.CODE, "", "", ""]]})
+    response = client.post("/imports/", {"file": SimpleUploadedFile("a.xlsx", data)})
+    assert response.status_code == 403
+    assert ImportRun.objects.count() == 0
