@@ -309,3 +309,23 @@ def test_a_csv_named_after_its_sheet_imports(tmp_path, bureau, finance):
     assert "  服务机构：新增 1，更新 0，不变 0" in out
     code, _out, err = run(tmp_path, text.encode("gb18030"), bureau, name="服务机构.csv")
     assert code == 0 and Provider.objects.count() == 1
+
+
+def test_an_edited_file_updates_what_may_change(tmp_path, bureau, finance, valid, valid_book):
+    assert run(tmp_path, valid_book, bureau)[0] == 0
+    sheets = _spoil(valid, "服务机构", 0, "联系电话", "0755-99999999")
+    sheets = _spoil(sheets, "分期", 1, "应付日期", "2024-10-31")
+    code, out, err = run(tmp_path, books.xlsx(sheets), bureau)
+    assert (code, err) == (0, "")
+    assert "  服务机构：新增 0，更新 1，不变 0" in out
+    assert "  分期：新增 0，更新 1，不变 1" in out
+    assert Provider.objects.get().phone == "0755-99999999"
+    second = Installment.objects.get(number=2)
+    assert second.due_date.isoformat() == "2024-10-31"
+    assert "导入 台账.xlsx 分期!2" in second.history.latest().history_change_reason
+    # The approved, paid first installment cannot move: the refusal is named.
+    sheets = _spoil(valid, "分期", 0, "应付日期", "2024-04-30")
+    code, _out, err = run(tmp_path, books.xlsx(sheets), bureau)
+    assert code == 1
+    # (payments says 已 twice here: its message puts 已 before a status that has one.)
+    assert "分期!2 合同编号：第一期 已已支付，不能修改或删除。" in err
