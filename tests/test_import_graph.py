@@ -1,6 +1,6 @@
 """The import graph: every module imports, no two modules import each other (directly or
 round a longer loop, imports inside functions included), and imports run one way:
-evaluations → payments → contracts → accounts → core, with config above them all and core
+imports → evaluations → payments → contracts → accounts → core, with config above them all and core
 (money, lists, exports, list pages) beneath every app."""
 
 import ast
