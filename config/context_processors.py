@@ -103,6 +103,7 @@ NAVIGATION = [
             ),
         ],
     ),
+    (_("数据导入"), "imports:home", "upload", "imports.view_importrun"),
 ]
 
 

@@ -37,6 +37,7 @@ from evaluations.models import (
     ServiceReport,
     TargetIndicator,
 )
+from imports.models import ImportRun
 from payments.models import (
     Audit,
     Budget,
@@ -102,6 +103,7 @@ RECORD_OF = {
     "line-explain": MonitoringLine,
     "entry-explain": MonitoringProject,
     "effect-release": ResultEffect,
+    "importrun": ImportRun,
 }
 NOT_PAGES = {"logout", "set_language", "password-reset-confirm", "invitation"}
 
