@@ -152,6 +152,12 @@ class ContractForm(forms.ModelForm):
             self.fields["award"].disabled = True
             self.fields["award"].help_text = _("合同签订后不能更换中标。")
         self.fields["owner"].queryset = contract_owner_choices(user=user, contract=self.instance)
+        # A form posted without the reporting frequency (an API client, an older page)
+        # keeps the contract's own, quarterly for a new one.
+        self.fields["report_frequency"].required = False
+
+    def clean_report_frequency(self):
+        return self.cleaned_data.get("report_frequency") or self.instance.report_frequency
 
     def validate_unique(self):
         # The bureau is derived from the award by the service; uniqueness of the number

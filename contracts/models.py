@@ -321,6 +321,7 @@ class Contract(models.Model):
             )
         ],
     )
+
     class ReportFrequency(models.TextChoices):
         MONTHLY = "monthly", _("按月")
         QUARTERLY = "quarterly", _("按季度")
