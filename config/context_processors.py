@@ -13,7 +13,7 @@ from payments.reminders import inbox
 # not access control.
 # A table: the groups' entries read alike because each is one menu entry.
 NAVIGATION = [
-    (_("首页"), "home", "house", None),
+    (_("我的待办"), "home", "list-check", None),
     (_("执行看板"), "payments:dashboard", "speedometer2", "payments.view_dashboard"),
     (_("安全审计"), "security-log", "shield-lock", "accounts.view_securityevent"),
     (

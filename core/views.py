@@ -13,7 +13,7 @@ permission and service.
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView
@@ -135,6 +135,25 @@ class ListPageView(PermissionMixin, FilterView):
 
     def get_queryset(self):
         return self.selector(user=self.request.user)
+
+    @classmethod
+    def filtered(cls, request, query: str = ""):
+        """The rows this list shows ``request.user`` for the query string ``query``
+        (None when the user may not open the list or the query is invalid)."""
+        view = cls()
+        view.setup(request)
+        if not view.has_permission():
+            return None
+        filterset = cls.filterset_class(
+            QueryDict(query), queryset=view.get_queryset(), request=request, user=request.user
+        )
+        return filterset.qs if filterset.is_valid() else None
+
+    @classmethod
+    def count_matching(cls, request, query: str = "") -> int | None:
+        """How many rows the list shows for ``query``: what 我的待办 counts (one query)."""
+        rows = cls.filtered(request, query)
+        return None if rows is None else rows.count()
 
     def get_columns(self) -> list[listing.Column]:
         return self.columns()

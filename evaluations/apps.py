@@ -25,3 +25,10 @@ class EvaluationsConfig(AppConfig):
 
         # The overdue rectifications on the payments app's dashboard.
         panels.register("payments:dashboard", OVERDUE_RECTIFICATIONS)
+
+        from accounts import todo
+        from evaluations.todo import todos
+
+        # 我的待办: evaluations to approve, rectifications to follow up (accounts/todo.py).
+        for task in todos():
+            todo.register(task)

@@ -14,3 +14,10 @@ class PaymentsConfig(AppConfig):
 
         # The installments on the contracts app's contract page.
         panels.register("contracts:contract-detail", INSTALLMENTS)
+
+        from accounts import todo
+        from payments.todo import todos
+
+        # 我的待办 of the roles that act on installments (accounts/todo.py).
+        for task in todos():
+            todo.register(task)

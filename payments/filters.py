@@ -7,6 +7,7 @@ scoped choices), so filter sets read alike line for line: a declaration each.
 import datetime
 
 import django_filters
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,10 +34,21 @@ class InstallmentFilter(ScopedFilterSet):
     late = django_filters.BooleanFilter(
         label=_("仅显示逾期"), method="only_late", widget=django_filters.widgets.BooleanWidget()
     )
+    above_threshold = django_filters.BooleanFilter(
+        label=_("超过审批限额"),
+        method="only_above_threshold",
+        widget=django_filters.widgets.BooleanWidget(),
+    )
 
     class Meta:
         model = Installment
         fields = []
+
+    def only_above_threshold(self, queryset, name, value):
+        # Above the bureau's threshold only a manager approves (payments.services).
+        if value:
+            return queryset.filter(planned_amount__gt=F("bureau__approval_threshold"))
+        return queryset
 
     def only_late(self, queryset, name, value):
         if value:
@@ -88,7 +100,20 @@ class AuditFilter(ListFilterSet):
     search_fields = ("firm__icontains", "report_number__icontains", "project__name__icontains")
     year = YearFilter(field_name="year")
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=Audit.Kind.choices)
+    no_deduction = django_filters.BooleanFilter(
+        label=_("已出报告、未登记扣减"),
+        method="only_without_deduction",
+        widget=django_filters.widgets.BooleanWidget(),
+    )
 
     class Meta:
         model = Audit
         fields = []
+
+    def only_without_deduction(self, queryset, name, value):
+        # A closed audit whose report may cut an installment: finance records the cut.
+        if value:
+            return queryset.filter(
+                kind=Audit.Kind.AUDIT, closed_on__isnull=False, deductions__isnull=True
+            )
+        return queryset

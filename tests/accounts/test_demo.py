@@ -12,9 +12,10 @@ HOME_PAGES = {
     "admin": ("/admin/", "系统管理"),
     "secadmin": ("/admin/", "系统管理"),
     "auditadmin": ("/security/audit-log/", "安全审计日志"),
-    "manager": ("/payments/dashboard/", "预算执行看板"),
-    "finance": ("/payments/installments/", "分期款"),
-    "staff": ("/contracts/", "合同"),
+    # The roles that act land on 我的待办 (config.views.HomeView).
+    "manager": ("/", "我的待办"),
+    "finance": ("/", "我的待办"),
+    "staff": ("/", "我的待办"),
     "auditor": ("/payments/dashboard/", "预算执行看板"),
 }
 
