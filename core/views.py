@@ -158,6 +158,11 @@ class ListPageView(PermissionMixin, FilterView):
     def get_columns(self) -> list[listing.Column]:
         return self.columns()
 
+    def totals_queryset(self, queryset):
+        """The filtered rows the 合计 row sums (a list whose amounts are annotated only for
+        the page's rows annotates them here, for the sum's one query)."""
+        return queryset
+
     def decorate(self, records: list) -> list:
         """Add what the page's rows need beyond the list query (one query, page rows only)."""
         return records
@@ -198,6 +203,9 @@ class ListPageView(PermissionMixin, FilterView):
             export_url=self.export_url,
             headers=listing.headers(columns, sort, self.request.GET.copy()),
             rows=listing.rows(columns, self.decorate(list(page.object_list))),
+            footer=listing.footer(
+                columns, listing.totals(columns, self.totals_queryset(self.object_list))
+            ),
             page_obj=page,
             query=query.urlencode(),
             table_id=self.table_id,

@@ -235,6 +235,7 @@ def payment_list(*, user: User) -> QuerySet[Payment]:
         "installment",
         "installment__contract",
         "installment__contract__award__project",
+        "installment__contract__award__provider",
         "posted_by",
         "reverses",
     )

@@ -302,6 +302,9 @@ class InstallmentListView(ListPageView):
     def decorate(self, records):
         return selectors.with_amounts_of(records)
 
+    def totals_queryset(self, queryset):
+        return selectors.with_amounts(Installment.objects.filter(pk__in=queryset.values("pk")))
+
     def get_columns(self):
         return installment_columns(timezone.localdate())
 

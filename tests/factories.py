@@ -220,3 +220,20 @@ def installments_in_bulk(contracts, *, status="under_review", due=datetime.date(
         )
         for contract in contracts
     )
+
+
+def payments_in_bulk(installments, *, posted_by, paid_on=datetime.date(2024, 4, 30)):
+    """One payment of each installment's whole amount, written with one INSERT."""
+    from payments.models import Payment
+
+    return Payment.objects.bulk_create(
+        Payment(
+            bureau_id=installment.bureau_id,
+            installment=installment,
+            paid_on=paid_on,
+            amount=installment.planned_amount,
+            voucher_number=f"记-{installment.pk}",
+            posted_by=posted_by,
+        )
+        for installment in installments
+    )
