@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 # besides the request.
 PAGES: dict[str, tuple[str, ...]] = {
     "contracts:contract-detail": ("contract",),
+    "contracts:project-detail": ("project",),
     "payments:dashboard": ("year", "as_of"),
 }
 

@@ -7,6 +7,7 @@ scoped choices), so filter sets read alike line for line: a declaration each.
 import datetime
 
 import django_filters
+from django import forms
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,8 @@ from contracts.models import Project
 from core.filters import ListFilterSet, YearFilter
 from payments.models import Audit, Budget, Installment, Payment
 from payments.selectors import late_filter, with_amounts
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class InstallmentFilter(ScopedFilterSet):
@@ -33,6 +36,10 @@ class InstallmentFilter(ScopedFilterSet):
     )
     late = django_filters.BooleanFilter(
         label=_("仅显示逾期"), method="only_late", widget=django_filters.widgets.BooleanWidget()
+    )
+    # The dashboard's as-of date: late (and owing) as the records stood on that day.
+    as_of = django_filters.DateFilter(
+        label=_("逾期截至日期"), method="as_of_date", widget=DATE_WIDGET
     )
     above_threshold = django_filters.BooleanFilter(
         label=_("超过审批限额"),
@@ -52,8 +59,12 @@ class InstallmentFilter(ScopedFilterSet):
 
     def only_late(self, queryset, name, value):
         if value:
-            return with_amounts(queryset).filter(late_filter(timezone.localdate()))
+            as_of = self.form.cleaned_data.get("as_of") or timezone.localdate()
+            return with_amounts(queryset, as_of).filter(late_filter(as_of))
         return queryset
+
+    def as_of_date(self, queryset, name, value):
+        return queryset  # read by only_late
 
 
 class PaymentFilter(ScopedFilterSet):
@@ -70,6 +81,9 @@ class PaymentFilter(ScopedFilterSet):
         queryset=Project.objects.none(),
     )
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=Payment.Kind.choices)
+    as_of = django_filters.DateFilter(
+        label=_("截至日期"), field_name="paid_on", lookup_expr="lte", widget=DATE_WIDGET
+    )
 
     class Meta:
         model = Payment
