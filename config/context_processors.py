@@ -37,6 +37,7 @@ NAVIGATION = [
                 "payments.view_installment",
             ),
             (_("支付台账"), "payments:payment-list", "journal-text", "payments.view_payment"),
+            (_("扣减"), "payments:deduction-list", "scissors", "payments.view_deduction"),
             (_("预算"), "payments:budget-list", "piggy-bank", "payments.view_budget"),
             (_("序时进度"), "payments:checkpoints", "graph-up", "payments.add_progresscheckpoint"),
             (_("审计与评估"), "payments:audit-list", "clipboard-check", "payments.view_audit"),

@@ -236,9 +236,29 @@ class ExportView(PermissionMixin, View):
             return HttpResponseBadRequest(
                 filter_errors(filterset.form), content_type="text/plain; charset=utf-8"
             )
-        return exports.workbook_response(
-            self.build(filterset.qs, filterset.form.cleaned_data), str(self.filename)
-        )
+        workbook = self.build(filterset.qs, filterset.form.cleaned_data)
+        exports.caption(workbook, filter_line(filterset.form))
+        return exports.workbook_response(workbook, str(self.filename))
+
+
+def filter_line(form) -> str:
+    """The filters a list or an export used, as one line: "筛选条件：年度：2024；状态：审核中"."""
+    parts = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "", [], ()):
+            continue
+        if isinstance(value, bool):
+            shown = _("是") if value else _("否")
+        elif hasattr(value, "isoformat"):
+            shown = value.isoformat()
+        elif getattr(field, "choices", None) and not hasattr(value, "pk"):
+            shown = dict(field.choices).get(value, value)
+        else:
+            shown = value
+        parts.append(f"{field.label}：{shown}")
+    text = "；".join(parts) if parts else _("全部")
+    return _("筛选条件：%(filters)s") % {"filters": text}
 
 
 def filter_errors(form) -> str:

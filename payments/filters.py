@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.filters import ScopedFilterSet
 from contracts.models import Project
 from core.filters import ListFilterSet, YearFilter
-from payments.models import Audit, Budget, Installment, Payment
+from payments.models import Audit, Budget, Deduction, Installment, Payment
 from payments.selectors import late_filter, with_amounts
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -131,3 +131,31 @@ class AuditFilter(ListFilterSet):
                 kind=Audit.Kind.AUDIT, closed_on__isnull=False, deductions__isnull=True
             )
         return queryset
+
+
+class DeductionFilter(ScopedFilterSet):
+    scoped = {"project": Project}
+    search_fields = (
+        "installment__contract__number__icontains",
+        "installment__contract__award__project__name__icontains",
+        "audit__firm__icontains",
+        "audit__report_number__icontains",
+        "reason__icontains",
+    )
+    year = YearFilter(field_name="decided_on__year", help_text=_("扣减日期所在年度"))
+    project = django_filters.ModelChoiceFilter(
+        label=_("服务项目"),
+        field_name="installment__contract__award__project",
+        queryset=Project.objects.none(),
+    )
+    withdrawn = django_filters.BooleanFilter(
+        label=_("已撤销"),
+        field_name="withdrawn_on",
+        lookup_expr="isnull",
+        exclude=True,
+        widget=django_filters.widgets.BooleanWidget(),
+    )
+
+    class Meta:
+        model = Deduction
+        fields = []

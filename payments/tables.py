@@ -184,3 +184,42 @@ def audit_columns() -> list[Column]:
         ),
         Column("grade", _("等级"), lambda a: a.grade or "—", ("grade",)),
     ]
+
+
+def deduction_columns() -> list[Column]:
+    return [
+        Column("decided_on", _("扣减日期"), lambda d: f"{d.decided_on:%Y-%m-%d}", ("decided_on",)),
+        Column(
+            "contract",
+            _("合同"),
+            lambda d: d.installment.contract.number,
+            ("installment__contract__number",),
+        ),
+        Column(
+            "project",
+            _("服务项目"),
+            lambda d: d.installment.contract.award.project.name,
+            ("installment__contract__award__project__name",),
+        ),
+        Column(
+            "installment",
+            _("期次"),
+            lambda d: link(d.installment.get_absolute_url(), d.installment.label),
+        ),
+        Column("audit", _("依据报告"), lambda d: str(d.audit), ("audit__firm",)),
+        Column(
+            "amount",
+            _("金额（元）"),
+            lambda d: yuan(d.amount),
+            ("amount",),
+            "money",
+            "amount",
+            yuan,
+        ),
+        Column(
+            "withdrawn_on",
+            _("撤销日期"),
+            lambda d: f"{d.withdrawn_on:%Y-%m-%d}" if d.withdrawn_on else "—",
+            ("withdrawn_on",),
+        ),
+    ]

@@ -51,6 +51,7 @@ urlpatterns = [
         name="deduction-withdraw",
     ),
     path("payments/", views.PaymentLedgerView.as_view(), name="payment-list"),
+    path("deductions/", views.DeductionListView.as_view(), name="deduction-list"),
     path("payments/<int:pk>/reverse/", views.PaymentReverseView.as_view(), name="payment-reverse"),
     path(
         "contracts/<int:pk>/schedule/",

@@ -46,7 +46,13 @@ from core.views import (
     add_service_errors,
 )
 from payments import selectors, services
-from payments.filters import AuditFilter, BudgetFilter, InstallmentFilter, PaymentFilter
+from payments.filters import (
+    AuditFilter,
+    BudgetFilter,
+    DeductionFilter,
+    InstallmentFilter,
+    PaymentFilter,
+)
 from payments.forms import (
     AuditForm,
     BudgetEventForm,
@@ -77,7 +83,13 @@ from payments.models import (
     RequiredDocument,
 )
 from payments.reminders import inbox
-from payments.tables import audit_columns, budget_columns, installment_columns, payment_columns
+from payments.tables import (
+    audit_columns,
+    budget_columns,
+    deduction_columns,
+    installment_columns,
+    payment_columns,
+)
 
 # --- the dashboard and the API -------------------------------------------------------------
 
@@ -518,6 +530,20 @@ class PaymentLedgerView(ListPageView):
     empty_text = _("没有符合条件的支付记录。")
     default_sort = "-paid_on"
     export_url = "payments:payment-export"
+
+
+class DeductionListView(ListPageView):
+    """扣减: every deduction of the bureau, withdrawn ones marked (their 合计 counts
+    only what stands when the list is filtered to 已撤销: 否)."""
+
+    permission_required = "payments.view_deduction"
+    selector = staticmethod(selectors.deduction_list)
+    columns = staticmethod(deduction_columns)
+    filterset_class = DeductionFilter
+    title = _("扣减")
+    table_id = "deduction-table"
+    empty_text = _("没有符合条件的扣减记录。")
+    default_sort = "-decided_on"
 
 
 # --- a contract's schedule ------------------------------------------------------------------
