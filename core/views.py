@@ -13,6 +13,7 @@ permission and service.
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpResponseBadRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -26,9 +27,21 @@ PAGE_SIZE = 25
 
 
 class PermissionMixin(PermissionRequiredMixin):
-    """Refuse with 403 (not a login redirect) when a logged-in user lacks the permission."""
+    """Refuse with 403 (not a login redirect) when a logged-in user lacks the permission.
+
+    The refusal carries the permissions the page needs, so the 403 page can name the roles
+    that hold them (config.views.permission_denied)."""
 
     raise_exception = True
+
+    def handle_no_permission(self):
+        if self.request.user.is_authenticated:
+            try:
+                needed = self.get_permission_required()
+            except ImproperlyConfigured:
+                needed = ()
+            raise PermissionDenied(*needed)
+        return super().handle_no_permission()
 
 
 class ScopedObjectMixin(PermissionMixin):
