@@ -25,6 +25,22 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # own, never the one of a server running from the same checkout. In memory where the
 # machine has a tmpfs: every write of a service moves a version token in it.
 _TMPFS = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+# `make test` runs the suite in two pytest-xdist workers (gw0, gw1), each with its own
+# database. What lies outside the database is made the worker's own here, before any test
+# module reads it: the cache directory, the media directory, and the three Redis databases
+# from TEST_REDIS_DB (gw1 takes the three below gw0's: 13-15 and 10-12 by default).
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+if "PYTEST_XDIST_WORKER" in os.environ:
+    os.environ["DJANGO_CACHE_DIR"] = tempfile.mkdtemp(
+        prefix=f"socialwork-test-cache-gw{_WORKER}-", dir=_TMPFS
+    )
+    os.environ["DJANGO_MEDIA_ROOT"] = tempfile.mkdtemp(prefix=f"socialwork-test-media-gw{_WORKER}-")
+    django_settings.MEDIA_ROOT = os.environ["DJANGO_MEDIA_ROOT"]
+    atexit.register(shutil.rmtree, os.environ["DJANGO_MEDIA_ROOT"], ignore_errors=True)
+    _base = int(os.environ.get("TEST_REDIS_DB", "13"))
+    os.environ["TEST_REDIS_DB"] = str(
+        _base - 3 * _WORKER if _base >= 3 * _WORKER else _base + 3 * _WORKER
+    )
 os.environ.setdefault(
     "DJANGO_CACHE_DIR", tempfile.mkdtemp(prefix="socialwork-test-cache-", dir=_TMPFS)
 )
