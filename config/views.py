@@ -6,8 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 
 from accounts import todo
-from accounts.models import User
-from accounts.roles import BUSINESS_ROLES, roles_holding
+from accounts.selectors import who_can
 
 # The page each role starts from. Roles not listed (the business roles that act: staff,
 # finance, manager, and any role a later app adds) land on 我的待办, the home page.
@@ -39,34 +38,11 @@ class HomeView(TemplateView):
 
 def permission_denied(request, exception):
     """403 in the site's layout: what was refused, which roles do it and who holds them in
-    the user's bureau, and where to go instead."""
+    the user's bureau (accounts.selectors.who_can), and where to go instead."""
     needed = [a for a in getattr(exception, "args", ()) if isinstance(a, str) and "." in a]
-    roles = roles_holding(needed)
     user = getattr(request, "user", None)
-    people = []
-    # Colleagues' names only to the bureau's business people (an administrator reads no
-    # bureau's people through a refusal; tests/accounts/test_access_matrix.py).
-    if (
-        roles
-        and user is not None
-        and user.is_authenticated
-        and user.bureau_id
-        and user.has_role(*BUSINESS_ROLES)
-    ):
-        people = list(
-            User.objects.filter(
-                bureau_id=user.bureau_id, is_active=True, groups__name__in=[str(r) for r in roles]
-            )
-            .exclude(pk=user.pk)
-            .distinct()
-            .order_by("username")[:10]
-        )
-    return render(
-        request,
-        "403.html",
-        {"roles": [r.label for r in roles], "people": people},
-        status=403,
-    )
+    roles, people = ([], []) if user is None else who_can(user=user, permissions=needed)
+    return render(request, "403.html", {"roles": roles, "people": people}, status=403)
 
 
 @login_not_required

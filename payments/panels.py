@@ -6,6 +6,7 @@ import datetime
 from django.utils import timezone
 
 from accounts import panels
+from accounts.selectors import who_can
 from contracts.models import Contract
 from payments import selectors
 from payments.forms import ExecutionQueryForm
@@ -19,10 +20,14 @@ def contract_installments(*, request, contract) -> dict:
     today = timezone.localdate()
     for installment in installments:
         installment.days_late = selectors.days_late(installment, today)
-    return {
+    context = {
         "installments": installments,
         "schedule_total": selectors.contract_schedule_total(installments),
     }
+    if not request.user.has_perm("payments.add_installment"):
+        # Who makes the schedule, instead of a refusal (accounts.selectors.who_can).
+        context["schedulers"] = who_can(user=request.user, permissions=["payments.add_installment"])
+    return context
 
 
 INSTALLMENTS = panels.Panel(

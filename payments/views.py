@@ -619,7 +619,8 @@ class ContractScheduleView(ScopedObjectMixin, TemplateView):
                     delete=data.get("DELETE", False),
                 )
                 for data in formset.cleaned_data
-                if data
+                # A row added and taken out again before saving was never an installment.
+                if data and not (data.get("DELETE") and data.get("pk") is None)
             ]
             try:
                 services.schedule_save(
