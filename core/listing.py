@@ -107,18 +107,22 @@ def footer(columns: list[Column], sums: dict) -> list[dict]:
         return []
     cells, labelled = [], False
     for column in columns:
+        label = column.label
         if column.key in sums:
             value = column.total_format(sums[column.key])
         elif not labelled:
-            value, labelled = _("合计"), True
+            value, labelled, label = _("合计"), True, ""
         else:
             value = ""
-        cells.append({"value": value, "css": column.css})
+        cells.append({"value": value, "css": column.css, "label": label})
     return cells
 
 
 def rows(columns: list[Column], records) -> list[list[dict]]:
     return [
-        [{"value": column.cell(record), "css": column.css} for column in columns]
+        [
+            {"value": column.cell(record), "css": column.css, "label": column.label}
+            for column in columns
+        ]
         for record in records
     ]
