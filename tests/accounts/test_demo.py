@@ -35,7 +35,7 @@ def test_load_demo_twice_changes_nothing(demo, settings):
     settings.DEBUG = True
     first = _snapshot()
     passwords = dict(User.objects.values_list("username", "password"))
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", "--without-notices", verbosity=0)
     assert _snapshot() == first
     assert dict(User.objects.values_list("username", "password")) == passwords
     assert Bureau.objects.get().name == "深圳市盐田区民政局"
@@ -48,6 +48,22 @@ def test_load_demo_twice_changes_nothing(demo, settings):
         "secadmin",
         "staff",
     ]
+
+
+def test_load_demo_leaves_the_current_notices_in_the_bell(demo, settings, client):
+    from payments.models import Notification
+
+    settings.DEBUG = True
+    call_command("load_demo", verbosity=0)  # the demo fixture's load was without notices
+    after_first = _snapshot()
+    assert Notification.objects.filter(recipient=demo["staff"]).exists()
+    call_command("load_demo", verbosity=0)
+    assert _snapshot() == after_first  # the second scan finds nothing new
+    client.force_login(demo["staff"])
+    page = client.get("/").content.decode()
+    assert 'id="unread-count"' in page
+    inbox = client.get("/payments/notifications/").content.decode()
+    assert "2024年8-12月合同 第二期 已逾期" in inbox
 
 
 def test_load_demo_refuses_a_production_configuration(settings):
