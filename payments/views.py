@@ -248,10 +248,12 @@ def _row_json(row) -> dict:
 class ExecutionApiView(PermissionMixin, View):
     """``GET /api/v1/execution/?year=YYYY[&as_of=YYYY-MM-DD]``: the bureau's execution.
 
-    Amounts are decimal strings in yuan; rates are percentages with two decimals.
+    Amounts are decimal strings in yuan; rates are percentages with two decimals. The
+    dashboard's own permission: a role the dashboard page refuses (staff) is refused the
+    same figures here, so a page and the API answer one question the same way.
     """
 
-    permission_required = "payments.view_budget"
+    permission_required = "payments.view_dashboard"
 
     def get(self, request):
         form = ExecutionQueryForm(request.GET or None)

@@ -293,3 +293,11 @@ def test_an_installment_of_an_earlier_year_still_unpaid_shows_as_arrears_in_a_la
     assert '<span id="card-arrears">101.40</span>' in page
     late_list = page[page.index('id="late-list"') :]
     assert late_list.count("以前年度欠付") == 3
+
+
+@pytest.mark.parametrize("role", ["staff", "finance", "manager", "auditor"])
+def test_the_dashboard_page_and_the_api_answer_a_role_alike(make_user, bureau, client, role):
+    client.force_login(make_user(role, bureau, f"{role}-reader"))
+    page = client.get("/payments/dashboard/?year=2024").status_code
+    api = client.get("/api/v1/execution/?year=2024").status_code
+    assert page == api == (403 if role == "staff" else 200)
