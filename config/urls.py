@@ -17,6 +17,7 @@ handler403 = "config.views.permission_denied"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("help/", views.HelpView.as_view(), name="help"),
     path("accounts/", include("accounts.urls")),
     path("contracts/", include("contracts.urls")),
     path("payments/", include("payments.urls")),
