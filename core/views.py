@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpResponseBadRequest, QueryDict
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView
@@ -24,6 +25,7 @@ from core import exports, inputs, listing
 from core.history import history_of, history_visible
 
 PAGE_SIZE = 25
+ALL = _("全部")
 
 
 class PermissionMixin(PermissionRequiredMixin):
@@ -189,6 +191,14 @@ class ListPageView(PermissionMixin, FilterView):
         filterset = super().get_filterset(filterset_class)
         for field in filterset.form.fields.values():
             widget = field.widget
+            # A filter left empty shows every row: say 全部, not ---------, nor 未知 for a
+            # yes/no filter.
+            choices = getattr(widget, "choices", None)
+            if choices:
+                widget.choices = [
+                    ("", ALL) if value in ("", None) else (value, label)
+                    for value, label in list(choices)
+                ]
             css = (
                 "form-select form-select-sm"
                 if widget.input_type == "select"
@@ -318,12 +328,20 @@ class CreatePageView(ServiceFormMixin, PermissionMixin, FormPageMixin, FormView)
 
 
 class EditPageView(ServiceFormMixin, ScopedObjectMixin, FormPageMixin, FormView):
-    """A form that changes ``self.object`` (a model form bound to that record)."""
+    """A form that changes ``self.object`` (a model form bound to that record).
+
+    A form sent back unchanged saves nothing and says so, instead of 已保存."""
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["instance"] = self.object
         return kwargs
+
+    def form_valid(self, form):
+        if not form.has_changed():
+            messages.info(self.request, _("没有修改，未保存。"))
+            return redirect(self.get_success_url_for(self.object))
+        return super().form_valid(form)
 
 
 class ActionPageView(ServiceFormMixin, ScopedObjectMixin, FormPageMixin, FormView):
