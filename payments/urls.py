@@ -37,6 +37,11 @@ urlpatterns = [
     ),
     path("installments/<int:pk>/documents/", views.DocumentAddView.as_view(), name="document-add"),
     path(
+        "installments/<int:pk>/documents/receive-all/",
+        views.DocumentsReceiveAllView.as_view(),
+        name="documents-receive-all",
+    ),
+    path(
         "installments/<int:pk>/deductions/",
         views.DeductionCreateView.as_view(),
         name="deduction-create",

@@ -369,6 +369,9 @@ class InstallmentDetailView(ScopedObjectMixin, DetailView):
                 initial={"received_on": timezone.localdate()}
             )
             context["document_form"] = DocumentAddForm()
+            context["missing_documents"] = sum(
+                1 for d in context["documents"] if d.received_on is None
+            )
         return context
 
 
@@ -456,6 +459,25 @@ class DocumentReceiveView(CreatePageView):
         )
         messages.success(self.request, _("资料收到日期已保存。"))
         return self.document.installment
+
+
+class DocumentsReceiveAllView(InstallmentActionView):
+    """全部收到: one date for every document of the installment still missing."""
+
+    permission_required = "payments.change_requireddocument"
+    form_class = DocumentReceiveForm
+    title = _("资料全部收到")
+
+    def perform(self, form):
+        received = services.documents_receive_all(
+            actor=self.request.user,
+            installment=self.object,
+            received_on=form.cleaned_data["received_on"] or timezone.localdate(),
+        )
+        messages.success(
+            self.request, _("已登记收到 %(count)s 项资料。") % {"count": len(received)}
+        )
+        return self.object
 
 
 class DeductionCreateView(InstallmentActionView):

@@ -301,3 +301,10 @@ def test_the_dashboard_page_and_the_api_answer_a_role_alike(make_user, bureau, c
     page = client.get("/payments/dashboard/?year=2024").status_code
     api = client.get("/api/v1/execution/?year=2024").status_code
     assert page == api == (403 if role == "staff" else 200)
+
+
+def test_a_year_without_a_budget_says_so_instead_of_a_time_progress(client_for, finance_user):
+    content = client_for(finance_user).get("/payments/dashboard/?year=2023").content.decode()
+    assert "2023 年度尚无预算：执行率与序时进度在登记预算后显示。" in content
+    assert '<div class="card-figure" id="card-target">—</div>' in content
+    assert 'href="/payments/budgets/new/">登记预算</a>' in content
