@@ -9,6 +9,13 @@ class BureauRequiredMixin:
     """Pages that record something for the user's own bureau need the user to have one."""
 
     def dispatch(self, request, *args, **kwargs):
+        from accounts.roles import Role
+
+        if request.user.is_authenticated and request.user.has_role(Role.PROVIDER):
+            # A provider's person has no bureau by design: a bureau's page is refused.
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
         if request.user.is_authenticated and request.user.bureau is None:
             from django.contrib import messages
             from django.shortcuts import redirect

@@ -28,19 +28,26 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("系统管理员")
     SECURITY = "security", _("安全管理员")
     AUDIT_ADMIN = "auditadmin", _("审计管理员")
+    PROVIDER = "provider", _("服务机构")
 
 
 # The roles that do a bureau's business, and the administrators' roles.
 BUSINESS_ROLES = frozenset({Role.STAFF, Role.FINANCE, Role.MANAGER, Role.AUDITOR})
 ADMIN_ROLES = frozenset({Role.ADMIN, Role.SECURITY, Role.AUDIT_ADMIN})
 
+# The provider's own people (服务机构): accounts of no bureau, linked to one provider
+# organisation (contracts.ProviderMembership); they use the provider portal only.
+PROVIDER_ROLES = frozenset({Role.PROVIDER})
+
 # Roles one person may not hold together. The system and security administrators hold
-# nothing else; the audit administrator is never one of the two it watches.
+# nothing else; the audit administrator is never one of the two it watches; a provider's
+# person holds no role of a bureau.
 INCOMPATIBLE_ROLES: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(Role) - {Role.ADMIN},
     Role.SECURITY: frozenset(Role) - {Role.SECURITY},
-    Role.AUDIT_ADMIN: frozenset({Role.ADMIN, Role.SECURITY}),
-    **{role: frozenset({Role.ADMIN, Role.SECURITY}) for role in BUSINESS_ROLES},
+    Role.AUDIT_ADMIN: frozenset({Role.ADMIN, Role.SECURITY, Role.PROVIDER}),
+    Role.PROVIDER: frozenset(Role) - {Role.PROVIDER},
+    **{role: frozenset({Role.ADMIN, Role.SECURITY, Role.PROVIDER}) for role in BUSINESS_ROLES},
 }
 
 # The platform administrator's role is for accounts without a bureau; every other role
@@ -71,6 +78,7 @@ ROLE_PRIORITY = [
     Role.FINANCE,
     Role.STAFF,
     Role.AUDITOR,
+    Role.PROVIDER,
 ]
 
 
@@ -79,6 +87,7 @@ def _crud(app_label: str, *models_: str, actions=("add", "change", "view")) -> l
 
 
 CONTRACT_MODELS = ("provider", "project", "annualgoal", "award", "contract", "contractattachment")
+PORTAL = "contracts.use_portal"
 READ_CONTRACTS = _crud("contracts", *CONTRACT_MODELS, actions=("view",))
 PAYMENT_MODELS = (
     "budget",
@@ -89,6 +98,7 @@ PAYMENT_MODELS = (
     "installment",
     "installmenttransition",
     "requireddocument",
+    "documentfile",
     "deduction",
     "payment",
     "remindersettings",
@@ -116,8 +126,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # 业务科室: registers providers, projects and contracts; tracks documents and outputs.
     Role.STAFF: [
         *_crud("contracts", *CONTRACT_MODELS),
+        # Invites the providers' people to the portal and deactivates them.
+        *_crud("contracts", "providermembership"),
         *READ_PAYMENTS,
         *_crud("payments", "audit", "requireddocument"),
+        # Accepts or returns the files the provider hands in.
+        "payments.review_documentfile",
         "payments.change_installment",
         "payments.request_documents",
         "payments.submit_documents",
@@ -136,6 +150,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         DASHBOARD,
         *_crud("payments", "budget", "budgetevent", "installment", "audit"),
         *_crud("payments", "requireddocument", "deduction"),
+        "payments.view_documentfile",
+        "payments.review_documentfile",
         *_crud("payments", "progresscheckpoint", actions=("add", "change", "delete")),
         "payments.add_payment",
         "payments.backdate_entry",
@@ -198,6 +214,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     # 审计管理员: reads the security audit log, nothing else.
     Role.AUDIT_ADMIN: ["accounts.view_securityevent"],
+    # 服务机构: the provider portal only; what it reads and hands in is scoped by its
+    # memberships (contracts.selectors.portal_provider_ids), never by a bureau.
+    Role.PROVIDER: [PORTAL],
 }
 
 

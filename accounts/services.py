@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import RoleGrant, User
-from accounts.roles import ADMIN_SITE_ROLES, INCOMPATIBLE_ROLES, PLATFORM_ROLES, Role
+from accounts.roles import (
+    ADMIN_SITE_ROLES,
+    INCOMPATIBLE_ROLES,
+    PLATFORM_ROLES,
+    PROVIDER_ROLES,
+    Role,
+)
 
 Kind = audit.Kind
 
@@ -46,7 +52,7 @@ def grantable_roles(actor: User) -> list[str]:
     if actor.is_superuser or actor.has_role(Role.ADMIN):
         return [str(r) for r in Role]
     if actor.has_role(Role.SECURITY):
-        return [str(r) for r in Role if r not in PLATFORM_ROLES]
+        return [str(r) for r in Role if r not in PLATFORM_ROLES | PROVIDER_ROLES]
     return []
 
 
@@ -76,8 +82,10 @@ def _check_combination(*, user: User, role: str, action: str) -> None:
         )
     if role in PLATFORM_ROLES and user.bureau_id is not None:
         raise ValidationError(_("系统管理员角色只授予不属于任何单位的平台账户。"))
+    if role in PROVIDER_ROLES and user.bureau_id is not None:
+        raise ValidationError(_("服务机构角色只授予不属于任何单位的服务机构账户。"))
     # The audit administrator may be the platform's (no bureau: every bureau's log).
-    if role not in PLATFORM_ROLES | {Role.AUDIT_ADMIN} and user.bureau_id is None:
+    if role not in PLATFORM_ROLES | PROVIDER_ROLES | {Role.AUDIT_ADMIN} and user.bureau_id is None:
         raise ValidationError(_("该角色只授予属于某个单位的账户。"))
 
 
@@ -155,6 +163,24 @@ def role_grant_install(*, user: User, role: str, reason: str) -> RoleGrant:
     grant.save()
     _apply(grant)
     audit.record(Kind.ROLE_CONFIRMED, user=user, detail=f"{_describe(grant)}（{reason}）")
+    return grant
+
+
+@transaction.atomic
+def role_grant_by_invitation(*, actor: User, user: User) -> RoleGrant:
+    """The provider role, given with a bureau's invitation of a provider's person
+    (contracts.services.provider_user_invite): kept in the role-grant history with the
+    inviting staff member as the one who asked."""
+    _check_combination(user=user, role=Role.PROVIDER, action=RoleGrant.Action.GRANT)
+    grant = RoleGrant(
+        user=user, role=Role.PROVIDER, reason=_("服务机构账户邀请"), requested_by=actor
+    )
+    grant.full_clean()
+    grant.status = RoleGrant.Status.CONFIRMED
+    grant.decided_at = grant.requested_at
+    grant.save()
+    _apply(grant)
+    audit.record(Kind.ROLE_CONFIRMED, user=actor, detail=_describe(grant), bureau=actor.bureau)
     return grant
 
 

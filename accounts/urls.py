@@ -29,6 +29,11 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
     path(
+        "invitation/<uidb64>/<token>/",
+        views.InvitationAcceptView.as_view(),
+        name="invitation",
+    ),
+    path(
         "password/reset/done/",
         views.PasswordResetCompleteView.as_view(),
         name="password-reset-complete",

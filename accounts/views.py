@@ -218,6 +218,20 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
+class InvitationAcceptView(PasswordResetConfirmView):
+    """An invited person (a provider's) sets a password through the one-time link of the
+    invitation e-mail, then signs in."""
+
+    template_name = "accounts/invitation_accept.html"
+    reset_url_token = "set-password"
+
+    @property
+    def token_generator(self):
+        from accounts.tokens import invitation_token
+
+        return invitation_token
+
+
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 

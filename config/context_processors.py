@@ -15,6 +15,7 @@ from payments.reminders import inbox
 NAVIGATION = [
     (_("我的待办"), "home", "list-check", None),
     (_("执行看板"), "payments:dashboard", "speedometer2", "payments.view_dashboard"),
+    (_("我的资料"), "portal:home", "inbox", "contracts.use_portal"),
     (_("安全审计"), "security-log", "shield-lock", "accounts.view_securityevent"),
     (
         _("合同管理"),

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "contracts",
     "payments",
     "evaluations",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +169,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # A password-reset link works once, for an hour.
 PASSWORD_RESET_TIMEOUT = 3600
+# An invitation's link (a provider's person sets a password) works once, for three days.
+INVITATION_TIMEOUT = 3 * 24 * 3600
 
 # Lock-out after repeated failures (django-axes, accounts/lockout.py): an account from
 # one address after AXES_FAILURE_LIMIT failures, an address after AXES_ADDRESS_FAILURE_LIMIT

@@ -18,6 +18,8 @@ ROLE_HOME = {
     "security": "admin:index",
     "auditadmin": "security-log",
     "auditor": "payments:dashboard",
+    # The provider's own portal (portal app) until it registers its 我的待办 tasks.
+    "provider": "portal:home",
 }
 
 

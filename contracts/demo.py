@@ -240,6 +240,7 @@ def load(context: dict) -> dict:
             supervision_hours=hours,
         )
     _date_history(loading_since, providers, projects, awards, contracts)
+    _provider_users(providers, staff)
     return {
         **context,
         "providers": providers,
@@ -247,3 +248,30 @@ def load(context: dict) -> dict:
         "awards": awards,
         "contracts": contracts,
     }
+
+
+# The providers' people: one portal account each (password as the other demo users).
+PROVIDER_USERS = [
+    # username, full name, provider
+    ("wenxin", "温馨社工（刘主任）", "深圳市温馨社工服务中心"),  # ILLUSTRATIVE
+    ("zhengyang", "正阳社工（黄主任）", "深圳市龙岗区正阳社会工作服务中心"),  # ILLUSTRATIVE
+]
+
+
+def _provider_users(providers: dict, staff: User) -> None:
+    from accounts.demo import DEMO_PASSWORD
+    from accounts.services import role_grant_install
+    from contracts.models import ProviderMembership
+
+    for username, full_name, provider_name in PROVIDER_USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"full_name": full_name, "email": f"{username}@provider.example.cn"},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            role_grant_install(user=user, role="provider", reason="演示数据")
+        ProviderMembership.objects.get_or_create(
+            user=user, provider=providers[provider_name], defaults={"invited_by": staff}
+        )

@@ -164,3 +164,10 @@ class AttachmentForm(forms.Form):
         label=_("附件名称"), max_length=100, initial=_("合同文本（签字盖章版）")
     )
     file = forms.FileField(label=_("文件（PDF）"), help_text=_("仅限 PDF，不超过 20 MB。"))
+
+
+class ProviderUserInviteForm(forms.Form):
+    """Invite a provider's person to the portal (服务机构门户)."""
+
+    email = forms.EmailField(label=_("邮箱"), help_text=_("邀请邮件将发送到此邮箱，邮箱即用户名。"))
+    full_name = forms.CharField(label=_("姓名"), max_length=50, required=False)

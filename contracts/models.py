@@ -436,3 +436,54 @@ class ContractAttachment(models.Model):
         return self.title
 
     owning_bureau_id = owned_through("contract")
+
+
+class ProviderMembership(models.Model):
+    """A provider's person (服务机构账户) linked to a bureau's provider record.
+
+    Each bureau that registers the provider invites its people itself: an NGO serving two
+    bureaus has one account with a membership in each, and sees both bureaus' contracts
+    with it; each bureau sees and deactivates only its own memberships. The account itself
+    belongs to no bureau and holds the provider role only.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账户"),
+        on_delete=models.PROTECT,
+        related_name="provider_memberships",
+    )
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("服务机构"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    is_active = models.BooleanField(_("有效"), default=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("邀请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    invited_at = models.DateTimeField(_("邀请时间"), default=timezone.now)
+    deactivated_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("服务机构账户")
+        verbose_name_plural = _("服务机构账户")
+        ordering = ["provider", "user"]
+        permissions = [("use_portal", _("可使用服务机构门户"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "provider"],
+                name="providermembership_unique",
+                violation_error_message=_("该账户已关联此服务机构。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.provider}"
+
+    owning_bureau_id = owned_through("provider")

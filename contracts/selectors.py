@@ -10,7 +10,15 @@ from django.utils.translation import gettext
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import bureau_scope
-from contracts.models import AnnualGoal, Award, Contract, ContractAttachment, Project, Provider
+from contracts.models import (
+    AnnualGoal,
+    Award,
+    Contract,
+    ContractAttachment,
+    Project,
+    Provider,
+    ProviderMembership,
+)
 from core.history import history_entries
 
 
@@ -163,4 +171,54 @@ def attachment_history(*, contract: Contract, limit: int = 50) -> list[dict]:
         model=ContractAttachment,
         limit=limit,
         label=lambda record: record.title,
+    )
+
+
+# --- the provider portal: a provider's person sees its own provider's records only ----------
+
+
+def portal_provider_ids(*, user: User) -> list[int]:
+    """The provider records (one per bureau it serves) a provider's person acts for: its
+    active memberships. Anybody else, a bureau's person included, acts for none."""
+    if not user.is_authenticated or not user.is_active or user.bureau_id is not None:
+        return []
+    if not user.has_perm("contracts.use_portal"):
+        return []
+    cached = getattr(user, "_portal_provider_ids", None)
+    if cached is None:
+        cached = list(
+            ProviderMembership.objects.filter(user=user, is_active=True).values_list(
+                "provider_id", flat=True
+            )
+        )
+        user._portal_provider_ids = cached
+    return cached
+
+
+def portal_contract_list(*, user: User) -> QuerySet[Contract]:
+    """The contracts of the user's provider, across the bureaus it serves."""
+    return (
+        Contract.objects.filter(award__provider_id__in=portal_provider_ids(user=user))
+        .select_related("bureau", "award__project", "award__provider")
+        .order_by("-start", "number")
+    )
+
+
+def portal_contract_get(*, user: User, pk: int) -> Contract:
+    return get_object_or_404(portal_contract_list(user=user), pk=pk)
+
+
+def provider_memberships(*, provider: Provider) -> list[ProviderMembership]:
+    """The provider's people invited by the provider's bureau (for its staff)."""
+    return list(
+        provider.memberships.select_related("user", "invited_by").order_by("-is_active", "pk")
+    )
+
+
+def provider_membership_get(*, user: User, pk: int) -> ProviderMembership:
+    return get_object_or_404(
+        ProviderMembership.objects.filter(
+            bureau_scope(user=user, field="provider__bureau")
+        ).select_related("user", "provider"),
+        pk=pk,
     )

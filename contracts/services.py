@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Bureau, User
@@ -23,6 +24,7 @@ from contracts.models import (
     ContractAttachment,
     Project,
     Provider,
+    ProviderMembership,
     add_months,
 )
 from contracts.validators import is_civil_affairs_social_organisation
@@ -302,3 +304,120 @@ def attachment_add(*, actor: User, contract: Contract, title: str, file) -> Cont
         raise ValidationError({"file": _("文件不能超过 20 MB。")})
     attachment = ContractAttachment(contract=contract, title=title, file=file, uploaded_by=actor)
     return _save(attachment, actor=actor)
+
+
+# --- the providers' people (服务机构账户) ------------------------------------------------------
+
+
+def _invitation_email(membership: ProviderMembership, *, new_password: bool):
+    """The invitation: a one-time, expiring link to set a password, or (for an account
+    that has one) the news that another bureau's contracts are now in its portal."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+    from django.urls import reverse
+
+    from accounts.tokens import invitation_path
+
+    user, provider = membership.user, membership.provider
+    site = settings.SITE_URL.rstrip("/")
+    bureau = provider.bureau.name
+    if new_password:
+        days = settings.INVITATION_TIMEOUT // 86400
+        action = _("请在 %(days)s 天内打开以下链接设置登录密码（链接只能使用一次）：\n%(link)s") % {
+            "days": days,
+            "link": site + invitation_path(user),
+        }
+    else:
+        action = _("请用原有账户登录查看：\n%(link)s") % {"link": site + reverse("portal:home")}
+    body = "\n".join(
+        [
+            _("%(name)s：") % {"name": user.full_name or user.email},
+            "",
+            _(
+                "%(bureau)s邀请您使用社工服务项目管理平台的服务机构门户，以%(provider)s的身份"
+                "查看合同、提交付款资料、服务报告和整改情况。用户名：%(username)s。"
+            )
+            % {"bureau": bureau, "provider": provider.name, "username": user.username},
+            action,
+            "",
+            bureau,
+        ]
+    )
+    return EmailMessage(
+        subject=_("【%(bureau)s】服务机构门户邀请") % {"bureau": bureau},
+        body=body + "\n",
+        to=[user.email],
+    )
+
+
+@transaction.atomic
+def provider_user_invite(
+    *, actor: User, provider: Provider, email: str, full_name: str = ""
+) -> ProviderMembership:
+    """Invite a provider's person to the portal for this bureau's provider record.
+
+    A new account (no bureau, the provider role only, no usable password) gets an e-mail
+    with a one-time link to set its password. An existing provider account of the same
+    organisation (same credit code) is linked to this record too, so an NGO serving two
+    bureaus keeps one login; an address already used by a bureau's person is refused.
+    """
+    from accounts.services import role_grant_by_invitation
+
+    if not actor.has_perm("contracts.add_providermembership"):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+    email = email.strip().lower()
+    if not email:
+        raise ValidationError({"email": _("请填写邮箱。")})
+    user = (
+        User.objects.filter(email__iexact=email).first()
+        or User.objects.filter(username__iexact=email).first()
+    )
+    new_password = True
+    if user is None:
+        user = User(username=email, email=email, full_name=full_name.strip(), bureau=None)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+        role_grant_by_invitation(actor=actor, user=user)
+    else:
+        codes = set(user.provider_memberships.values_list("provider__credit_code", flat=True))
+        if user.bureau_id is not None or not user.has_role(Role.PROVIDER):
+            raise ValidationError({"email": _("该邮箱已被其他账户使用，不能作为服务机构账户。")})
+        if codes and codes != {provider.credit_code}:
+            raise ValidationError({"email": _("该邮箱已是另一服务机构的账户。")})
+        new_password = not user.has_usable_password()
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+    membership = ProviderMembership.objects.filter(user=user, provider=provider).first()
+    if membership is None:
+        membership = ProviderMembership(user=user, provider=provider, invited_by=actor)
+    membership.is_active = True
+    membership.deactivated_at = None
+    membership.invited_by = actor
+    membership.invited_at = timezone.now()
+    _save(membership, actor=actor, reason=_("邀请服务机构账户"))
+    message = _invitation_email(membership, new_password=new_password)
+    transaction.on_commit(message.send)
+    return membership
+
+
+@transaction.atomic
+def provider_user_deactivate(*, actor: User, membership: ProviderMembership) -> ProviderMembership:
+    """Take a provider's person off this bureau's provider record; an account left with
+    no active membership can no longer sign in."""
+    if not actor.has_perm("contracts.change_providermembership"):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+    membership = ProviderMembership.objects.select_for_update().get(pk=membership.pk)
+    membership.is_active = False
+    membership.deactivated_at = timezone.now()
+    _save(membership, actor=actor, reason=_("停用服务机构账户"))
+    user = membership.user
+    if not user.provider_memberships.filter(is_active=True).exists() and user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    return membership

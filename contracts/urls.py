@@ -14,6 +14,16 @@ app_name = "contracts"
 
 urlpatterns = [
     *record_pages(views, "Provider", "providers/"),
+    path(
+        "providers/<int:pk>/invite/",
+        views.ProviderUserInviteView.as_view(),
+        name="provider-user-invite",
+    ),
+    path(
+        "provider-users/<int:pk>/deactivate/",
+        views.ProviderUserDeactivateView.as_view(),
+        name="membership-deactivate",
+    ),
     *record_pages(views, "Project", "projects/"),
     path("projects/<int:pk>/goals/", views.AnnualGoalSetView.as_view(), name="project-goal-set"),
     *record_pages(views, "Award", "awards/"),

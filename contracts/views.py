@@ -21,6 +21,7 @@ from contracts.forms import (
     ContractForm,
     ProjectForm,
     ProviderForm,
+    ProviderUserInviteForm,
     TerminateForm,
 )
 from contracts.tables import award_columns, contract_columns, project_columns, provider_columns
@@ -73,7 +74,43 @@ class ProviderDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["awards"] = self.object.awards.select_related("project").order_by("-award_date")
+        if self.request.user.has_perm("contracts.view_providermembership"):
+            context["memberships"] = selectors.provider_memberships(provider=self.object)
         return context
+
+
+class ProviderUserInviteView(ActionPageView):
+    """Bureau staff invite a provider's person to the portal."""
+
+    form_takes_user = False
+    permission_required = "contracts.add_providermembership"
+    form_class = ProviderUserInviteForm
+    title = _("邀请服务机构账户：%(provider)s")
+    object_selector = staticmethod(selectors.provider_get)
+
+    def perform(self, form):
+        membership = services.provider_user_invite(
+            actor=self.request.user, provider=self.object, **form.cleaned_data
+        )
+        messages.success(
+            self.request,
+            _("已向 %(email)s 发送邀请邮件。") % {"email": membership.user.email},
+        )
+        return self.object
+
+
+class ProviderUserDeactivateView(PermissionMixin, View):
+    """Bureau staff take a provider's person off their provider record (POST)."""
+
+    permission_required = "contracts.change_providermembership"
+
+    def post(self, request, pk):
+        from django.shortcuts import redirect
+
+        membership = selectors.provider_membership_get(user=request.user, pk=pk)
+        services.provider_user_deactivate(actor=request.user, membership=membership)
+        messages.success(request, _("已停用 %(user)s。") % {"user": membership.user})
+        return redirect(membership.provider.get_absolute_url())
 
 
 class ProviderCreateView(BureauRecordCreateView):

@@ -21,10 +21,12 @@ class EvaluationsConfig(AppConfig):
             _install_shipped, sender=self, dispatch_uid="evaluations.install_shipped"
         )
         from accounts import panels
-        from evaluations.panels import OVERDUE_RECTIFICATIONS
+        from evaluations.panels import OVERDUE_RECTIFICATIONS, SERVICE_REPORTS
 
         # The overdue rectifications on the payments app's dashboard.
         panels.register("payments:dashboard", OVERDUE_RECTIFICATIONS)
+        # The provider's service reports on the contracts app's contract page.
+        panels.register("contracts:contract-detail", SERVICE_REPORTS)
 
         from accounts import todo
         from evaluations.todo import todos

@@ -186,6 +186,19 @@ OUTPUTS = [
     (DISABILITY, "服务对象满意度", "satisfaction", "%", "gte", "90", "90"),
 ]
 
+# The rectification the provider itself must carry out, shown in its portal (ILLUSTRATIVE:
+# the report names who acts only as the bureau's sections).
+PROVIDER_RECTIFICATIONS = {"做好人员管理工作，尽量保持服务人员稳定性。"}
+
+
+def _addressee(recommendation: str, project):
+    """The provider a demo recommendation is addressed to (its project's award's), or None."""
+    if recommendation not in PROVIDER_RECTIFICATIONS:
+        return None
+    award = project.awards.select_related("provider").first()
+    return award.provider if award else None
+
+
 FINDINGS = [
     (
         SOCIAL_AFFAIRS,
@@ -335,6 +348,7 @@ def _create(bureau, staff, manager, projects) -> Evaluation:
                 recommendation=text,
                 owner=owner,
                 due_date=due,
+                provider=_addressee(text, projects[project_name]),
             )
     services.evaluation_transition(
         actor=staff, evaluation=evaluation, to_status=Evaluation.Status.SUBMITTED, on=SUBMITTED_ON

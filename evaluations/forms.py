@@ -173,6 +173,7 @@ class RectificationForm(forms.ModelForm):
             "status",
             "completed_on",
             "evidence",
+            "provider",
         ]
         widgets = {
             "recommendation": forms.Textarea(attrs={"rows": 3}),
@@ -183,6 +184,11 @@ class RectificationForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the bureau's own providers (the finding's addressee in the portal).
+        from contracts.selectors import provider_list
+
+        if user is not None:
+            self.fields["provider"].queryset = provider_list(user=user).order_by("name")
 
     def _post_clean(self):
         # The service checks "done needs a date and evidence" and reports it by field.

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.caching import owned_through
+from accounts.caching import bureau_of, owned_through
 from accounts.models import Bureau
 from contracts.models import Project
 from contracts.validators import date_range
@@ -578,6 +578,15 @@ class Rectification(models.Model):
     )
     evidence = models.TextField(_("完成情况及佐证"), blank=True)
     completed_on = models.DateField(_("完成日期"), null=True, blank=True, validators=date_range())
+    provider = models.ForeignKey(
+        "contracts.Provider",
+        verbose_name=_("整改服务机构"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rectifications",
+        help_text=_("选中后，该整改出现在服务机构门户，由服务机构答复整改情况。"),
+    )
 
     history = HistoricalRecords()
 
@@ -597,3 +606,210 @@ class Rectification(models.Model):
         return self.recommendation[:40]
 
     owning_bureau_id = owned_through("finding")
+
+
+# --- what the provider hands in through its portal ---------------------------------------------
+
+
+class ServiceReport(models.Model):
+    """A periodic service report (服务报告) the provider hands in for a contract: the values
+    of the project's output indicators for the period, and evidence files. Staff verify it
+    (each value becomes an output update the evaluation counts) or return it with a reason.
+    """
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待核实")
+        VERIFIED = "verified", _("已核实")
+        RETURNED = "returned", _("已退回")
+
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        verbose_name=_("合同"),
+        on_delete=models.PROTECT,
+        related_name="service_reports",
+    )
+    period_start = models.DateField(_("报告期起"), validators=date_range())
+    period_end = models.DateField(_("报告期止"), validators=date_range())
+    summary = models.TextField(_("服务情况"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核实人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("服务报告")
+        verbose_name_plural = _("服务报告")
+        ordering = ["contract", "-period_end", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")),
+                name="servicereport_period_order",
+                violation_error_message=_("报告期止不能早于报告期起。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.contract.title} {self.period_start}—{self.period_end}"
+
+    def get_absolute_url(self):
+        return reverse("evaluations:service-report", args=[self.pk])
+
+    owning_bureau_id = owned_through("contract")
+
+
+class ServiceReportValue(models.Model):
+    """One output indicator's value in a service report; on verification, the output
+    update it became."""
+
+    report = models.ForeignKey(
+        ServiceReport, verbose_name=_("服务报告"), on_delete=models.CASCADE, related_name="values"
+    )
+    indicator = models.ForeignKey(
+        OutputIndicator, verbose_name=_("产出指标"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(
+        _("本期完成"), max_digits=12, decimal_places=2, validators=NON_NEGATIVE
+    )
+    update = models.OneToOneField(
+        OutputUpdate,
+        verbose_name=_("产出记录"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="report_value",
+    )
+
+    class Meta:
+        verbose_name = _("服务报告产出值")
+        verbose_name_plural = _("服务报告产出值")
+        ordering = ["report", "indicator__order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "indicator"],
+                name="servicereportvalue_unique_indicator",
+                violation_error_message=_("同一服务报告中每项产出指标只能填写一次。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.name} {self.amount}"
+
+    owning_bureau_id = owned_through("report")
+
+
+class RectificationResponse(models.Model):
+    """The provider's answer to a rectification addressed to it: what it did, with
+    evidence; staff close the rectification on it or reopen it."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        CLOSED = "closed", _("已确认整改完成")
+        REOPENED = "reopened", _("已退回继续整改")
+
+    rectification = models.ForeignKey(
+        Rectification, verbose_name=_("整改"), on_delete=models.PROTECT, related_name="responses"
+    )
+    text = models.TextField(_("整改情况"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    decision = models.CharField(
+        _("确认结果"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    decision_note = models.TextField(_("确认意见"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("整改答复")
+        verbose_name_plural = _("整改答复")
+        ordering = ["rectification", "submitted_at", "pk"]
+
+    def __str__(self):
+        return self.text[:40]
+
+    owning_bureau_id = owned_through("rectification")
+
+
+class EvidenceFile(models.Model):
+    """An evidence file of a service report or of a rectification answer, checked and
+    stored like the payment documents' files (payments.uploads)."""
+
+    report = models.ForeignKey(
+        ServiceReport,
+        verbose_name=_("服务报告"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
+    response = models.ForeignKey(
+        RectificationResponse,
+        verbose_name=_("整改答复"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
+    file = models.FileField(_("文件"), max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=40)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("佐证文件")
+        verbose_name_plural = _("佐证文件")
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(report__isnull=False, response__isnull=True)
+                | Q(report__isnull=True, response__isnull=False),
+                name="evidencefile_one_owner",
+                violation_error_message=_("佐证文件须属于一份服务报告或一次整改答复。"),
+            )
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def owning_bureau_id(self):
+        return bureau_of(self.report or self.response)

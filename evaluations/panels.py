@@ -17,3 +17,17 @@ OVERDUE_RECTIFICATIONS = panels.Panel(
     "evaluations/panels/overdue_rectifications.html",
     overdue_rectifications,
 )
+
+
+def contract_service_reports(*, request, contract) -> dict:
+    """The service reports the provider handed in for the contract."""
+    if not request.user.has_perm("evaluations.view_outputindicator"):
+        return {"service_reports": None}
+    return {"service_reports": selectors.contract_service_reports(contract=contract)}
+
+
+SERVICE_REPORTS = panels.Panel(
+    "service-reports",
+    "evaluations/panels/contract_service_reports.html",
+    contract_service_reports,
+)

@@ -22,11 +22,15 @@ from evaluations.models import (
     Evaluation,
     EvaluationRow,
     EvaluationSnapshot,
+    EvidenceFile,
     Finding,
     GradeBand,
     OutputIndicator,
     OutputUpdate,
     Rectification,
+    RectificationResponse,
+    ServiceReport,
+    ServiceReportValue,
     StatedFigure,
 )
 from payments import selectors as payment_selectors
@@ -296,7 +300,14 @@ def findings_of(evaluation: Evaluation, *, today: datetime.date | None = None) -
     today = today or timezone.localdate()
     findings = list(
         evaluation.findings.select_related("project")
-        .prefetch_related("rectifications")
+        .prefetch_related(
+            Prefetch(
+                "rectifications",
+                queryset=Rectification.objects.select_related("provider").prefetch_related(
+                    _responses()
+                ),
+            )
+        )
         .order_by("order", "pk")
     )
     for finding in findings:
@@ -530,3 +541,96 @@ def _assessment_values(item: dict) -> dict:
 
 def _output_label(item: dict) -> str:
     return _("%(project)s产出“%(name)s”实际完成值") % item
+
+
+# --- service reports and rectification answers (the provider portal) ---------------------------
+
+
+def _reports(queryset) -> list[ServiceReport]:
+    return list(
+        queryset.select_related("submitted_by", "decided_by", "contract").prefetch_related(
+            Prefetch(
+                "values",
+                queryset=ServiceReportValue.objects.select_related("indicator", "update"),
+            ),
+            "evidence",
+        )[:100]
+    )
+
+
+def contract_service_reports(*, contract) -> list[ServiceReport]:
+    """A contract's service reports with their values and evidence, latest first."""
+    return _reports(ServiceReport.objects.filter(contract=contract))
+
+
+def service_report_get(*, user: User, pk: int) -> ServiceReport:
+    """A service report of the user's bureau (staff verify or return it)."""
+    return get_object_or_404(
+        ServiceReport.objects.filter(bureau_scope(user=user, field="contract__bureau"))
+        .select_related("contract__award__project", "contract__award__provider")
+        .prefetch_related(
+            Prefetch("values", queryset=ServiceReportValue.objects.select_related("indicator")),
+            "evidence",
+        ),
+        pk=pk,
+    )
+
+
+def response_get(*, user: User, pk: int) -> RectificationResponse:
+    """A provider's rectification answer of the user's bureau."""
+    return get_object_or_404(
+        RectificationResponse.objects.filter(
+            bureau_scope(user=user, field="rectification__finding__evaluation__bureau")
+        ).select_related("rectification__finding__evaluation"),
+        pk=pk,
+    )
+
+
+def _responses():
+    return Prefetch(
+        "responses",
+        queryset=RectificationResponse.objects.select_related(
+            "submitted_by", "decided_by"
+        ).prefetch_related("evidence"),
+    )
+
+
+def portal_rectifications(*, user: User) -> list[Rectification]:
+    """The rectifications addressed to the user's provider, with its answers."""
+    from contracts.selectors import portal_provider_ids
+
+    return list(
+        Rectification.objects.filter(provider_id__in=portal_provider_ids(user=user))
+        .select_related("finding__evaluation__bureau", "finding__project", "provider")
+        .prefetch_related(_responses())
+        .order_by("status", "due_date", "pk")[:200]
+    )
+
+
+def portal_rectification_get(*, user: User, pk: int) -> Rectification:
+    from contracts.selectors import portal_provider_ids
+
+    return get_object_or_404(
+        Rectification.objects.filter(provider_id__in=portal_provider_ids(user=user)).select_related(
+            "finding__evaluation__bureau"
+        ),
+        pk=pk,
+    )
+
+
+def evidence_file_get(*, user: User, pk: int) -> EvidenceFile:
+    """An evidence file the user may open: of their bureau, or their own provider's."""
+    from contracts.selectors import portal_provider_ids
+
+    if user.has_perm("contracts.use_portal"):
+        ids = portal_provider_ids(user=user)
+        scope = Q(report__contract__award__provider_id__in=ids) | Q(
+            response__rectification__provider_id__in=ids
+        )
+    elif user.has_perm("evaluations.view_outputindicator"):
+        scope = bureau_scope(user=user, field="report__contract__bureau") | bureau_scope(
+            user=user, field="response__rectification__finding__evaluation__bureau"
+        )
+    else:
+        scope = Q(pk__in=[])
+    return get_object_or_404(EvidenceFile.objects.filter(scope), pk=pk)

@@ -640,6 +640,9 @@ def rectification_save(
             raise ValidationError(
                 {frozen[0]: _("评价已提交，建议内容不能再改；可以更新整改状态、完成日期和佐证。")}
             )
+    provider = data.get("provider")
+    if provider is not None and provider.bureau_id != finding.evaluation.bureau_id:
+        raise ValidationError({"provider": _("只能选择本单位登记的服务机构。")})
     rectification = rectification or Rectification(finding=finding)
     for name, value in data.items():
         setattr(rectification, name, value)

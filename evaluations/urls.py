@@ -43,5 +43,29 @@ urlpatterns = [
         name="rectification-update",
     ),
     *record_pages(views, "Output", "outputs/"),
+    path(
+        "service-reports/<int:pk>/", views.ServiceReportDetailView.as_view(), name="service-report"
+    ),
+    path(
+        "service-reports/<int:pk>/verify/",
+        views.ServiceReportVerifyView.as_view(),
+        name="service-report-verify",
+    ),
+    path(
+        "service-reports/<int:pk>/return/",
+        views.ServiceReportReturnView.as_view(),
+        name="service-report-return",
+    ),
+    path(
+        "rectification-responses/<int:pk>/close/",
+        views.RectificationCloseView.as_view(),
+        name="rectification-response-close",
+    ),
+    path(
+        "rectification-responses/<int:pk>/reopen/",
+        views.RectificationReopenView.as_view(),
+        name="rectification-response-reopen",
+    ),
+    path("evidence/<int:pk>/", views.EvidenceFileView.as_view(), name="evidence-file"),
     path("outputs/<int:pk>/record/", views.OutputRecordView.as_view(), name="output-record"),
 ]

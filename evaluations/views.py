@@ -33,7 +33,7 @@ from core.views import (
     ServiceFormMixin,
     TransitionMixin,
 )
-from evaluations import report, selectors, services
+from evaluations import report, selectors, services, submissions
 from evaluations.filters import EvaluationFilter, OutputFilter, RectificationFilter
 from evaluations.forms import (
     EvaluationCreateForm,
@@ -663,3 +663,107 @@ class EvaluationExportView(PermissionMixin, View):
             ),
         )
         return exports.workbook_response(workbook, evaluation.title)
+
+
+# --- service reports and rectification answers from the provider's portal ------------------
+
+
+class ServiceReportDetailView(PermissionMixin, View):
+    """A service report the provider handed in, for staff to verify or return."""
+
+    permission_required = "evaluations.view_outputindicator"
+
+    def get(self, request, pk):
+        from django.shortcuts import render
+
+        report = selectors.service_report_get(user=request.user, pk=pk)
+        return render(request, "evaluations/service_report_detail.html", {"report": report})
+
+
+class SubmissionDecisionView(PermissionMixin, View):
+    """A POST deciding on something the provider handed in; errors come back as messages."""
+
+    def decide(self, request, pk):  # pragma: no cover - every view defines it
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        try:
+            target, message = self.decide(request, pk)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+            return redirect(request.META.get("HTTP_REFERER") or "home")
+        messages.success(request, message)
+        return redirect(target)
+
+
+class ServiceReportVerifyView(SubmissionDecisionView):
+    permission_required = "evaluations.change_outputindicator"
+
+    def decide(self, request, pk):
+        report = selectors.service_report_get(user=request.user, pk=pk)
+        submissions.service_report_verify(actor=request.user, report=report)
+        return report.get_absolute_url(), _("服务报告已核实，产出已计入。")
+
+
+class ServiceReportReturnView(SubmissionDecisionView):
+    permission_required = "evaluations.change_outputindicator"
+
+    def decide(self, request, pk):
+        report = selectors.service_report_get(user=request.user, pk=pk)
+        submissions.service_report_return(
+            actor=request.user, report=report, reason=request.POST.get("reason", "")
+        )
+        return report.get_absolute_url(), _("服务报告已退回。")
+
+
+class RectificationCloseView(SubmissionDecisionView):
+    permission_required = "evaluations.change_rectification"
+
+    def decide(self, request, pk):
+        response = selectors.response_get(user=request.user, pk=pk)
+        submissions.rectification_close(
+            actor=request.user, response=response, note=request.POST.get("note", "")
+        )
+        evaluation = response.rectification.finding.evaluation
+        return evaluation.get_absolute_url(), _("已确认整改完成。")
+
+
+class RectificationReopenView(SubmissionDecisionView):
+    permission_required = "evaluations.change_rectification"
+
+    def decide(self, request, pk):
+        response = selectors.response_get(user=request.user, pk=pk)
+        submissions.rectification_reopen(
+            actor=request.user, response=response, note=request.POST.get("note", "")
+        )
+        evaluation = response.rectification.finding.evaluation
+        return evaluation.get_absolute_url(), _("已退回服务机构继续整改。")
+
+
+class EvidenceFileView(View):
+    """An evidence file, served as the payment documents' files are (checked type,
+    inline for PDF and images, no sniffing, sandboxed)."""
+
+    def get(self, request, pk):
+        from django.http import FileResponse
+
+        from payments import uploads
+
+        record = selectors.evidence_file_get(user=request.user, pk=pk)
+        kind = uploads.KINDS.get(record.content_type)
+        if kind is None:
+            raise Http404
+        try:
+            handle = record.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            handle,
+            as_attachment=not kind.inline,
+            filename=record.original_name,
+            content_type=kind.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -190,6 +190,41 @@ class DocumentReceiveForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class DocumentAcceptForm(forms.Form):
+    on = forms.DateField(
+        label=_("接收日期"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("业务日期，即资料的收到日期；留空为今天。"),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class DocumentReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("退回原因"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("服务机构会看到此原因。"),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class DocumentUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("文件"),
+        help_text=_("PDF、JPG、PNG 或 OFD，每个不超过 20 MB。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.ofd"}),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
 class DocumentAddForm(forms.Form):
     kind = forms.ChoiceField(label=_("资料类型"), choices=RequiredDocument.Kind.choices)
     name = forms.CharField(label=_("资料名称"), required=False, max_length=100)

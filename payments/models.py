@@ -503,6 +503,14 @@ class InstallmentTransition(models.Model):
         return self.installment.bureau_id
 
 
+DOCUMENT_STATES = {
+    "missing": _("待提交"),
+    "submitted": _("已提交待审"),
+    "returned": _("已退回"),
+    "accepted": _("已接收"),
+}
+
+
 class RequiredDocument(models.Model):
     """A document the provider must hand in before an installment can be paid."""
 
@@ -540,6 +548,92 @@ class RequiredDocument(models.Model):
     @property
     def title(self) -> str:
         return self.name or self.get_kind_display()
+
+    @property
+    def state(self) -> str:
+        """待提交 / 已提交待审 / 已退回 / 已接收, from the received date and the latest file
+        (reads ``files``, which the selectors prefetch)."""
+        if self.received_on is not None:
+            return "accepted"
+        files = list(self.files.all())
+        if not files:
+            return "missing"
+        latest = max(files, key=lambda f: (f.uploaded_at, f.pk))
+        return latest.status
+
+    @property
+    def state_label(self) -> str:
+        return DOCUMENT_STATES[self.state]
+
+
+class DocumentFile(models.Model):
+    """A file the provider (or the bureau for it) hands in for a required document.
+
+    Stored through Django's storage under a generated name (payments.uploads checked its
+    content); staff accept the document (its received date is the acceptance's business
+    date) or return it with a reason the provider answers with a new upload.
+    """
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("已提交待审")
+        ACCEPTED = "accepted", _("已接收")
+        RETURNED = "returned", _("已退回")
+
+    document = models.ForeignKey(
+        RequiredDocument, verbose_name=_("付款资料"), on_delete=models.PROTECT, related_name="files"
+    )
+    file = models.FileField(_("文件"), max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=40)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decided_on = models.DateField(_("业务日期"), null=True, blank=True, validators=date_range())
+    return_reason = models.TextField(_("退回原因"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("资料文件")
+        verbose_name_plural = _("资料文件")
+        ordering = ["document", "uploaded_at", "pk"]
+        permissions = [("review_documentfile", _("可接收或退回服务机构提交的资料"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(return_reason=""),
+                name="documentfile_return_has_reason",
+                violation_error_message=_("退回资料须填写原因。"),
+            )
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("payments:document-file", args=[self.pk])
+
+    @property
+    def owning_bureau_id(self) -> int:
+        """The bureau whose records this is (accounts.caching.bureau_of)."""
+        return self.document.installment.bureau_id
 
 
 class Deduction(models.Model):

@@ -27,6 +27,7 @@ from django.db.models import (
     FilteredRelation,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -49,12 +50,14 @@ from payments.models import (
     Budget,
     BudgetEvent,
     Deduction,
+    DocumentFile,
     FiscalYearClosing,
     Installment,
     InstallmentTransition,
     Payment,
     ProgressCheckpoint,
     ReminderSettings,
+    RequiredDocument,
 )
 from payments.reminders import rules
 
@@ -982,3 +985,199 @@ def settings_history(*, bureau: Bureau, limit: int = 100) -> list[dict]:
         label=lambda record: _("提醒设置"),
     )
     return merged_history(checkpoints, reminders, limit=limit)
+
+
+# --- document files and the provider portal ---------------------------------------------------
+
+
+def document_get(*, user: User, pk: int) -> RequiredDocument:
+    """A required document of the user's bureau (for staff's accept and return)."""
+    return get_object_or_404(
+        RequiredDocument.objects.filter(
+            bureau_scope(user=user, field="installment__bureau")
+        ).select_related("installment"),
+        pk=pk,
+    )
+
+
+def portal_document_get(*, user: User, pk: int) -> RequiredDocument:
+    """A required document of the provider's own installments (for its uploads)."""
+    from contracts.selectors import portal_provider_ids
+
+    return get_object_or_404(
+        RequiredDocument.objects.filter(
+            installment__contract__award__provider_id__in=portal_provider_ids(user=user)
+        ).select_related("installment__contract"),
+        pk=pk,
+    )
+
+
+def document_file_get(*, user: User, pk: int) -> DocumentFile:
+    """A document file the user may open: of their bureau (roles that read installments),
+    or of their own provider's installments (a provider's person)."""
+    from contracts.selectors import portal_provider_ids
+
+    if user.has_perm("contracts.use_portal"):
+        scope = Q(
+            document__installment__contract__award__provider_id__in=portal_provider_ids(user=user)
+        )
+    elif user.has_perm("payments.view_requireddocument"):
+        scope = bureau_scope(user=user, field="document__installment__bureau")
+    else:
+        scope = Q(pk__in=[])
+    return get_object_or_404(DocumentFile.objects.filter(scope), pk=pk)
+
+
+def documents_with_files(installments) -> dict[int, list[RequiredDocument]]:
+    """The required documents of these installments with their files, by installment
+    (two queries whatever the number of installments)."""
+    documents = (
+        RequiredDocument.objects.filter(installment__in=list(installments))
+        .prefetch_related(
+            Prefetch(
+                "files",
+                queryset=DocumentFile.objects.select_related("uploaded_by", "decided_by"),
+            )
+        )
+        .order_by("installment_id", "pk")
+    )
+    by_installment: dict[int, list[RequiredDocument]] = {}
+    for document in documents:
+        by_installment.setdefault(document.installment_id, []).append(document)
+    return by_installment
+
+
+def portal_installments(*, contract) -> list[Installment]:
+    """A contract's installments as its provider sees them: amounts, due dates, the
+    documents due before each with their state (files included), no internal notes."""
+    installments = list(
+        with_amounts(Installment.objects.filter(contract=contract)).order_by("number")
+    )
+    documents = documents_with_files(installments)
+    for installment in installments:
+        installment.portal_documents = documents.get(installment.pk, [])
+    return installments
+
+
+def portal_deductions(*, contract) -> list[Deduction]:
+    """The deductions from a contract's installments in force, with the report they rest on."""
+    return list(
+        Deduction.objects.filter(installment__contract=contract, withdrawn_on__isnull=True)
+        .select_related("audit", "installment")
+        .order_by("decided_on", "pk")
+    )
+
+
+def portal_payments(*, contract) -> list[Payment]:
+    """The payments received on a contract's installments (reversals included, as the
+    ledger shows them)."""
+    return list(
+        Payment.objects.filter(installment__contract=contract)
+        .select_related("installment")
+        .order_by("paid_on", "pk")
+    )
+
+
+PORTAL_SOON_DAYS = 15
+
+
+def deadline_band(deadline: datetime.date, today: datetime.date) -> str:
+    """ "late" past the deadline, "soon" within 15 days of it, else "later"."""
+    if deadline < today:
+        return "late"
+    if deadline <= today + datetime.timedelta(days=PORTAL_SOON_DAYS):
+        return "soon"
+    return "later"
+
+
+def _owes_documents(installment: Installment, documents: list[RequiredDocument]) -> bool:
+    return installment.status in (S.PLANNED, S.AWAITING_DOCUMENTS) and any(
+        d.received_on is None for d in documents
+    )
+
+
+def portal_due(*, user: User, today: datetime.date | None = None) -> dict:
+    """What the provider must hand in: documents not yet accepted of its open
+    installments, split into late (deadline passed), due within 15 days, and later."""
+    from contracts.selectors import portal_provider_ids
+
+    today = today or timezone.localdate()
+    installments = list(
+        Installment.objects.filter(
+            contract__award__provider_id__in=portal_provider_ids(user=user),
+            status__in=[S.PLANNED, S.AWAITING_DOCUMENTS],
+        )
+        .select_related("contract", "contract__award__project", "bureau")
+        .order_by("documents_due", "due_date", "pk")[:200]
+    )
+    documents = documents_with_files(installments)
+    bands: dict[str, list[Installment]] = {"late": [], "soon": [], "later": []}
+    for installment in installments:
+        own = documents.get(installment.pk, [])
+        if not _owes_documents(installment, own):
+            continue
+        installment.open_documents = [d for d in own if d.received_on is None]
+        installment.deadline = installment.documents_due or installment.due_date
+        installment.days_left = (installment.deadline - today).days
+        bands[deadline_band(installment.deadline, today)].append(installment)
+    return bands
+
+
+def portal_banner(installments: list[Installment], today: datetime.date | None = None) -> dict:
+    """Of a contract's installments (from :func:`portal_installments`), those whose
+    documents are late and those due within 15 days."""
+    today = today or timezone.localdate()
+    bands: dict[str, list[Installment]] = {"late": [], "soon": [], "later": []}
+    for installment in installments:
+        if _owes_documents(installment, installment.portal_documents):
+            deadline = installment.documents_due or installment.due_date
+            bands[deadline_band(deadline, today)].append(installment)
+    return bands
+
+
+# --- the payment approval form (付款审批单) -------------------------------------------------------
+
+
+def approval_form(installment: Installment) -> dict:
+    """What the approval form of an approved (or since paid) installment states: the
+    contract, the provider and its bank account, the net payable in figures and capitals,
+    the deductions and the documents accepted, who reviewed and who approved, with dates.
+    ``installment`` comes from :func:`installment_get` (with its amounts)."""
+    from core.money import capitals
+
+    contract = installment.contract
+    moves = list(
+        installment.transitions.filter(to_status__in=[S.UNDER_REVIEW, S.APPROVED])
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+    reviewed = [m for m in moves if m.to_status == S.UNDER_REVIEW]
+    approved = [m for m in moves if m.to_status == S.APPROVED]
+    documents = list(
+        installment.documents.filter(received_on__isnull=False).prefetch_related(
+            Prefetch(
+                "files",
+                queryset=DocumentFile.objects.filter(
+                    status=DocumentFile.Status.ACCEPTED
+                ).select_related("decided_by"),
+            )
+        )
+    )
+    net = to_yuan(installment.net_payable)
+    return {
+        "installment": installment,
+        "contract": contract,
+        "project": contract.award.project,
+        "provider": contract.award.provider,
+        "bureau": installment.bureau,
+        "planned": installment.planned_amount,
+        "deductions": list(
+            installment.deductions.filter(withdrawn_on__isnull=True).select_related("audit")
+        ),
+        "deducted": installment.deducted,
+        "net_payable": net,
+        "net_payable_capitals": capitals(net),
+        "documents": documents,
+        "reviewed": reviewed[-1] if reviewed else None,
+        "approved": approved[-1] if approved else None,
+    }

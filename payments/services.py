@@ -30,11 +30,13 @@ from accounts.records import require_move
 from accounts.roles import Role
 from contracts.models import Contract, Project
 from core.money import ZERO, split, to_yuan
+from payments import uploads
 from payments.models import (
     Audit,
     Budget,
     BudgetEvent,
     Deduction,
+    DocumentFile,
     FiscalYearClosing,
     Installment,
     InstallmentTransition,
@@ -669,6 +671,161 @@ def documents_receive_all(
         document_receive(actor=actor, document=document, received_on=received_on)
         for document in waiting
     ]
+
+
+# --- document files: the provider hands in, staff accept or return -----------------------
+
+
+def _may_hand_in(actor: User, document: RequiredDocument) -> bool:
+    """A provider's person for the installment's provider, or the bureau's people who keep
+    its documents (they may scan a paper copy in)."""
+    from accounts.selectors import visible_bureaus
+    from contracts.selectors import portal_provider_ids
+
+    installment = document.installment
+    if actor.has_perm("contracts.use_portal"):
+        return installment.contract.award.provider_id in portal_provider_ids(user=actor)
+    return (
+        actor.has_perm("payments.change_requireddocument")
+        and visible_bureaus(user=actor).filter(pk=installment.bureau_id).exists()
+    )
+
+
+def _locked_document(document: RequiredDocument) -> RequiredDocument:
+    return (
+        RequiredDocument.objects.select_for_update(of=("self",))
+        .select_related("installment__contract__award", "installment__bureau")
+        .get(pk=document.pk)
+    )
+
+
+@transaction.atomic
+def document_file_upload(*, actor: User, document: RequiredDocument, upload) -> DocumentFile:
+    """Store one file for a required document, after checking its content
+    (payments.uploads). A refused file leaves nothing in the storage."""
+    from django.core.exceptions import PermissionDenied
+
+    document = _locked_document(document)
+    if not _may_hand_in(actor, document):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+    installment = document.installment
+    if not installment.is_open:
+        raise ValidationError(_("该分期款已结束，不能再提交资料。"))
+    if document.received_on is not None:
+        raise ValidationError(_("该资料已接收，无需再提交。"))
+    kind, stored, digest = uploads.store(
+        upload, folder=f"documents/{installment.bureau_id}/{installment.pk}"
+    )
+    try:
+        record = DocumentFile(
+            document=document,
+            original_name=uploads.display_name(upload.name),
+            content_type=kind.content_type,
+            size=upload.size,
+            sha256=digest,
+            uploaded_by=actor,
+        )
+        record.file.name = stored
+        _save(record, actor=actor, reason=_("提交资料文件"))
+    except BaseException:
+        uploads.discard(stored)
+        raise
+    return record
+
+
+def _pending_files(document: RequiredDocument) -> list[DocumentFile]:
+    return list(document.files.filter(status=DocumentFile.Status.SUBMITTED))
+
+
+@transaction.atomic
+def document_accept(
+    *, actor: User, document: RequiredDocument, on: datetime.date | None = None
+) -> RequiredDocument:
+    """Accept the files handed in for a document: it is received on ``on`` (the business
+    date, today when not given). When every required document of the installment is
+    received, the installment moves to 资料已交 through :func:`installment_transition`."""
+    _require(actor, "payments.review_documentfile")
+    document = _locked_document(document)
+    pending = _pending_files(document)
+    if not pending:
+        raise ValidationError(_("该资料没有待审的文件。"))
+    installment = document.installment
+    on = business_date(actor=actor, bureau_id=installment.bureau_id, on=on, field="on")
+    now = timezone.now()
+    for record in pending:
+        record.status = DocumentFile.Status.ACCEPTED
+        record.decided_by, record.decided_at, record.decided_on = actor, now, on
+        _save(record, actor=actor, reason=dated_reason(_("接收资料"), on))
+    document.received_on = on
+    _save(document, actor=actor, reason=dated_reason(_("收到资料"), on))
+    scan.resolve_after_commit(installment.pk)
+    _documents_complete(installment, actor=actor, on=on)
+    return document
+
+
+def _documents_complete(installment: Installment, *, actor: User, on: datetime.date) -> None:
+    """Every required document received: the installment's documents-submitted step."""
+    installment = _locked(installment)
+    documents = list(installment.documents.all())
+    if not documents or any(d.received_on is None for d in documents):
+        return
+    reason = _("所需资料已全部接收")
+    if installment.status == S.PLANNED:
+        installment_transition(
+            actor=actor, installment=installment, to_status=S.AWAITING_DOCUMENTS, on=on
+        )
+        installment.refresh_from_db(fields=["status"])
+    if installment.status == S.AWAITING_DOCUMENTS:
+        installment_transition(
+            actor=actor,
+            installment=installment,
+            to_status=S.DOCUMENTS_SUBMITTED,
+            reason=reason,
+            on=on,
+        )
+
+
+@transaction.atomic
+def document_return(*, actor: User, document: RequiredDocument, reason: str) -> RequiredDocument:
+    """Return the files handed in for a document with a reason the provider sees; the
+    provider answers with a new upload."""
+    _require(actor, "payments.review_documentfile")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写退回原因。")})
+    document = _locked_document(document)
+    pending = _pending_files(document)
+    if not pending:
+        raise ValidationError(_("该资料没有待审的文件。"))
+    now, today = timezone.now(), timezone.localdate()
+    for record in pending:
+        record.status = DocumentFile.Status.RETURNED
+        record.return_reason = reason
+        record.decided_by, record.decided_at, record.decided_on = actor, now, today
+        _save(record, actor=actor, reason=_("退回资料：%(reason)s") % {"reason": reason})
+    _tell_provider_returned(document, reason=reason)
+    return document
+
+
+def _tell_provider_returned(document: RequiredDocument, *, reason: str) -> None:
+    """E-mail the provider's people (active portal accounts) that a document came back."""
+    from contracts.models import ProviderMembership
+    from payments.reminders.messages import document_returned_email
+
+    addresses = sorted(
+        set(
+            ProviderMembership.objects.filter(
+                provider_id=document.installment.contract.award.provider_id,
+                is_active=True,
+                user__is_active=True,
+            )
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+    if addresses:
+        message = document_returned_email(document, reason=reason, to=addresses)
+        transaction.on_commit(message.send, robust=True)
 
 
 # --- segregation of duties (四眼原则) -------------------------------------------------------

@@ -47,6 +47,20 @@ urlpatterns = [
         name="deduction-create",
     ),
     path("installments/<int:pk>/pay/", views.PaymentCreateView.as_view(), name="payment-create"),
+    path("documents/<int:pk>/accept/", views.DocumentAcceptView.as_view(), name="document-accept"),
+    path("documents/<int:pk>/return/", views.DocumentReturnView.as_view(), name="document-return"),
+    path("documents/<int:pk>/upload/", views.DocumentUploadView.as_view(), name="document-upload"),
+    path(
+        "installments/<int:pk>/approval-form/",
+        views.ApprovalFormView.as_view(),
+        name="installment-approval-form",
+    ),
+    path(
+        "installments/<int:pk>/approval-form.pdf",
+        views.ApprovalFormPdfView.as_view(),
+        name="installment-approval-form-pdf",
+    ),
+    path("document-files/<int:pk>/", views.DocumentFileView.as_view(), name="document-file"),
     path(
         "documents/<int:pk>/receive/", views.DocumentReceiveView.as_view(), name="document-receive"
     ),

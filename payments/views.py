@@ -10,12 +10,13 @@ read like any other keyword call of the project (a service called by the demo).
 
 import datetime
 import hashlib
+import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -62,8 +63,11 @@ from payments.forms import (
     CheckpointForm,
     DeductionForm,
     DeductionWithdrawForm,
+    DocumentAcceptForm,
     DocumentAddForm,
     DocumentReceiveForm,
+    DocumentReturnForm,
+    DocumentUploadForm,
     ExecutionQueryForm,
     FiscalYearCloseForm,
     InstallmentDetailsForm,
@@ -92,6 +96,8 @@ from payments.tables import (
 )
 
 # --- the dashboard and the API -------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
 
 
 def _execution_params(request, years=None):
@@ -364,6 +370,10 @@ class InstallmentDetailView(ScopedObjectMixin, DetailView):
                     "gates": context["gates"],
                 },
             )
+        # The files the provider handed in, with accept/return (includes/document_files.html).
+        context["file_documents"] = selectors.documents_with_files([installment]).get(
+            installment.pk, []
+        )
         if user.has_perm("payments.change_requireddocument"):
             context["receive_form"] = DocumentReceiveForm(
                 initial={"received_on": timezone.localdate()}
@@ -478,6 +488,146 @@ class DocumentsReceiveAllView(InstallmentActionView):
             self.request, _("已登记收到 %(count)s 项资料。") % {"count": len(received)}
         )
         return self.object
+
+
+class DocumentDecisionView(CreatePageView):
+    """Staff accept or return the files handed in for one required document."""
+
+    permission_required = "payments.review_documentfile"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.document = selectors.document_get(user=request.user, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_cancel_url(self):
+        return self.document.installment.get_absolute_url()
+
+
+class DocumentAcceptView(DocumentDecisionView):
+    form_class = DocumentAcceptForm
+
+    def get_title(self):
+        return _("接收资料：%(document)s") % {"document": self.document.title}
+
+    def perform(self, form):
+        services.document_accept(
+            actor=self.request.user, document=self.document, **form.cleaned_data
+        )
+        messages.success(self.request, _("资料已接收。"))
+        return self.document.installment
+
+
+class DocumentReturnView(DocumentDecisionView):
+    form_class = DocumentReturnForm
+
+    def get_title(self):
+        return _("退回资料：%(document)s") % {"document": self.document.title}
+
+    def perform(self, form):
+        services.document_return(
+            actor=self.request.user, document=self.document, **form.cleaned_data
+        )
+        messages.success(self.request, _("资料已退回，服务机构将看到退回原因。"))
+        return self.document.installment
+
+
+class DocumentUploadView(CreatePageView):
+    """The bureau's people hand in a file for the provider (a scanned paper copy)."""
+
+    permission_required = "payments.change_requireddocument"
+    form_class = DocumentUploadForm
+    multipart = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.document = selectors.document_get(user=request.user, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_title(self):
+        return _("上传资料文件：%(document)s") % {"document": self.document.title}
+
+    def get_cancel_url(self):
+        return self.document.installment.get_absolute_url()
+
+    def perform(self, form):
+        services.document_file_upload(
+            actor=self.request.user, document=self.document, upload=form.cleaned_data["file"]
+        )
+        messages.success(self.request, _("文件已上传。"))
+        return self.document.installment
+
+
+class DocumentFileView(View):
+    """One document file: PDF and images previewed inline, OFD downloaded; never served
+    as anything the browser would run (the type is the checked one, sniffing off, and
+    a sandboxing content policy)."""
+
+    def get(self, request, pk):
+        from payments import uploads
+
+        record = selectors.document_file_get(user=request.user, pk=pk)
+        kind = uploads.KINDS.get(record.content_type)
+        if kind is None:
+            raise Http404
+        try:
+            handle = record.file.open("rb")
+        except FileNotFoundError:
+            logger.error("document file %s missing from the storage", record.pk)
+            raise Http404 from None
+        response = FileResponse(
+            handle,
+            as_attachment=not kind.inline,
+            filename=record.original_name,
+            content_type=kind.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = (
+            "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ApprovalFormView(ScopedObjectMixin, DetailView):
+    """The payment approval form (付款审批单) of an approved installment, to print."""
+
+    permission_required = "payments.view_installment"
+    template_name = "payments/approval_form.html"
+    object_selector = staticmethod(selectors.installment_get)
+
+    def get_scoped_object(self):
+        installment = super().get_scoped_object()
+        if installment.approved_on is None or installment.status not in (
+            Installment.Status.APPROVED,
+            Installment.Status.PAID,
+        ):
+            raise Http404
+        return installment
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **selectors.approval_form(self.object)}
+
+
+class ApprovalFormPdfView(ApprovalFormView):
+    """The same form as PDF (LibreOffice converts the Word form)."""
+
+    def get(self, request, *args, **kwargs):
+        from payments import approval
+
+        try:
+            content = approval.approval_pdf(selectors.approval_form(self.object))
+        except approval.PdfUnavailable as exc:
+            return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(content, content_type="application/pdf")
+        filename = _("付款审批单-%(number)s-%(label)s.pdf") % {
+            "number": self.object.contract.number,
+            "label": self.object.label,
+        }
+        from django.utils.http import content_disposition_header
+
+        response["Content-Disposition"] = content_disposition_header(False, str(filename))
+        return response
 
 
 class DeductionCreateView(InstallmentActionView):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["core", "accounts", "contracts", "payments", "evaluations"]  # lowest first
+APPS = ["core", "accounts", "contracts", "payments", "evaluations", "portal"]  # lowest first
 PACKAGES = [*APPS, "config", "bench", "scripts"]
 
 

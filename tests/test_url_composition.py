@@ -67,7 +67,8 @@ def test_the_contract_and_dashboard_pages_are_their_apps_own():
 
 def test_the_higher_apps_fill_the_pages_panels_in_their_ready():
     assert [p.template for p in panels.registered("contracts:contract-detail")] == [
-        "payments/panels/contract_installments.html"
+        "payments/panels/contract_installments.html",
+        "evaluations/panels/contract_service_reports.html",
     ]
     assert [p.template for p in panels.registered("payments:dashboard")] == [
         "evaluations/panels/overdue_rectifications.html"

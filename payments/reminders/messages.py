@@ -121,10 +121,50 @@ def notice_email(notice: Notice, to: list[str]) -> EmailMessage:
     return EmailMessage(subject=f"[{_('社工服务项目管理')}] {notice.title}", body=body, to=to)
 
 
+def _portal_link(contract) -> str:
+    from django.conf import settings
+    from django.urls import reverse
+
+    return settings.SITE_URL.rstrip("/") + reverse("portal:contract", args=[contract.pk])
+
+
+def document_returned_email(document, *, reason: str, to: list[str]) -> EmailMessage:
+    """The e-mail the provider's people get when staff return a document they handed in:
+    which document, why, and the link to hand in a new one."""
+    installment = document.installment
+    contract = installment.contract
+    bureau = installment.bureau.name
+    body = "\n".join(
+        [
+            _(
+                "%(bureau)s退回了%(contract)s（合同编号 %(number)s）%(installment)s的"
+                "付款资料“%(document)s”。"
+            )
+            % {
+                "bureau": bureau,
+                "contract": contract.title,
+                "number": contract.number,
+                "installment": installment.label,
+                "document": document.title,
+            },
+            _("退回原因：%(reason)s") % {"reason": reason},
+            _("请登录服务机构门户重新提交：%(link)s") % {"link": _portal_link(contract)},
+            "",
+            bureau,
+        ]
+    )
+    return EmailMessage(
+        subject=_("【%(bureau)s】付款资料被退回：%(document)s")
+        % {"bureau": bureau, "document": document.title},
+        body=body + "\n",
+        to=to,
+    )
+
+
 def provider_email(installment, *, missing: list[str], on: datetime.date) -> EmailMessage:
     """The e-mail the provider's contact gets for late documents: which installment,
-    which documents are missing, whom to ask at the bureau. It has no link: the
-    provider cannot reach the bureau's intranet.
+    which documents are missing, whom to ask at the bureau, and the link to the
+    contract's page in the provider portal, where the documents are handed in.
 
     ``installment`` comes with its bureau, contract, award, project, provider and owners.
     """
@@ -163,6 +203,7 @@ def provider_email(installment, *, missing: list[str], on: datetime.date) -> Ema
         "",
         _("本期款应付日期为 %(due)s，资料交齐并审核通过后方可付款，请尽快提交。")
         % {"due": installment.due_date},
+        _("请登录服务机构门户在线提交：%(link)s") % {"link": _portal_link(contract)},
         ask,
         "",
         bureau,

@@ -23,6 +23,7 @@ PUBLIC = {
     "/accounts/password/reset/",
     "/accounts/password/reset/sent/",
     "/accounts/password/reset/x/x/",
+    "/accounts/invitation/x/x/",
     "/accounts/password/reset/done/",
 }
 

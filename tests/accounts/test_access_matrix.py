@@ -13,12 +13,29 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import RoleGrant, User
 from accounts.roles import Role
-from contracts.models import Award, Contract, ContractAttachment, Project, Provider
-from evaluations.models import Evaluation, EvaluationRow, Finding, OutputIndicator, Rectification
+from contracts.models import (
+    Award,
+    Contract,
+    ContractAttachment,
+    Project,
+    Provider,
+    ProviderMembership,
+)
+from evaluations.models import (
+    Evaluation,
+    EvaluationRow,
+    EvidenceFile,
+    Finding,
+    OutputIndicator,
+    Rectification,
+    RectificationResponse,
+    ServiceReport,
+)
 from payments.models import (
     Audit,
     Budget,
     Deduction,
+    DocumentFile,
     Installment,
     Notification,
     Payment,
@@ -48,6 +65,11 @@ RECORD_OF = {
     "deduction-create": Installment,
     "payment-create": Installment,
     "document-receive": RequiredDocument,
+    "document-accept": RequiredDocument,
+    "document-return": RequiredDocument,
+    "document-upload": RequiredDocument,
+    "document-file": DocumentFile,
+    "membership-deactivate": ProviderMembership,
     "deduction-withdraw": Deduction,
     "payment-reverse": Payment,
     "budget": Budget,
@@ -64,8 +86,12 @@ RECORD_OF = {
     "rectification-create": Finding,
     "rectification-update": Rectification,
     "output": OutputIndicator,
+    "service-report": ServiceReport,
+    "rectification-response": RectificationResponse,
+    "rectification-respond": Rectification,
+    "evidence-file": EvidenceFile,
 }
-NOT_PAGES = {"logout", "set_language", "password-reset-confirm"}
+NOT_PAGES = {"logout", "set_language", "password-reset-confirm", "invitation"}
 
 
 def _model_for(name: str):
@@ -178,3 +204,79 @@ def test_the_matrix_can_see_a_leak(demo, client):
     found = _leaks(client, ["/contracts/", "/payments/payments/export/?year=2024"], BUSINESS)
     assert "/contracts/: DEMO-YTMZ" in found
     assert "/payments/payments/export/?year=2024: DEMO-YTMZ" in found
+
+
+# --- the provider role (服务机构) --------------------------------------------------------------
+
+# What only the other demo provider's records hold, and the bureau's internal remarks.
+ZHENGYANG = ["正阳", "DEMO-YTMZ-2023-02", "DEMO-YTMZ-2024-02"]
+INTERNAL = ["部分支出凭证不规范", "服务机构提交资料不及时导致财务封账", "李财务", "陈社工科"]
+# Pages a provider's person may open: its portal, its own account and inbox, the probes.
+PROVIDER_PAGES = (
+    "/portal/",
+    "/accounts/",
+    "/payments/notifications/",
+    "/api/v1/whoami/",
+    "/healthz/",
+    "/readyz/",
+)
+
+
+def test_a_provider_user_reaches_no_bureau_page_and_no_admin_page(demo, client):
+    client.force_login(demo["wenxin"])
+    reached = []
+    for url in _product_urls() + _admin_urls():
+        if url == "/" or url.startswith(PROVIDER_PAGES):
+            continue
+        response = client.get(url)
+        login = response.status_code == 302 and response["Location"].startswith("/admin/login/")
+        if response.status_code not in (403, 404, 405) and not login:
+            reached.append(f"{url}: {response.status_code}")
+    assert reached == []
+
+
+def test_a_provider_user_reads_its_own_records_and_nothing_else(demo, client, settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = tmp_path
+    zhengyang = Provider.objects.get(name="深圳市龙岗区正阳社会工作服务中心")
+    theirs = Contract.objects.filter(award__provider=zhengyang)
+    document = RequiredDocument.objects.filter(installment__contract__in=theirs).first()
+    # Their installments are all paid: a file handed in earlier, as a row.
+    their_file = DocumentFile.objects.create(
+        document=document,
+        file=default_storage.save("documents/z.pdf", ContentFile(b"%PDF-1.4 zhengyang")),
+        original_name="z.pdf",
+        content_type="application/pdf",
+        size=18,
+        sha256="0" * 64,
+        uploaded_by=demo["zhengyang"],
+    )
+    client.force_login(demo["wenxin"])
+    # Its own portal shows its contracts, never the other provider's or internal remarks.
+    own = [c.pk for c in Contract.objects.filter(award__provider__name="深圳市温馨社工服务中心")]
+    pages = ["/portal/", *[f"/portal/contracts/{pk}/" for pk in own]]
+    assert "DEMO-YTMZ-2024-01" in _text(client.get("/portal/"))
+    assert _leaks(client, pages, ZHENGYANG + INTERNAL) == []
+    # The other provider's records are missing to it.
+    for contract in theirs:
+        assert client.get(f"/portal/contracts/{contract.pk}/").status_code == 404
+    assert client.get(f"/portal/documents/{document.pk}/upload/").status_code == 404
+    assert client.get(f"/payments/document-files/{their_file.pk}/").status_code == 404
+    # Every URL of the matrix: no other provider's records anywhere.
+    assert _leaks(client, _product_urls() + _admin_urls(), ZHENGYANG) == []
+
+
+def test_a_provider_user_of_another_bureau_reads_nothing_of_this_bureau(demo, client):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import ProviderFactory
+
+    other = BureauFactory(name="深圳市南山区民政局", division_code="440305")
+    provider = ProviderFactory(bureau=other)
+    user = User.objects.create_user(username="ns-provider", email="p@ns.example.cn")
+    user.groups.add(Group.objects.get(name=str(Role.PROVIDER)))
+    ProviderMembership.objects.create(user=user, provider=provider)
+    client.force_login(user)
+    assert _leaks(client, _product_urls() + _admin_urls(), BUSINESS + PEOPLE) == []

@@ -47,6 +47,8 @@ def test_load_demo_twice_changes_nothing(demo, settings):
         "manager",
         "secadmin",
         "staff",
+        "wenxin",
+        "zhengyang",
     ]
 
 
@@ -72,7 +74,7 @@ def test_load_demo_refuses_a_production_configuration(settings):
         call_command("load_demo", verbosity=0)
     assert not User.objects.exists()
     call_command("load_demo", "--force", verbosity=0)
-    assert User.objects.count() == 7
+    assert User.objects.count() == 9  # 7 of the bureau and platform, 2 providers'
 
 
 ROLES = {"secadmin": "security", "auditadmin": "auditadmin"}

@@ -50,5 +50,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "演示用户："
             + " / ".join(username for username, _name, _role in accounts_demo.DEMO_USERS)
+            + "；服务机构："
+            + " / ".join(username for username, _name, _org in contracts_demo.PROVIDER_USERS)
             + f"，密码 {accounts_demo.DEMO_PASSWORD}"
         )
