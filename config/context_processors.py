@@ -6,6 +6,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from accounts import caching
+from accounts.roles import BUSINESS_ROLES
 from payments.reminders import inbox
 
 # (label, url name [?query], icon, permission needed), or a group: (label, icon, [items]). A link
@@ -125,4 +126,6 @@ def navigation(request):
         "unread_notifications": unread,
         # The rendered menu is cached (base.html; accounts/caching.py: navigation).
         "nav_key": caching.navigation_key(user, request.path),
+        # 使用说明 is for the bureau's business roles (the provider has its portal).
+        "show_help": SimpleLazyObject(lambda: user.has_role(*BUSINESS_ROLES)),
     }

@@ -1,6 +1,7 @@
 """Project-level views: the home page each role lands on, and the health probes."""
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts import todo
-from accounts.roles import Role
+from accounts.roles import BUSINESS_ROLES, Role
 from accounts.selectors import who_can
 
 # The page each role starts from. Roles not listed (the business roles that act: staff,
@@ -111,6 +112,12 @@ class HelpView(TemplateView):
     makes the schedule, who reviews, approves and pays) drawn once for everyone."""
 
     template_name = "help.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        # The bureau's business roles; a provider's people have their portal.
+        if request.user.is_authenticated and not request.user.has_role(*BUSINESS_ROLES):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
