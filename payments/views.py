@@ -1360,6 +1360,11 @@ class ExecutionExportView(PermissionMixin, View):
             "target": report.target.percent,
         }
         sheet.cell(row=sheet.max_row + 2, column=1, value=str(note))
+        exports.caption(
+            workbook,
+            _("筛选条件：%(filters)s")
+            % {"filters": f"{_('年度')}：{year}；{_('截至日期')}：{as_of.isoformat()}"},
+        )
         return exports.workbook_response(workbook, str(_("预算执行")) + f"-{year}")
 
 

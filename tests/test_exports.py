@@ -191,7 +191,8 @@ def test_the_execution_and_evaluation_exports(demo, demo_evaluation, client):
         Decimal("2177100.00"),
         0.932,
     )
-    assert sheet["G2"].number_format == "0.00%"
+    assert sheet["G3"].number_format == "0.00%"
+    assert sheet["A1"].value == "筛选条件：年度：2024；截至日期：2024-12-31"
     workbook = _workbook(client.get(f"/evaluations/{evaluation.pk}/table.xlsx"))
     rows = list(workbook["评分表"].iter_rows(min_row=2, values_only=True))
     assert rows[-1][0] == "合计" and rows[-1][7] == 95 and rows[-1][6] == "等级：优"
