@@ -28,7 +28,7 @@ def demo():
     call_command("load_demo", "--force", verbosity=0)
 
 
-def test_lists_and_the_evaluation_at_390_px(browser, live_server, demo, tmp_path):
+def test_lists_the_evaluation_and_the_dashboard_at_390_px(browser, live_server, demo, tmp_path):
     page = signed_in_page(browser, live_server, "manager", DEMO_PASSWORD)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + "/evaluations/")
@@ -37,6 +37,7 @@ def test_lists_and_the_evaluation_at_390_px(browser, live_server, demo, tmp_path
         ("installments", "/payments/installments/", "#installment-table"),
         ("contracts", "/contracts/", "#contract-table"),
         ("evaluation", evaluation, "#score-table"),
+        ("dashboard", "/payments/dashboard/", "#execution-table"),
     ):
         page.goto(live_server.url + url)
         page.screenshot(path=str(tmp_path / f"{name}-390.png"), full_page=True)
