@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 PAGES: dict[str, tuple[str, ...]] = {
     "contracts:contract-detail": ("contract",),
     "contracts:project-detail": ("project",),
+    "contracts:provider-detail": ("provider",),
+    # The provider chosen on the form (None before one is chosen).
+    "contracts:award-create": ("provider",),
     "payments:dashboard": ("year", "as_of"),
 }
 

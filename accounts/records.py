@@ -6,16 +6,42 @@ or the cache token (accounts/caching.py), and refuse through ``require`` with th
 message; a status change checks its move through ``require_move``.
 """
 
+import contextvars
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from accounts.caching import bureau_of, records_changed
+
+# Where the records being saved come from, when not from a person's form: an import
+# names its file and row (imports/services.py), and every history row saved meanwhile
+# carries it after its own reason.
+_source = contextvars.ContextVar("record_source", default="")
+
+
+@contextmanager
+def recorded_from(source: str):
+    """Name ``source`` (such as ``导入 台账.xlsx 支付!12``) in the history of every record
+    saved inside the block."""
+    token = _source.set(source)
+    try:
+        yield
+    finally:
+        _source.reset(token)
+
+
+def change_reason(reason: str = "") -> str:
+    """A history row's reason: ``reason`` and, inside :func:`recorded_from`, its source."""
+    source = _source.get()
+    return "；".join(part for part in (reason, source) if part)
 
 
 def record_save(instance, *, actor, reason: str = ""):
     """Validate and save one record, naming the actor (and the reason) in its history."""
     instance.full_clean()
     instance._history_user = actor
+    reason = change_reason(reason)
     if reason:
         instance._change_reason = reason
     instance.save()

@@ -63,7 +63,7 @@ OTP_ROLES = frozenset({Role.FINANCE, Role.MANAGER, *ADMIN_ROLES})
 
 # The apps that hold a bureau's business. Reading or acting on them takes a role even
 # for a superuser (User.has_perm): the superuser installs the platform, nothing more.
-DUTY_APPS = frozenset({"contracts", "payments", "evaluations"})
+DUTY_APPS = frozenset({"contracts", "payments", "evaluations", "imports"})
 
 # Models of those apps that are the platform's shared data, not a bureau's records:
 # the indicator templates and grade scales every bureau scores with.
@@ -119,6 +119,23 @@ EVALUATION_MODELS = (
     "templaterow",
     "gradescale",
     "gradeband",
+    # The performance cycle: targets, monitoring rounds, result application.
+    "performancetarget",
+    "targetindicator",
+    "targetadjustment",
+    "monitoringround",
+    "monitoringproject",
+    "monitoringline",
+    "resultrule",
+    "resulteffect",
+)
+CYCLE_STAFF_MODELS = (
+    "performancetarget",
+    "targetindicator",
+    "targetadjustment",
+    "monitoringround",
+    "monitoringproject",
+    "monitoringline",
 )
 READ_EVALUATIONS = _crud("evaluations", *EVALUATION_MODELS, actions=("view",))
 
@@ -141,7 +158,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *READ_EVALUATIONS,
         *_crud("evaluations", "evaluation", "evaluationrow", "statedfigure"),
         *_crud("evaluations", "outputindicator", "outputupdate", "finding", "rectification"),
+        *_crud("evaluations", *CYCLE_STAFF_MODELS, actions=("add", "change")),
         "evaluations.submit_evaluation",
+        "imports.view_importrun",
+        "imports.import_registers",
     ],
     # 财务: keeps budgets and payment schedules; records payments and deductions.
     Role.FINANCE: [
@@ -163,6 +183,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.hold_installment",
         "payments.cancel_installment",
         *READ_EVALUATIONS,
+        "imports.view_importrun",
+        "imports.import_money",
     ],
     # 分管领导: reads dashboards, approves evaluations, sets the bureau's reminders
     # (who is warned when, escalations to them); read-mostly.
@@ -179,6 +201,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.backdate_entry",
         *READ_EVALUATIONS,
         "evaluations.approve_evaluation",
+        # Approves targets and monitoring rounds, keeps the result rules, releases holds.
+        "evaluations.approve_target",
+        *_crud("evaluations", "resultrule"),
     ],
     # 审计/评估: reads everything of the bureau, history included.
     Role.AUDITOR: [
@@ -187,6 +212,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *READ_EVALUATIONS,
         DASHBOARD,
         "accounts.view_history",
+        "imports.view_importrun",
     ],
     # 系统管理员 (the platform's, without a bureau): bureaus, accounts, Celery beat
     # schedules, the login lock-outs; the shared indicator templates and grade scales.

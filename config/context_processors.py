@@ -80,6 +80,24 @@ NAVIGATION = [
                 "evaluations.view_rectification",
             ),
             (
+                _("绩效目标"),
+                "evaluations:target-list",
+                "bullseye",
+                "evaluations.view_performancetarget",
+            ),
+            (
+                _("运行监控"),
+                "evaluations:round-list",
+                "activity",
+                "evaluations.view_monitoringround",
+            ),
+            (
+                _("结果应用"),
+                "evaluations:rule-list",
+                "sliders",
+                "evaluations.view_resultrule",
+            ),
+            (
                 _("第三方评估"),
                 "payments:audit-list?kind=assessment",
                 "patch-check",
@@ -87,6 +105,7 @@ NAVIGATION = [
             ),
         ],
     ),
+    (_("数据导入"), "imports:home", "upload", "imports.view_importrun"),
 ]
 
 

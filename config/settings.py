@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "contracts",
     "payments",
     "evaluations",
+    "imports",
     "portal",
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("payments/", include("payments.urls")),
     path("evaluations/", include("evaluations.urls")),
+    path("imports/", include("imports.urls")),
     path("portal/", include("portal.urls")),
     path(
         "api/v1/evaluations/<int:pk>/",

@@ -76,6 +76,10 @@ class ProviderDetailView(RecordDetailView):
         context["awards"] = self.object.awards.select_related("project").order_by("-award_date")
         if self.request.user.has_perm("contracts.view_providermembership"):
             context["memberships"] = selectors.provider_memberships(provider=self.object)
+        # The provider's record, from the evaluations app (accounts/panels.py).
+        context["panels"] = panels.bound(
+            "contracts:provider-detail", request=self.request, provider=self.object
+        )
         return context
 
 
@@ -245,8 +249,27 @@ class AwardCreateView(CreatePageView):
     title = _("登记中标")
     success_message = _("中标信息已登记。")
 
+    template_name = "contracts/award_form.html"
+
     def get_initial(self):
-        return {"project": self.request.GET.get("project")}
+        return {
+            "project": self.request.GET.get("project"),
+            "provider": self.request.GET.get("provider"),
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The chosen provider's record, from the evaluations app (accounts/panels.py).
+        chosen = self.request.POST.get("provider") or self.request.GET.get("provider")
+        provider = (
+            selectors.provider_list(user=self.request.user).filter(pk=chosen).first()
+            if chosen and chosen.isdigit()
+            else None
+        )
+        context["panels"] = panels.bound(
+            "contracts:award-create", request=self.request, provider=provider
+        )
+        return context
 
     def perform(self, form):
         return services.award_create(actor=self.request.user, **form.cleaned_data)

@@ -21,12 +21,15 @@ class EvaluationsConfig(AppConfig):
             _install_shipped, sender=self, dispatch_uid="evaluations.install_shipped"
         )
         from accounts import panels
-        from evaluations.panels import OVERDUE_RECTIFICATIONS, SERVICE_REPORTS
+        from evaluations.panels import OVERDUE_RECTIFICATIONS, PROVIDER_RECORD, SERVICE_REPORTS
 
         # The overdue rectifications on the payments app's dashboard.
         panels.register("payments:dashboard", OVERDUE_RECTIFICATIONS)
         # The provider's service reports on the contracts app's contract page.
         panels.register("contracts:contract-detail", SERVICE_REPORTS)
+        # The provider's record on its page and on the award form (once one is chosen).
+        panels.register("contracts:provider-detail", PROVIDER_RECORD)
+        panels.register("contracts:award-create", PROVIDER_RECORD)
 
         from accounts import todo
         from evaluations.todo import todos

@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from contracts.demo import DISABILITY, SOCIAL_AFFAIRS
-from evaluations import services
+from evaluations import cycle, services
 from evaluations.indicators import SEED_TEMPLATE
 from evaluations.models import (
     Evaluation,
@@ -32,6 +32,7 @@ from evaluations.models import (
     Finding,
     IndicatorTemplate,
     OutputIndicator,
+    PerformanceTarget,
     Rectification,
     Source,
     StatedFigure,
@@ -43,6 +44,8 @@ TITLE = "2024 年购买社工服务项目支出绩效评价"
 DRAFTED_ON = datetime.date(2024, 12, 20)
 SUBMITTED_ON = datetime.date(2024, 12, 27)
 APPROVED_ON = datetime.date(2024, 12, 31)
+# The 2024 targets' approval (not in the seed: illustrative).
+TARGETS_APPROVED_ON = datetime.date(2024, 1, 20)
 
 NARRATIVE = {
     "background": (
@@ -263,6 +266,14 @@ def load(context: dict) -> dict:
                 target=Decimal(target),
                 actual=Decimal(actual),
             )
+
+    # The 2024 performance targets, declared from these outputs and the template and
+    # approved in January (the seed does not date them: illustrative), so a monitoring
+    # round can be opened on the demo at once.
+    for project in projects.values():
+        if not PerformanceTarget.objects.filter(project=project, year=2024).exists():
+            target = cycle.target_declare(actor=staff, project=project, year=2024)
+            cycle.target_approve(actor=manager, target=target, on=TARGETS_APPROVED_ON)
 
     evaluation = Evaluation.objects.filter(bureau=bureau, year=2024, title=TITLE).first()
     if evaluation is None:

@@ -813,3 +813,419 @@ class EvidenceFile(models.Model):
     @property
     def owning_bureau_id(self):
         return bureau_of(self.report or self.response)
+
+
+# --- the performance cycle: targets, monitoring rounds, result application -------------------
+# Targets declared with the budget (绩效目标), monitored mid-year (运行监控, 财预〔2019〕136号),
+# and the evaluation's result applied (结果应用). Written by evaluations/cycle.py.
+
+TARGET_VALUE = {"max_digits": 12, "decimal_places": 2}
+
+
+class Comparator(models.TextChoices):
+    """How a target is read: at least, at most, exactly, about."""
+
+    AT_LEAST = "gte", "≥"
+    AT_MOST = "lte", "≤"
+    EQUAL = "eq", "="
+    ABOUT = "about", _("约")
+
+
+class PerformanceTarget(models.Model):
+    """A project's performance targets for a year (绩效目标申报): declared from its outputs
+    and the evaluation template, approved by the manager, then frozen; changed afterwards
+    only by a dated adjustment with a reason (:class:`TargetAdjustment`)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        APPROVED = "approved", _("已审定")
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("服务项目"), on_delete=models.PROTECT, related_name="targets"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审定人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_on = models.DateField(_("审定日期"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("绩效目标")
+        verbose_name_plural = _("绩效目标")
+        ordering = ["-year", "project"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "year"],
+                name="performance_target_unique_year",
+                violation_error_message=_("该项目该年度已有绩效目标。"),
+            ),
+        ]
+        permissions = [("approve_target", _("可审定绩效目标与监控"))]
+
+    def __str__(self):
+        return f"{self.project} {self.year}"
+
+    def get_absolute_url(self):
+        return reverse("evaluations:target-detail", args=[self.pk])
+
+
+class TargetIndicator(models.Model):
+    """One indicator of a target: category (产出/效益/满意度), value, unit, comparator.
+
+    ``value`` is the value as declared; adjustments after approval are dated rows of
+    :class:`TargetAdjustment`, and the value in force on a day is the last of them.
+    """
+
+    class Category(models.TextChoices):
+        OUTPUT = "output", _("产出指标")
+        EFFECT = "effect", _("效益指标")
+        SATISFACTION = "satisfaction", _("满意度指标")
+
+    target = models.ForeignKey(
+        PerformanceTarget,
+        verbose_name=_("绩效目标"),
+        on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    order = models.PositiveSmallIntegerField(_("顺序"))
+    category = models.CharField(_("指标类别"), max_length=12, choices=Category.choices)
+    name = models.CharField(_("指标名称"), max_length=60)
+    comparator = models.CharField(
+        _("比较"), max_length=5, choices=Comparator.choices, default=Comparator.AT_LEAST
+    )
+    value = models.DecimalField(_("指标值"), **TARGET_VALUE, validators=NON_NEGATIVE)
+    unit = models.CharField(_("单位"), max_length=10, blank=True)
+    # Counted through the year (home visits): projected straight-line; a rate or a
+    # satisfaction is a level, projected as it stands.
+    cumulative = models.BooleanField(_("累计指标"), default=True)
+    output = models.ForeignKey(
+        OutputIndicator,
+        verbose_name=_("产出指标"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("目标指标")
+        verbose_name_plural = _("目标指标")
+        ordering = ["target", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "order"],
+                name="target_indicator_unique_order",
+                violation_error_message=_("该绩效目标已有相同序号的指标。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.get_comparator_display()}{self.value}{self.unit}"
+
+    owning_bureau_id = owned_through("target")
+
+
+class TargetAdjustment(models.Model):
+    """A dated change of an approved target's indicator value, with its reason."""
+
+    indicator = models.ForeignKey(
+        TargetIndicator,
+        verbose_name=_("目标指标"),
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+    )
+    dated_on = models.DateField(_("调整日期"), validators=date_range())
+    old_value = models.DecimalField(_("原指标值"), **TARGET_VALUE)
+    new_value = models.DecimalField(_("新指标值"), **TARGET_VALUE, validators=NON_NEGATIVE)
+    reason = models.TextField(_("调整理由"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("目标调整")
+        verbose_name_plural = _("目标调整")
+        ordering = ["indicator", "dated_on", "pk"]
+
+    def __str__(self):
+        return f"{self.indicator.name}: {self.old_value} → {self.new_value}"
+
+    owning_bureau_id = owned_through("indicator")
+
+
+class MonitoringRound(models.Model):
+    """A mid-year monitoring round (运行监控) of a bureau's projects as of a cut-off date.
+
+    While a draft its figures are recomputed from the records; the manager's approval
+    freezes them (the rows keep what they said; later records do not change them).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        APPROVED = "approved", _("已审定")
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    cut_off = models.DateField(_("监控截止日期"), validators=date_range())
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    time_progress = models.DecimalField(_("序时进度（%）"), max_digits=7, decimal_places=2)
+    tolerance = models.DecimalField(_("容忍偏差（百分点）"), max_digits=5, decimal_places=2)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("发起时间"), default=timezone.now)
+    computed_at = models.DateTimeField(_("计算时间"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审定人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_on = models.DateField(_("审定日期"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("绩效运行监控")
+        verbose_name_plural = _("绩效运行监控")
+        ordering = ["-year", "-cut_off"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "cut_off"],
+                name="monitoring_round_unique_cut_off",
+                violation_error_message=_("本单位已有该截止日期的监控。"),
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(year)s年绩效运行监控（截至%(date)s）") % {
+            "year": self.year,
+            "date": f"{self.cut_off.month}月{self.cut_off.day}日",
+        }
+
+    def get_absolute_url(self):
+        return reverse("evaluations:round-detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class MonitoringProject(models.Model):
+    """A project in a round: its money as of the cut-off, and why it lags, if it does."""
+
+    round = models.ForeignKey(
+        MonitoringRound, verbose_name=_("监控"), on_delete=models.CASCADE, related_name="projects"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("服务项目"), on_delete=models.PROTECT, related_name="+"
+    )
+    initial = models.DecimalField(_("年初预算（元）"), max_digits=16, decimal_places=2)
+    full_year = models.DecimalField(_("全年预算（元）"), max_digits=16, decimal_places=2)
+    issued = models.DecimalField(_("实际下达（元）"), max_digits=16, decimal_places=2)
+    paid = models.DecimalField(_("执行数（元）"), max_digits=16, decimal_places=2)
+    scheduled = models.DecimalField(_("年内待付（元）"), max_digits=16, decimal_places=2)
+    cause = models.TextField(_("偏差原因"), blank=True)
+    measure = models.TextField(_("纠偏措施"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("监控项目")
+        verbose_name_plural = _("监控项目")
+        ordering = ["round", "project__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "project"],
+                name="monitoring_project_unique",
+                violation_error_message=_("该监控已包含此项目。"),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.project)
+
+    owning_bureau_id = owned_through("round")
+
+
+class MonitoringLine(models.Model):
+    """An indicator in a round: target, reached by the cut-off, expected at year end."""
+
+    entry = models.ForeignKey(
+        MonitoringProject,
+        verbose_name=_("监控项目"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+    )
+    indicator = models.ForeignKey(
+        TargetIndicator, verbose_name=_("目标指标"), on_delete=models.PROTECT, related_name="+"
+    )
+    order = models.PositiveSmallIntegerField(_("顺序"))
+    category = models.CharField(_("指标类别"), max_length=12)
+    name = models.CharField(_("指标名称"), max_length=60)
+    comparator = models.CharField(_("比较"), max_length=5, choices=Comparator.choices)
+    unit = models.CharField(_("单位"), max_length=10, blank=True)
+    target = models.DecimalField(_("年度指标值"), **TARGET_VALUE)
+    reached = models.DecimalField(_("截至日完成值"), **TARGET_VALUE, null=True, blank=True)
+    projected = models.DecimalField(_("直线推算全年值"), **TARGET_VALUE, null=True, blank=True)
+    expected = models.DecimalField(
+        _("全年预计完成值"),
+        **TARGET_VALUE,
+        null=True,
+        blank=True,
+        help_text=_("留空则按直线推算。"),
+    )
+    cause = models.TextField(_("偏差原因"), blank=True)
+    measure = models.TextField(_("纠偏措施"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("监控指标")
+        verbose_name_plural = _("监控指标")
+        ordering = ["entry", "order"]
+
+    def __str__(self):
+        return self.name
+
+    owning_bureau_id = owned_through("entry")
+
+    @property
+    def year_end(self) -> Decimal | None:
+        """What the year is expected to end at: entered, else the straight line."""
+        return self.expected if self.expected is not None else self.projected
+
+
+class ResultRule(models.Model):
+    """A bureau's rule of result application (结果应用) on an evaluation's final grade."""
+
+    class Effect(models.TextChoices):
+        NONE = "none", _("无")
+        DEDUCT = "deduct", _("扣减末期款")
+        HOLD = "hold", _("暂缓末期款并标记服务机构")
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    grade = models.CharField(_("评价等级"), max_length=10)
+    effect = models.CharField(_("处理"), max_length=10, choices=Effect.choices)
+    percent = models.DecimalField(
+        _("扣减比例（%）"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("结果应用规则")
+        verbose_name_plural = _("结果应用规则")
+        ordering = ["bureau", "grade"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "grade"],
+                name="result_rule_unique_grade",
+                violation_error_message=_("本单位已有该等级的规则。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(effect="deduct") | Q(percent__isnull=False),
+                name="result_rule_deduct_has_percent",
+                violation_error_message=_("扣减须填写扣减比例。"),
+            ),
+        ]
+
+    def __str__(self):
+        text = f"{self.grade} → {self.get_effect_display()}"
+        return f"{text} {self.percent}%" if self.effect == self.Effect.DEDUCT else text
+
+    def get_absolute_url(self):
+        return reverse("evaluations:rule-list")
+
+
+class ResultEffect(models.Model):
+    """What a rule did when an evaluation was approved; withdrawn when it is reopened."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, verbose_name=_("绩效评价"), on_delete=models.PROTECT, related_name="effects"
+    )
+    rule = models.ForeignKey(
+        ResultRule, verbose_name=_("规则"), on_delete=models.PROTECT, related_name="effects"
+    )
+    # The rule as it read when applied (rules are data and may change later).
+    rule_text = models.CharField(_("规则内容"), max_length=120)
+    project = models.ForeignKey(
+        Project, verbose_name=_("服务项目"), on_delete=models.PROTECT, related_name="+"
+    )
+    provider = models.ForeignKey(
+        "contracts.Provider", verbose_name=_("服务机构"), on_delete=models.PROTECT, related_name="+"
+    )
+    installment = models.ForeignKey(
+        "payments.Installment",
+        verbose_name=_("分期款"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    deduction = models.ForeignKey(
+        "payments.Deduction",
+        verbose_name=_("扣减"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    effect = models.CharField(_("处理"), max_length=10, choices=ResultRule.Effect.choices)
+    applied_on = models.DateField(_("应用日期"))
+    released_on = models.DateField(_("解除暂缓日期"), null=True, blank=True)
+    withdrawn_on = models.DateField(_("撤回日期"), null=True, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("结果应用")
+        verbose_name_plural = _("结果应用")
+        ordering = ["-applied_on", "pk"]
+
+    def __str__(self):
+        return f"{self.evaluation}: {self.rule_text}"
+
+    owning_bureau_id = owned_through("evaluation")
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None

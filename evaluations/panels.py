@@ -2,7 +2,7 @@
 EvaluationsConfig.ready; see accounts/panels.py)."""
 
 from accounts import panels
-from evaluations import selectors
+from evaluations import cycle, selectors
 
 
 def overdue_rectifications(*, request, year, as_of) -> dict:
@@ -30,4 +30,16 @@ SERVICE_REPORTS = panels.Panel(
     "service-reports",
     "evaluations/panels/contract_service_reports.html",
     contract_service_reports,
+)
+
+
+def provider_record(*, request, provider) -> dict:
+    """The provider's record (履约档案), on its page and on the award form once chosen."""
+    if provider is None:
+        return {"record": None}
+    return {"record": cycle.provider_record(user=request.user, provider=provider)}
+
+
+PROVIDER_RECORD = panels.Panel(
+    "provider-record", "evaluations/panels/provider_record.html", provider_record
 )

@@ -462,8 +462,12 @@ def deductions_paragraph(records: Records) -> str:
     if not records.deductions:
         return ""
     parts = [
-        f"依据{d.audit.firm}{d.audit.get_kind_display()}报告"
-        + (f"（{d.audit.report_number}）" if d.audit.report_number else "")
+        (
+            f"依据{d.audit.firm}{d.audit.get_kind_display()}报告"
+            + (f"（{d.audit.report_number}）" if d.audit.report_number else "")
+            if d.audit_id
+            else f"依据{d.basis}"
+        )
         + f"，{_installment_name(d.installment)}扣减{wan_text(d.amount)}万元"
         for d in records.deductions
     ]

@@ -26,7 +26,7 @@ from accounts.records import require as _require
 from accounts.records import require_move
 from contracts.models import Project
 from core.money import ZERO, percent
-from evaluations import report, selectors
+from evaluations import cycle, report, selectors
 from evaluations.indicators import MOF_SCALE
 from evaluations.models import (
     Evaluation,
@@ -433,6 +433,11 @@ def evaluation_transition(
     evaluation.save(update_fields=["status", "status_changed_at"])
     if to_status == E.APPROVED:
         _snapshot_store(evaluation, actor=actor, on=on)
+        # The bureau's result rules act on the approved grade (结果应用) ...
+        cycle.results_apply(actor=actor, evaluation=evaluation, on=on)
+    elif source == E.APPROVED and to_status == E.DRAFT:
+        # ... and only reopening the evaluation undoes what they did.
+        cycle.results_withdraw(actor=actor, evaluation=evaluation, reason=reason.strip())
     records_changed(evaluation.bureau_id)
     return evaluation
 

@@ -8,6 +8,7 @@ core.urls.record_pages.
 from django.urls import path
 
 from core.urls import record_pages
+from evaluations import cycle_views as cv
 from evaluations import views
 
 app_name = "evaluations"
@@ -68,4 +69,42 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/", views.EvidenceFileView.as_view(), name="evidence-file"),
     path("outputs/<int:pk>/record/", views.OutputRecordView.as_view(), name="output-record"),
+    # The performance cycle: targets, monitoring rounds, result application, provider record.
+    path("targets/", cv.TargetListView.as_view(), name="target-list"),
+    path("targets/new/", cv.TargetDeclareView.as_view(), name="target-declare"),
+    path("targets/<int:pk>/", cv.TargetDetailView.as_view(), name="target-detail"),
+    path("targets/<int:pk>/approve/", cv.TargetApproveView.as_view(), name="target-approve"),
+    path("target-indicators/<int:pk>/", cv.TargetIndicatorSetView.as_view(), name="indicator-set"),
+    path(
+        "target-indicators/<int:pk>/adjust/",
+        cv.TargetAdjustView.as_view(),
+        name="indicator-adjust",
+    ),
+    path("monitoring/", cv.RoundListView.as_view(), name="round-list"),
+    path("monitoring/new/", cv.RoundOpenView.as_view(), name="round-open"),
+    path("monitoring/<int:pk>/", cv.RoundDetailView.as_view(), name="round-detail"),
+    path("monitoring/<int:pk>/refresh/", cv.RoundRefreshView.as_view(), name="round-refresh"),
+    path("monitoring/<int:pk>/approve/", cv.RoundApproveView.as_view(), name="round-approve"),
+    path("monitoring/<int:pk>/reopen/", cv.RoundReopenView.as_view(), name="round-reopen"),
+    path(
+        "monitoring/<int:pk>/table.xlsx",
+        cv.RoundTableView.as_view(kind="xlsx"),
+        name="round-table-xlsx",
+    ),
+    path(
+        "monitoring/<int:pk>/table.docx",
+        cv.RoundTableView.as_view(kind="docx"),
+        name="round-table-docx",
+    ),
+    path("monitoring/lines/<int:pk>/", cv.LineExplainView.as_view(), name="line-explain"),
+    path("monitoring/projects/<int:pk>/", cv.EntryExplainView.as_view(), name="entry-explain"),
+    path("results/", cv.RuleListView.as_view(), name="rule-list"),
+    path("results/rules/", cv.RuleSaveView.as_view(), name="rule-save"),
+    path("results/<int:pk>/release/", cv.EffectReleaseView.as_view(), name="effect-release"),
+    path("providers/<int:pk>/record/", cv.ProviderRecordView.as_view(), name="provider-record"),
+    path(
+        "providers/<int:pk>/record.xlsx",
+        cv.ProviderRecordExportView.as_view(),
+        name="provider-record-export",
+    ),
 ]

@@ -33,7 +33,7 @@ from core.views import (
     ServiceFormMixin,
     TransitionMixin,
 )
-from evaluations import report, selectors, services, submissions
+from evaluations import cycle, report, selectors, services, submissions
 from evaluations.filters import EvaluationFilter, OutputFilter, RectificationFilter
 from evaluations.forms import (
     EvaluationCreateForm,
@@ -115,6 +115,8 @@ class EvaluationDetailView(ScopedObjectMixin, DetailView):
             findings=selectors.findings_of(evaluation),
             transitions=list(evaluation.transitions.select_related("actor")),
             moves=moves,
+            # What the bureau's result rules did on its approval (结果应用).
+            effects=list(cycle.effects_of(user=user).filter(evaluation=evaluation)),
             # Shown for as long as it applies, not once after creation.
             outcome_warning=services.outcome_weight_warning(evaluation.kind, table.rows),
             can_edit=evaluation.is_editable and user.has_perm("evaluations.change_evaluationrow"),

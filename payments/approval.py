@@ -77,7 +77,11 @@ def approval_docx(form: dict) -> bytes:
         for deduction in form["deductions"]:
             cells = table.add_row().cells
             cells[0].text = deduction.decided_on.isoformat()
-            cells[1].text = f"{deduction.audit.firm} {deduction.audit.report_number}".strip()
+            cells[1].text = (
+                f"{deduction.audit.firm} {deduction.audit.report_number}".strip()
+                if deduction.audit_id
+                else deduction.basis
+            )
             cells[2].text = _yuan(deduction.amount)
             cells[3].text = deduction.reason
     else:

@@ -646,8 +646,17 @@ class Deduction(models.Model):
         Installment, verbose_name=_("分期款"), on_delete=models.PROTECT, related_name="deductions"
     )
     audit = models.ForeignKey(
-        Audit, verbose_name=_("依据报告"), on_delete=models.PROTECT, related_name="deductions"
+        Audit,
+        verbose_name=_("依据报告"),
+        on_delete=models.PROTECT,
+        related_name="deductions",
+        null=True,
+        blank=True,
     )
+    # A deduction decided on other grounds than an audit (an approved evaluation's result,
+    # applied by the evaluations app): what it rests on, in words, and where to read it.
+    basis = models.CharField(_("扣减依据"), max_length=200, blank=True)
+    basis_url = models.CharField(_("依据链接"), max_length=300, blank=True)
     amount = models.DecimalField(_("扣减金额（元）"), **MONEY, validators=[positive_amount()])
     decided_on = models.DateField(_("扣减日期"), validators=date_range())
     reason = models.TextField(_("扣减原因"))
@@ -669,10 +678,24 @@ class Deduction(models.Model):
                 name="deduction_amount_positive",
                 violation_error_message=_("扣减金额必须大于 0。"),
             ),
+            models.CheckConstraint(
+                condition=Q(audit__isnull=False) | ~Q(basis=""),
+                name="deduction_has_basis",
+                violation_error_message=_("扣减须有依据（审计/评估报告或其他依据）。"),
+            ),
         ]
 
     def __str__(self):
         return f"{self.installment} −{self.amount}"
+
+    @property
+    def basis_text(self) -> str:
+        """What the deduction rests on: its report, or the basis named in words."""
+        return str(self.audit.firm) if self.audit_id else self.basis
+
+    @property
+    def basis_link(self) -> str:
+        return self.audit.get_absolute_url() if self.audit_id else self.basis_url
 
 
 class PostedPaymentError(ValidationError):
@@ -900,6 +923,8 @@ class Notice(models.Model):
         APPROVED_UNPAID = "approved_unpaid", _("审批后逾期未付款")
         BEHIND_TARGET = "behind_target", _("执行进度落后序时进度")
         PROJECTION_LOW = "projection_low", _("预计年末执行率不达标")
+        # Posted by the evaluations app's monitoring rounds, not found by the scan.
+        MONITORING = "monitoring", _("绩效运行监控预警")
 
     bureau = models.ForeignKey(
         Bureau, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="notices"

@@ -668,6 +668,17 @@ def execution_of_projects(
     return total
 
 
+def execution_rows_of_projects(
+    *, user: User, project_ids: list[int], year: int, as_of: datetime.date
+) -> dict[int, ExecutionRow]:
+    """Execution of chosen projects as of a date, one row each by project id (a
+    monitoring round's money; the same three queries as any execution)."""
+    rows, _cumulative = _execution_rows(
+        bureau_scope(user=user), year, as_of, "project", project_ids=project_ids
+    )
+    return {row.key: row for row in rows}
+
+
 def _execution_rows(
     scope: Q, year: int, as_of: datetime.date, group_by: str, project_ids: list[int] | None = None
 ) -> tuple[list[ExecutionRow], list[Decimal | None]]:
@@ -1181,3 +1192,51 @@ def approval_form(installment: Installment) -> dict:
         "reviewed": reviewed[-1] if reviewed else None,
         "approved": approved[-1] if approved else None,
     }
+
+
+# --- what the evaluations app's performance cycle reads ----------------------------------
+
+
+def last_open_installment(*, project_id: int) -> Installment | None:
+    """The project's open installment due last, not on hold: the one an evaluation's
+    result acts on (with its contract's provider)."""
+    return (
+        Installment.objects.filter(
+            contract__award__project_id=project_id, status__in=Installment.OPEN
+        )
+        .exclude(status=S.ON_HOLD)
+        .select_related("contract__award__provider")
+        .order_by("-due_date", "-number", "-pk")
+        .first()
+    )
+
+
+def deduction_of(*, pk: int) -> Deduction:
+    return Deduction.objects.get(pk=pk)
+
+
+def provider_payment_records(*, user: User, provider_ids: list[int], project_ids: list[int]):
+    """A provider's payment records in the user's bureau, for its record (履约档案): the
+    scored assessments of its projects, its deductions (with their basis), and its
+    installments with a documents deadline (their documents prefetched). Three queries."""
+    scope = bureau_scope(user=user)
+    assessments = (
+        Audit.objects.filter(scope, project_id__in=project_ids, score__isnull=False)
+        .select_related("project")
+        .order_by("year", "pk")
+    )
+    deductions = (
+        Deduction.objects.filter(scope, installment__contract__award__provider_id__in=provider_ids)
+        .select_related("audit", "installment__contract")
+        .order_by("decided_on", "pk")
+    )
+    installments = (
+        Installment.objects.filter(
+            scope, contract__award__provider_id__in=provider_ids, documents_due__isnull=False
+        )
+        .exclude(status=S.CANCELLED)
+        .select_related("contract")
+        .prefetch_related(Prefetch("documents", queryset=RequiredDocument.objects.order_by("pk")))
+        .order_by("documents_due", "pk")
+    )
+    return list(assessments), list(deductions), list(installments)

@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.caching import records_changed
 from accounts.models import Bureau, User
+from accounts.records import change_reason, require_move
 from accounts.records import record_save as _save
 from accounts.records import require as _require
-from accounts.records import require_move
 from accounts.roles import Role
 from contracts.models import Contract, Project
 from core.money import ZERO, split, to_yuan
@@ -433,6 +433,8 @@ class ScheduleRow:
     percent: Decimal | None = None
     documents_due: datetime.date | None = None
     delete: bool = False
+    # A new installment's required documents as (kind, name) pairs; None: the defaults.
+    documents: list[tuple[str, str]] | None = None
 
 
 # Statuses in which the amount and dates of an installment may still be changed.
@@ -570,8 +572,9 @@ def schedule_save(
         )
         _save(installment, actor=actor)
         if new:
-            for kind in DEFAULT_DOCUMENTS:
-                _save(RequiredDocument(installment=installment, kind=kind), actor=actor)
+            documents = row.documents or [(kind, "") for kind in DEFAULT_DOCUMENTS]
+            for kind, name in documents:
+                _save(RequiredDocument(installment=installment, kind=kind, name=name), actor=actor)
         saved.append(installment)
     return saved
 
@@ -863,12 +866,19 @@ def _who_else(installment: Installment, permission: str, *, barred: set[int], ro
     return str(_("可由 %(names)s 办理。")) % {"names": "、".join(names)}
 
 
-def _check_duties(installment: Installment, *, actor: User, to_status: str) -> None:
+def _check_duties(
+    installment: Installment, *, actor: User, to_status: str, imported: bool = False
+) -> None:
     """The four-eyes rule of the bureau (四眼原则): whoever started the review does not
     approve, whoever approved does not pay, and above the bureau's threshold only a
-    manager approves. Enforced here, so no view, API or admin page can step around it."""
+    manager approves. Enforced here, so no view, API or admin page can step around it.
+
+    ``imported`` steps are history from a bureau's own books (imports/services.py): the
+    review, approval and payment were made by different people before the bureau used
+    this system, and one person enters them now. The rule governs live decisions, so it
+    does not refuse them; every other check (permissions, dates, closed years) does."""
     bureau = installment.bureau
-    if not bureau.four_eyes:
+    if not bureau.four_eyes or imported:
         return
     if to_status == S.APPROVED:
         reviewers = _reviewers(installment)
@@ -946,7 +956,7 @@ def _move(
         installment.approved_on = on
         fields.append("approved_on")
     installment._history_user = actor
-    installment._change_reason = dated_reason(reason or str(S(to_status).label), on)
+    installment._change_reason = change_reason(dated_reason(reason or str(S(to_status).label), on))
     installment.save(update_fields=fields)
     records_changed(installment.bureau_id)
     return installment
@@ -960,9 +970,11 @@ def installment_transition(
     to_status: str,
     reason: str = "",
     on: datetime.date | None = None,
+    imported: bool = False,
 ) -> Installment:
     """Move an installment to another status, if the move and the actor allow it; ``on``
-    is the day it happened (业务日期), today when not given.
+    is the day it happened (业务日期), today when not given. ``imported``: a step of
+    past history being imported (see :func:`_check_duties`).
 
     The signature is evaluations.services.evaluation_transition's: the same call for
     another record; the checks of each record's moves differ."""
@@ -980,7 +992,7 @@ def installment_transition(
             raise ValidationError(
                 _("以下资料尚未收到：%(documents)s。") % {"documents": "、".join(missing)}
             )
-    _check_duties(installment, actor=actor, to_status=to_status)
+    _check_duties(installment, actor=actor, to_status=to_status, imported=imported)
     if to_status == S.APPROVED:
         open_gates = [str(g) for g in installment.gates.all() if not g.is_closed]
         if open_gates:
@@ -1090,6 +1102,17 @@ def deduction_withdraw(
     *, actor: User, deduction: Deduction, withdrawn_on: datetime.date, reason: str
 ) -> Deduction:
     _require(actor, "payments.change_deduction")
+    if deduction.audit_id is None:
+        # A deduction on another decision (an evaluation's result) is undone with it.
+        raise ValidationError(
+            _("该扣减依据“%(basis)s”，只能通过撤回该依据撤销。") % {"basis": deduction.basis}
+        )
+    return _withdraw(deduction, actor=actor, withdrawn_on=withdrawn_on, reason=reason)
+
+
+def _withdraw(
+    deduction: Deduction, *, actor: User, withdrawn_on: datetime.date, reason: str
+) -> Deduction:
     deduction = (
         Deduction.objects.select_for_update().select_related("installment").get(pk=deduction.pk)
     )
@@ -1110,6 +1133,84 @@ def deduction_withdraw(
     deduction.withdrawn_on = withdrawn_on
     deduction.withdrawal_reason = reason.strip()
     return _save(deduction, actor=actor, reason=dated_reason(_("撤销扣减"), withdrawn_on))
+
+
+@transaction.atomic
+def deduction_on_basis(
+    *,
+    actor: User,
+    installment: Installment,
+    amount: Decimal,
+    decided_on: datetime.date,
+    basis: str,
+    basis_url: str = "",
+    reason: str,
+) -> Deduction:
+    """A deduction resting on a decision other than an audit (an approved evaluation's
+    result, applied by the evaluations app under the bureau's rule): the decision's
+    approver records it, so no finance permission is asked; the amount checks are
+    :func:`deduction_record`'s."""
+    installment = _locked(installment)
+    if installment.status in (S.PAID, S.CANCELLED):
+        raise ValidationError(
+            _("分期款%(status)s，不能再扣减。") % {"status": installment.get_status_display()}
+        )
+    remaining = installment.planned_amount - _deducted(installment) - _paid(installment)
+    if amount > remaining:
+        raise ValidationError(
+            _("扣减金额 %(amount)s 元超过本期尚未支付的应付金额 %(remaining)s 元。")
+            % {"amount": f"{amount:,.2f}", "remaining": f"{remaining:,.2f}"}
+        )
+    deduction = Deduction(
+        bureau_id=installment.bureau_id,
+        installment=installment,
+        basis=basis,
+        basis_url=basis_url,
+        amount=amount,
+        decided_on=decided_on,
+        reason=reason,
+        recorded_by=actor,
+    )
+    _save(deduction, actor=actor, reason=dated_reason("", decided_on))
+    _settle(installment, actor=actor, reason=_("扣减后已付清"), on=decided_on)
+    return deduction
+
+
+@transaction.atomic
+def deduction_on_basis_withdraw(
+    *, actor: User, deduction: Deduction, withdrawn_on: datetime.date, reason: str
+) -> Deduction:
+    """Withdraw a deduction of :func:`deduction_on_basis` when its decision is undone."""
+    if deduction.audit_id is not None:
+        raise ValidationError(_("依据审计/评估报告的扣减须由财务撤销。"))
+    return _withdraw(deduction, actor=actor, withdrawn_on=withdrawn_on, reason=reason)
+
+
+@transaction.atomic
+def installment_hold(
+    *, actor: User, installment: Installment, reason: str, on: datetime.date
+) -> Installment:
+    """Hold an open installment on a decision (a poor evaluation), whatever its step; a
+    release (:func:`installment_release`) returns it to the step it was held at."""
+    installment = _locked(installment)
+    if installment.status not in Installment.OPEN or installment.status == S.ON_HOLD:
+        raise ValidationError(
+            _("分期款%(status)s，不能暂缓。") % {"status": installment.get_status_display()}
+        )
+    return _move(installment, to_status=S.ON_HOLD, actor=actor, reason=reason, on=on)
+
+
+@transaction.atomic
+def installment_release(
+    *, actor: User, installment: Installment, reason: str, on: datetime.date
+) -> Installment:
+    """Release a held installment to the step it was held at."""
+    installment = _locked(installment)
+    if installment.status != S.ON_HOLD:
+        return installment
+    held = installment.transitions.filter(to_status=S.ON_HOLD).order_by("-at", "-pk").first()
+    back = held.from_status if held else S.UNDER_REVIEW
+    return _move(installment, to_status=back, actor=actor, reason=reason, on=on)
 
 
 # --- payments ------------------------------------------------------------------------------
@@ -1150,8 +1251,10 @@ def payment_post(
     amount: Decimal,
     voucher_number: str,
     request_key: uuid.UUID | None = None,
+    imported: bool = False,
 ) -> Payment:
-    """Post a payment against an approved installment.
+    """Post a payment against an approved installment (``imported``: a payment of past
+    history being imported, see :func:`_check_duties`).
 
     The installment row is locked first, so two officers posting at once are served one
     after the other and the second sees what the first paid. The submitted form's key is
@@ -1162,7 +1265,7 @@ def payment_post(
     installment = _locked(installment)
     if Payment.objects.filter(request_key=request_key).exists():
         raise ValidationError(_("这笔付款已经登记过了（重复提交），未再次登记。"))
-    _check_duties(installment, actor=actor, to_status=S.PAID)
+    _check_duties(installment, actor=actor, to_status=S.PAID, imported=imported)
     if installment.status != S.APPROVED:
         raise ValidationError(
             _("只有已审批的分期款才能付款；%(label)s 当前为“%(status)s”。")

@@ -1,6 +1,6 @@
 """The import graph: every module imports, no two modules import each other (directly or
 round a longer loop, imports inside functions included), and imports run one way:
-evaluations → payments → contracts → accounts → core, with config above them all and core
+imports → evaluations → payments → contracts → accounts → core, with config above them all and core
 (money, lists, exports, list pages) beneath every app."""
 
 import ast
@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["core", "accounts", "contracts", "payments", "evaluations", "portal"]  # lowest first
+APPS = [
+    "core",
+    "accounts",
+    "contracts",
+    "payments",
+    "evaluations",
+    "imports",
+    "portal",
+]  # lowest first
 PACKAGES = [*APPS, "config", "bench", "scripts"]
 
 

@@ -12,7 +12,9 @@ One responsibility per module, each importing only those above it in this list:
 - :mod:`~payments.reminders.candidates`: the scan's reads, every notice that should
   exist on a date;
 - :mod:`~payments.reminders.delivery`: in-app notifications, then e-mail and robot, once;
-- :mod:`~payments.reminders.scan`: the scan's writes (create, resolve, reopen).
+- :mod:`~payments.reminders.scan`: the scan's writes (create, resolve, reopen);
+- :mod:`~payments.reminders.posted`: notices a higher app posts (a monitoring round's
+  warnings), once by key, which the scan leaves alone.
 
 The Celery tasks (payments/tasks.py) call :func:`run`, :func:`dispatch` and
 :func:`resolve_for_installment`; these modules queue them by name, never import them.
@@ -36,6 +38,8 @@ _ENTRY_POINTS = {
     "inbox_changed": "inbox",
     "live_title": "inbox",
     "unread_count": "inbox",
+    "post": "posted",
+    "resolve_posted": "posted",
     "Outcome": "scan",
     "resolve_after_commit": "scan",
     "resolve_for_installment": "scan",

@@ -13,6 +13,7 @@ documents late          ``documents_late:{installment}:{deadline}``
 approved, unpaid        ``approved_unpaid:{installment}:{approved}``
 behind time progress    ``behind_target:{bureau}:{YYYY-MM}``
 low projection          ``projection_low:{bureau}:{YYYY-MM}``
+monitoring warning      ``monitoring:{round}:P{project}``              (posted)
 ======================  =============================================  ==================
 
 The period is part of the key: after a due date or a deadline moves, or a month passes,
@@ -107,3 +108,8 @@ class NoticeKey:
     @classmethod
     def projection_low(cls, bureau_id: int, as_of: datetime.date) -> "NoticeKey":
         return cls(R.PROJECTION_LOW.value, bureau_id, f"{as_of:%Y-%m}")
+
+    @classmethod
+    def monitoring(cls, round_id: int, project_id: int) -> "NoticeKey":
+        """A monitoring round's warning about one project (posted, not scanned)."""
+        return cls(R.MONITORING.value, round_id, f"P{project_id}")

@@ -22,6 +22,7 @@ from payments.reminders import delivery, inbox, rules
 from payments.reminders.candidates import Candidate, find, installment_candidates, recipients_of
 from payments.reminders.delivery import BATCH, INLINE, QUEUE
 from payments.reminders.keys import NoticeKey
+from payments.reminders.posted import POSTED_RULES
 
 __all__ = ["INLINE", "QUEUE", "Outcome", "resolve_after_commit", "resolve_for_installment", "run"]
 
@@ -84,7 +85,8 @@ def run(
         for key, resolved_at in existing.items()
         if resolved_at is not None and resolved_at < started
     ]
-    open_notices = Notice.objects.filter(resolved_at__isnull=True)
+    # Posted notices (a monitoring round's warnings) are not the scan's to resolve.
+    open_notices = Notice.objects.filter(resolved_at__isnull=True).exclude(rule__in=POSTED_RULES)
     if bureau_ids is not None:
         open_notices = open_notices.filter(bureau_id__in=bureau_ids)
     stale = [notice for notice in open_notices if notice.key not in keys]

@@ -26,11 +26,18 @@ from evaluations.models import (
     EvaluationRow,
     EvidenceFile,
     Finding,
+    MonitoringLine,
+    MonitoringProject,
+    MonitoringRound,
     OutputIndicator,
+    PerformanceTarget,
     Rectification,
     RectificationResponse,
+    ResultEffect,
     ServiceReport,
+    TargetIndicator,
 )
+from imports.models import ImportRun
 from payments.models import (
     Audit,
     Budget,
@@ -91,6 +98,13 @@ RECORD_OF = {
     "rectification-response": RectificationResponse,
     "rectification-respond": Rectification,
     "evidence-file": EvidenceFile,
+    "target": PerformanceTarget,
+    "indicator": TargetIndicator,
+    "round": MonitoringRound,
+    "line-explain": MonitoringLine,
+    "entry-explain": MonitoringProject,
+    "effect-release": ResultEffect,
+    "importrun": ImportRun,
 }
 NOT_PAGES = {"logout", "set_language", "password-reset-confirm", "invitation"}
 
