@@ -129,6 +129,7 @@ class ContractForm(forms.ModelForm):
             "amount",
             "continuing_service",
             "payment_term_days",
+            "report_frequency",
             "owner",
             "social_workers_senior",
             "social_workers_intermediate",

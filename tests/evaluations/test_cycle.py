@@ -332,6 +332,8 @@ def test_a_provider_report_verified_by_staff_counts_in_the_round(
     from tests.factories import UserFactory
 
     settings.MEDIA_ROOT = tmp_path
+    contract.report_frequency = "monthly"
+    contract.save()
     visits = outputs[0]
     ngo = UserFactory(username="ngo", bureau=None)
     ngo.groups.add(Group.objects.get(name="provider"))
@@ -340,7 +342,7 @@ def test_a_provider_report_verified_by_staff_counts_in_the_round(
         actor=ngo,
         contract=contract,
         period_start=datetime.date(2024, 7, 1),
-        period_end=datetime.date(2024, 7, 25),
+        period_end=datetime.date(2024, 7, 31),
         summary="七月入户走访",
         values={visits.pk: Decimal("12")},
         files=[],
