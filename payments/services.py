@@ -661,6 +661,21 @@ def document_receive(
     return _save(document, actor=actor, reason=reason)
 
 
+@transaction.atomic
+def documents_receive_all(
+    *, actor: User, installment: Installment, received_on: datetime.date
+) -> list[RequiredDocument]:
+    """Record one date for every document of the installment not received yet (each
+    through :func:`document_receive`: the same checks and history)."""
+    waiting = list(installment.documents.filter(received_on__isnull=True).order_by("pk"))
+    if not waiting:
+        raise ValidationError(_("各项资料均已收到。"))
+    return [
+        document_receive(actor=actor, document=document, received_on=received_on)
+        for document in waiting
+    ]
+
+
 # --- document files: the provider hands in, staff accept or return -----------------------
 
 
