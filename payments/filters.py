@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.filters import ScopedFilterSet
 from contracts.models import Project
 from core.filters import ListFilterSet, YearFilter
-from payments.models import Audit, Budget, Deduction, Installment, Payment
+from payments.models import Audit, Budget, Deduction, DocumentFile, Installment, Payment
 from payments.selectors import late_filter, with_amounts
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -47,9 +47,26 @@ class InstallmentFilter(ScopedFilterSet):
         widget=django_filters.widgets.BooleanWidget(),
     )
 
+    files_to_review = django_filters.BooleanFilter(
+        label=_("有待接收的资料文件"),
+        method="only_files_to_review",
+        widget=django_filters.widgets.BooleanWidget(),
+    )
+
     class Meta:
         model = Installment
         fields = []
+
+    def only_files_to_review(self, queryset, name, value):
+        # Files the provider handed in through its portal that staff have not yet
+        # accepted or returned.
+        if value:
+            return queryset.filter(
+                pk__in=DocumentFile.objects.filter(status=DocumentFile.Status.SUBMITTED).values(
+                    "document__installment_id"
+                )
+            )
+        return queryset
 
     def only_above_threshold(self, queryset, name, value):
         # Above the bureau's threshold only a manager approves (payments.services).

@@ -60,6 +60,14 @@ def todos() -> list[Todo]:
             order=10,
         ),
         _installments(
+            "installments-files-to-review",
+            _("服务机构已提交、待接收的资料"),
+            [staff],
+            "files_to_review=true",
+            hint=_("在分期款页面逐份接收或退回。"),
+            order=9,
+        ),
+        _installments(
             "installments-documents-submitted",
             _("资料已交、待开始审核"),
             [staff, finance],
