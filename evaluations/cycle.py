@@ -733,8 +733,13 @@ def results_apply(*, actor: User, evaluation: Evaluation, on: datetime.date) -> 
             applied_on=on,
         )
         if rule.effect == ResultRule.Effect.DEDUCT:
-            remaining = payment_services.net_payable(installment)
+            # At most what is still unpaid on the installment (part of it may be paid).
+            remaining = payment_services.unpaid_payable(installment)
             amount = min(to_yuan(installment.planned_amount * rule.percent / HUNDRED), remaining)
+            if amount <= 0:
+                effect.note = _("该期已无未支付金额，未扣减。")
+                effects.append(_save(effect, actor=actor))
+                continue
             effect.deduction = payment_services.deduction_on_basis(
                 actor=actor,
                 installment=installment,
@@ -769,6 +774,17 @@ def results_withdraw(*, actor: User, evaluation: Evaluation, reason: str) -> lis
         why = _("评价重新打开：%(reason)s") % {"reason": reason}
         if effect.deduction_id:
             deduction = payment_selectors.deduction_of(pk=effect.deduction_id)
+            if (
+                deduction.withdrawn_on is None
+                and deduction.installment.status == Installment.Status.PAID
+            ):
+                raise ValidationError(
+                    _(
+                        "本评价的结果应用扣减 %(amount)s 元所在的%(label)s已付清，"
+                        "重新打开评价不能撤销这笔扣减；请先由财务更正该期款项。"
+                    )
+                    % {"amount": f"{deduction.amount:,.2f}", "label": deduction.installment.label}
+                )
             if deduction.withdrawn_on is None:
                 payment_services.deduction_on_basis_withdraw(
                     actor=actor, deduction=deduction, withdrawn_on=on, reason=why

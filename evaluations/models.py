@@ -663,7 +663,16 @@ class ServiceReport(models.Model):
                 condition=Q(period_start__lte=models.F("period_end")),
                 name="servicereport_period_order",
                 violation_error_message=_("报告期止不能早于报告期起。"),
-            )
+            ),
+            # One report per period: a returned one may be handed in again.
+            models.UniqueConstraint(
+                fields=["contract", "period_start", "period_end"],
+                condition=~Q(status="returned"),
+                name="servicereport_one_per_period",
+                violation_error_message=_(
+                    "该报告期已提交服务报告（待核实或已核实），不能重复提交；被退回的报告可重新提交。"
+                ),
+            ),
         ]
 
     def __str__(self):

@@ -125,6 +125,20 @@ def service_report_submit(
                 }
             }
         )
+    if (
+        ServiceReport.objects.filter(
+            contract=contract, period_start=period_start, period_end=period_end
+        )
+        .exclude(status=ServiceReport.Status.RETURNED)
+        .exists()
+    ):
+        raise ValidationError(
+            {
+                "period_start": _(
+                    "该报告期已提交服务报告（待核实或已核实），不能重复提交；被退回的报告可重新提交。"
+                )
+            }
+        )
     indicators = {i.pk: i for i in report_indicators(contract)}
     given = {pk: amount for pk, amount in values.items() if amount is not None}
     if not given:

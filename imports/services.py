@@ -791,7 +791,11 @@ class _Importer:
         if installment.status == S.DOCUMENTS_SUBMITTED:
             self._move(installment, S.UNDER_REVIEW, submitted)
         if installment.status == S.ON_HOLD:
-            self._move(installment, S.UNDER_REVIEW, day)
+            # A hold is a live decision (a manager's, or an evaluation's result); a
+            # workbook of past records does not lift it.
+            raise RowProblem(
+                "审批日期", _("该期已暂缓支付，不能通过导入审批；请先在系统中解除暂缓。")
+            )
         self._move(installment, S.APPROVED, day)
         return "updated"
 

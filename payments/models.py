@@ -403,6 +403,9 @@ class Installment(models.Model):
     )
     status_changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now)
     approved_on = models.DateField(_("审批日期"), null=True, blank=True, validators=date_range())
+    # Held by a decision (an evaluation's result rule, evaluations/cycle.py): only the
+    # release of that decision lifts the hold, not the ordinary 恢复审核 step.
+    held_by_decision = models.BooleanField(_("因结果应用暂缓"), default=False)
     delay_reason = models.CharField(
         _("延迟原因"),
         max_length=200,

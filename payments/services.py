@@ -867,7 +867,12 @@ def _who_else(installment: Installment, permission: str, *, barred: set[int], ro
 
 
 def _check_duties(
-    installment: Installment, *, actor: User, to_status: str, imported: bool = False
+    installment: Installment,
+    *,
+    actor: User,
+    to_status: str,
+    imported: bool = False,
+    on: datetime.date | None = None,
 ) -> None:
     """The four-eyes rule of the bureau (四眼原则): whoever started the review does not
     approve, whoever approved does not pay, and above the bureau's threshold only a
@@ -876,9 +881,13 @@ def _check_duties(
     ``imported`` steps are history from a bureau's own books (imports/services.py): the
     review, approval and payment were made by different people before the bureau used
     this system, and one person enters them now. The rule governs live decisions, so it
-    does not refuse them; every other check (permissions, dates, closed years) does."""
+    does not refuse them; every other check (permissions, dates, closed years) does.
+    History is what happened before today: an imported step dated today (or later) is a
+    live decision and the rule holds for it."""
     bureau = installment.bureau
-    if not bureau.four_eyes or imported:
+    if not bureau.four_eyes:
+        return
+    if imported and on is not None and on < timezone.localdate():
         return
     if to_status == S.APPROVED:
         reviewers = _reviewers(installment)
@@ -949,7 +958,8 @@ def _move(
     )
     installment.status = to_status
     installment.status_changed_at = timezone.now()
-    fields = ["status", "status_changed_at"]
+    # held_by_decision is set by installment_hold / installment_release before the move.
+    fields = ["status", "status_changed_at", "held_by_decision"]
     if to_status == S.APPROVED and source != S.PAID:
         # The payment deadline runs from the latest approval; a reversed payment reopens
         # the installment under its old deadline, it does not start a new one.
@@ -983,6 +993,14 @@ def installment_transition(
     require_move(
         actor, TRANSITIONS, S, source, to_status, _("分期款不能从“%(source)s”变为“%(target)s”。")
     )
+    if source == S.ON_HOLD and installment.held_by_decision:
+        raise ValidationError(
+            _(
+                "%(label)s因绩效评价结果应用暂缓支付，只能由分管领导在“结果应用”中解除"
+                "（或重新打开该评价）。"
+            )
+            % {"label": installment.label}
+        )
     reason = reason.strip()
     if (to_status in NEEDS_REASON or (source, to_status) in RETURNS) and not reason:
         raise ValidationError({"reason": _("请填写原因。")})
@@ -992,7 +1010,7 @@ def installment_transition(
             raise ValidationError(
                 _("以下资料尚未收到：%(documents)s。") % {"documents": "、".join(missing)}
             )
-    _check_duties(installment, actor=actor, to_status=to_status, imported=imported)
+    _check_duties(installment, actor=actor, to_status=to_status, imported=imported, on=on)
     if to_status == S.APPROVED:
         open_gates = [str(g) for g in installment.gates.all() if not g.is_closed]
         if open_gates:
@@ -1027,6 +1045,12 @@ def _deducted(installment: Installment) -> Decimal:
 def net_payable(installment: Installment) -> Decimal:
     """Planned less deductions, never below zero."""
     return max(installment.planned_amount - _deducted(installment), ZERO)
+
+
+def unpaid_payable(installment: Installment) -> Decimal:
+    """What is still to pay on an installment: planned less deductions and payments,
+    never below zero (the most a further deduction may take)."""
+    return max(installment.planned_amount - _deducted(installment) - _paid(installment), ZERO)
 
 
 @transaction.atomic
@@ -1149,13 +1173,16 @@ def deduction_on_basis(
     """A deduction resting on a decision other than an audit (an approved evaluation's
     result, applied by the evaluations app under the bureau's rule): the decision's
     approver records it, so no finance permission is asked; the amount checks are
-    :func:`deduction_record`'s."""
+    :func:`deduction_record`'s, and a closed year refuses it like any entry."""
     installment = _locked(installment)
+    decided_on = business_date(
+        actor=actor, bureau_id=installment.bureau_id, on=decided_on, field="decided_on"
+    )
     if installment.status in (S.PAID, S.CANCELLED):
         raise ValidationError(
             _("分期款%(status)s，不能再扣减。") % {"status": installment.get_status_display()}
         )
-    remaining = installment.planned_amount - _deducted(installment) - _paid(installment)
+    remaining = unpaid_payable(installment)
     if amount > remaining:
         raise ValidationError(
             _("扣减金额 %(amount)s 元超过本期尚未支付的应付金额 %(remaining)s 元。")
@@ -1197,6 +1224,8 @@ def installment_hold(
         raise ValidationError(
             _("分期款%(status)s，不能暂缓。") % {"status": installment.get_status_display()}
         )
+    on = business_date(actor=actor, bureau_id=installment.bureau_id, on=on, field="on")
+    installment.held_by_decision = True
     return _move(installment, to_status=S.ON_HOLD, actor=actor, reason=reason, on=on)
 
 
@@ -1206,10 +1235,11 @@ def installment_release(
 ) -> Installment:
     """Release a held installment to the step it was held at."""
     installment = _locked(installment)
-    if installment.status != S.ON_HOLD:
+    if installment.status != S.ON_HOLD or not installment.held_by_decision:
         return installment
     held = installment.transitions.filter(to_status=S.ON_HOLD).order_by("-at", "-pk").first()
     back = held.from_status if held else S.UNDER_REVIEW
+    installment.held_by_decision = False
     return _move(installment, to_status=back, actor=actor, reason=reason, on=on)
 
 
@@ -1265,7 +1295,7 @@ def payment_post(
     installment = _locked(installment)
     if Payment.objects.filter(request_key=request_key).exists():
         raise ValidationError(_("这笔付款已经登记过了（重复提交），未再次登记。"))
-    _check_duties(installment, actor=actor, to_status=S.PAID, imported=imported)
+    _check_duties(installment, actor=actor, to_status=S.PAID, imported=imported, on=paid_on)
     if installment.status != S.APPROVED:
         raise ValidationError(
             _("只有已审批的分期款才能付款；%(label)s 当前为“%(status)s”。")

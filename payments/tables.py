@@ -206,7 +206,12 @@ def deduction_columns() -> list[Column]:
             _("期次"),
             lambda d: link(d.installment.get_absolute_url(), d.installment.label),
         ),
-        Column("audit", _("依据报告"), lambda d: str(d.audit), ("audit__firm",)),
+        Column(
+            "audit",
+            _("扣减依据"),
+            lambda d: str(d.audit) if d.audit_id else d.basis,
+            ("audit__firm",),
+        ),
         Column(
             "amount",
             _("金额（元）"),

@@ -13,7 +13,7 @@ from evaluations import services as evaluation_services
 from evaluations.models import MonitoringRound, OutputUpdate, ResultEffect, ResultRule
 from payments import services as payment_services
 from payments.models import Deduction, Installment, Notice, Notification
-from tests.helpers import at, create_evaluation, reopen
+from tests.helpers import approve, at, create_evaluation, pay, reopen
 
 JULY_31 = datetime.date(2024, 7, 31)
 
@@ -260,6 +260,60 @@ def test_a_poor_grade_holds_the_last_installment_until_the_manager_releases_it(
     cycle.effect_release(actor=manager_user, effect=effect)
     third.refresh_from_db()
     assert third.status == Installment.Status.PLANNED
+
+
+def test_a_hold_by_a_result_is_lifted_only_by_its_release(
+    middling, schedule, manager_user, finance_user
+):
+    cycle.rule_save(actor=manager_user, grade="中", effect="hold")
+    evaluation_services.evaluation_transition(
+        actor=manager_user, evaluation=middling, to_status="approved"
+    )
+    third = Installment.objects.get(pk=schedule[2].pk)
+    # The ordinary 恢复审核 step (finance) would skip the documents and the manager.
+    with pytest.raises(ValidationError, match="只能由分管领导在“结果应用”中解除"):
+        payment_services.installment_transition(
+            actor=finance_user, installment=third, to_status="under_review"
+        )
+    third.refresh_from_db()
+    assert (third.status, third.held_by_decision) == ("on_hold", True)
+    reopen(middling, manager_user)
+    third.refresh_from_db()
+    assert (third.status, third.held_by_decision) == ("planned", False)
+
+
+def test_a_partly_paid_installment_is_deducted_at_most_what_is_unpaid(
+    middling, schedule, manager_user, staff_user, finance_user
+):
+    cycle.rule_save(actor=manager_user, grade="中", effect="deduct", percent=Decimal("5"))
+    third = approve(schedule[2], staff=staff_user, finance=finance_user)
+    pay(third, "300000.00", by=finance_user, on=datetime.date(2024, 8, 5))
+    evaluation_services.evaluation_transition(
+        actor=manager_user, evaluation=middling, to_status="approved"
+    )
+    [effect] = ResultEffect.objects.filter(evaluation=middling)
+    # 5% would be 15,210.00; only 4,200.00 is still unpaid.
+    assert effect.deduction.amount == Decimal("4200.00")
+    third.refresh_from_db()
+    assert third.status == Installment.Status.PAID
+    # Reopening cannot withdraw a deduction on a settled installment, and says so.
+    with pytest.raises(ValidationError, match="已付清，重新打开评价不能撤销这笔扣减"):
+        reopen(middling, manager_user)
+
+
+def test_a_result_in_a_closed_year_is_refused(middling, schedule, manager_user, bureau):
+    from payments.models import FiscalYearClosing
+
+    cycle.rule_save(actor=manager_user, grade="中", effect="deduct", percent=Decimal("5"))
+    FiscalYearClosing.objects.create(bureau=bureau, year=2025, closed_by=manager_user)
+    with pytest.raises(ValidationError, match="2025 年度已结账"):
+        evaluation_services.evaluation_transition(
+            actor=manager_user,
+            evaluation=middling,
+            to_status="approved",
+            on=datetime.date(2025, 6, 1),
+        )
+    assert not Deduction.objects.exists()
 
 
 def test_rules_are_the_managers(manager_user, staff_user):

@@ -99,6 +99,24 @@ def test_four_eyes_does_not_refuse_imported_history(tmp_path, bureau, finance, v
     assert (code, err) == (0, "")
 
 
+def test_four_eyes_holds_for_a_step_dated_today(tmp_path, bureau, finance, valid):
+    """Only history passes the rule: an approval and a payment dated today are live
+    decisions, and one person cannot make both through a workbook."""
+    from django.utils import timezone
+
+    today = timezone.localdate().isoformat()
+    bureau.four_eyes = True
+    bureau.save()
+    sheets = {**valid, "冲销": []}
+    sheets["分期"] = [[*valid["分期"][0][:5], today], valid["分期"][1]]
+    sheets["支付"] = [["IMP-V-001", "IMP-2024-01", 1, today, "40000.00"]]
+    before = table_counts()
+    code, _out, err = run(tmp_path, books.xlsx(sheets), bureau)
+    assert code == 1
+    assert "分期!2 " in err and "四眼原则" in err
+    assert table_counts() == before
+
+
 def test_a_closed_year_still_refuses(tmp_path, bureau, finance, valid_book):
     from payments.models import FiscalYearClosing
 

@@ -216,3 +216,18 @@ def test_a_report_covers_one_whole_period_as_the_contract_says(
     assert "本合同约定按月提交" in page
     client.post(url, {**form, "period_end": "2026-07-31"})
     assert ServiceReport.objects.get().period_end == datetime.date(2026, 7, 31)
+
+
+def test_a_period_is_reported_once_unless_returned(client, contract, provider_user, output):
+    """A second report of the same quarter (a double click, a resubmission) is refused, so
+    verifying both cannot count the output twice; a returned report may be handed in again."""
+    client.force_login(provider_user)
+    url = f"/portal/contracts/{contract.pk}/service-reports/new/"
+    form = {"period_start": "2026-07-01", "period_end": "2026-09-30", f"indicator_{output.pk}": "5"}
+    client.post(url, form)
+    page = client.post(url, form).content.decode()
+    assert "该报告期已提交服务报告（待核实或已核实），不能重复提交" in page
+    assert ServiceReport.objects.count() == 1
+    ServiceReport.objects.update(status=ServiceReport.Status.RETURNED)
+    client.post(url, form)
+    assert ServiceReport.objects.count() == 2
