@@ -17,7 +17,8 @@ trap 'exit 130' INT TERM
 cat <<MSG
 
   社工服务项目管理 is running at http://$HOST:$PORT/
-  Demo logins (password yantian2024): admin, manager, finance, staff, auditor
+  Demo logins (password yantian2024): admin, manager, finance, staff, auditor,
+  secadmin, auditadmin; the providers' portal: wenxin, zhengyang
   Press Ctrl-C to stop the web server and the Celery worker.
 
 MSG
