@@ -136,7 +136,7 @@ def workbook_import(
     importer = _Importer(actor=actor, bureau=bureau, filename=filename, result=result)
     importer.progress = progress
     try:
-        with transaction.atomic():
+        with transaction.atomic(), payment_services.bulk_writes():
             importer.apply(rows)
             if result.problems or dry_run:
                 raise Abort

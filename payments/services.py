@@ -8,9 +8,11 @@ The status of an installment changes in exactly one place, :func:`_move`, called
 move an installment to 已支付 and, on a reversal, back to 已审批).
 """
 
+import contextvars
 import datetime
 import hashlib
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.caching import records_changed
+from accounts.caching import records_changed, records_changes_deferred
 from accounts.models import Bureau, User
 from accounts.records import change_reason, require_move
 from accounts.records import record_save as _save
@@ -97,7 +99,7 @@ def business_date(
         raise ValidationError({field: _("业务日期不能晚于今天。")})
     if on < today and not actor.has_perm("payments.backdate_entry"):
         raise ValidationError({field: _("您没有补录过往业务日期的权限，业务日期只能是今天。")})
-    if FiscalYearClosing.objects.filter(bureau_id=bureau_id, year=on.year).exists():
+    if _year_closed(bureau_id, on.year):
         raise ValidationError(
             {
                 field: _(
@@ -108,6 +110,34 @@ def business_date(
             }
         )
     return on
+
+
+# Inside bulk_writes(): each bureau's closed years, read once.
+_closed_years = contextvars.ContextVar("closed_years", default=None)
+
+
+def _year_closed(bureau_id: int, year: int) -> bool:
+    memo = _closed_years.get()
+    if memo is None:
+        return FiscalYearClosing.objects.filter(bureau_id=bureau_id, year=year).exists()
+    if bureau_id not in memo:
+        memo[bureau_id] = set(
+            FiscalYearClosing.objects.filter(bureau_id=bureau_id).values_list("year", flat=True)
+        )
+    return year in memo[bureau_id]
+
+
+@contextmanager
+def bulk_writes():
+    """Many writes in one transaction (an import): the records tokens move and the
+    notices of the installments touched are looked up once, at the end, and each bureau's
+    closed years are read once. Every rule still runs at every write."""
+    token = _closed_years.set({})
+    try:
+        with records_changes_deferred(), scan.resolves_deferred():
+            yield
+    finally:
+        _closed_years.reset(token)
 
 
 def dated_reason(reason: str, on: datetime.date) -> str:
@@ -325,6 +355,9 @@ def fiscal_year_close(
             }
         )
     closing = FiscalYearClosing(bureau=bureau, year=year, closed_by=actor, note=note.strip())
+    memo = _closed_years.get()
+    if memo is not None:
+        memo.pop(bureau.pk, None)
     return _save(closing, actor=actor)
 
 
@@ -484,19 +517,7 @@ def schedule_save(
     for row, amount in zip(by_percent, amounts, strict=True):
         row.planned_amount = amount
 
-    numbers = [row.number for row in kept]
-    if len(set(numbers)) != len(numbers):
-        errors.append(_("期次不能重复。"))
-    total = sum((to_yuan(row.planned_amount) for row in kept), ZERO)
-    if total != contract.amount:
-        errors.append(
-            _("各期金额合计 %(total)s 元，与合同金额 %(amount)s 元相差 %(diff)s 元，必须完全相等。")
-            % {
-                "total": f"{total:,.2f}",
-                "amount": f"{contract.amount:,.2f}",
-                "diff": f"{contract.amount - total:,.2f}",
-            }
-        )
+    errors.extend(schedule_errors(contract, kept))
     used = _used(existing)
     missing = set(existing) - {row.pk for row in rows if row.pk is not None}
     if missing:
@@ -579,6 +600,26 @@ def schedule_save(
     return saved
 
 
+def schedule_errors(contract: Contract, kept: list[ScheduleRow]) -> list[str]:
+    """What is wrong with the numbers and amounts of a schedule's kept rows: numbers
+    repeated, or a total that is not exactly the contract amount."""
+    errors = []
+    numbers = [row.number for row in kept]
+    if len(set(numbers)) != len(numbers):
+        errors.append(_("期次不能重复。"))
+    total = sum((to_yuan(row.planned_amount) for row in kept), ZERO)
+    if total != contract.amount:
+        errors.append(
+            _("各期金额合计 %(total)s 元，与合同金额 %(amount)s 元相差 %(diff)s 元，必须完全相等。")
+            % {
+                "total": f"{total:,.2f}",
+                "amount": f"{contract.amount:,.2f}",
+                "diff": f"{contract.amount - total:,.2f}",
+            }
+        )
+    return errors
+
+
 def _used(installment_ids) -> dict[int, tuple[Decimal, Decimal]]:
     """For each installment: paid (net of reversals) and the deductions in force. Its
     planned amount cannot go below their sum. Two grouped queries."""
@@ -644,21 +685,21 @@ def document_receive(
     """Record (or clear, with None) the date a document was received."""
     _require(actor, "payments.change_requireddocument")
     document = RequiredDocument.objects.select_for_update().get(pk=document.pk)
-    if received_on and received_on > timezone.localdate():
-        raise ValidationError({"received_on": _("收到日期不能晚于今天。")})
     if received_on:
-        business_date(
-            actor=actor,
-            bureau_id=document.installment.bureau_id,
-            on=received_on,
-            field="received_on",
-        )
+        check_received(actor, document.installment.bureau_id, received_on)
     document.received_on = received_on
     if note:
         document.note = note.strip()
     scan.resolve_after_commit(document.installment_id)
     reason = dated_reason(_("收到资料"), received_on) if received_on else _("清除收到日期")
     return _save(document, actor=actor, reason=reason)
+
+
+def check_received(actor: User, bureau_id: int, received_on: datetime.date) -> None:
+    """Refuse a document's receipt date :func:`document_receive` refuses."""
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": _("收到日期不能晚于今天。")})
+    business_date(actor=actor, bureau_id=bureau_id, on=received_on, field="received_on")
 
 
 # --- document files: the provider hands in, staff accept or return -----------------------
@@ -964,36 +1005,65 @@ def installment_transition(
     The signature is evaluations.services.evaluation_transition's: the same call for
     another record; the checks of each record's moves differ."""
     installment = _locked(installment)
-    source = installment.status
-    require_move(
-        actor, TRANSITIONS, S, source, to_status, _("分期款不能从“%(source)s”变为“%(target)s”。")
-    )
     reason = reason.strip()
-    if (to_status in NEEDS_REASON or (source, to_status) in RETURNS) and not reason:
-        raise ValidationError({"reason": _("请填写原因。")})
-    if to_status == S.DOCUMENTS_SUBMITTED:
-        missing = [d.title for d in installment.documents.all() if d.received_on is None]
-        if missing:
-            raise ValidationError(
-                _("以下资料尚未收到：%(documents)s。") % {"documents": "、".join(missing)}
-            )
-    _check_duties(installment, actor=actor, to_status=to_status, imported=imported)
-    if to_status == S.APPROVED:
-        open_gates = [str(g) for g in installment.gates.all() if not g.is_closed]
-        if open_gates:
-            raise ValidationError(
-                _("须待以下审计/评估出具报告后才能审批：%(gates)s。")
-                % {"gates": "；".join(open_gates)}
-            )
-    if to_status == S.CANCELLED and _paid(installment) != ZERO:
-        raise ValidationError(_("该分期款已有支付，不能取消；请先冲销。"))
-    on = business_date(actor=actor, bureau_id=installment.bureau_id, on=on, field="on")
+    on = check_transition(
+        actor,
+        installment,
+        to_status=to_status,
+        reason=reason,
+        on=on,
+        imported=imported,
+        documents=lambda: installment.documents.all(),
+        gates=lambda: installment.gates.all(),
+        paid=lambda: _paid(installment),
+    )
     _move(installment, to_status=to_status, actor=actor, reason=reason, on=on)
     if to_status == S.APPROVED:
         # Deducted in full (or paid and deducted) before the approval: nothing is left to
         # pay, and no payment will ever move it on.
         _settle(installment, actor=actor, reason=_("扣减后已付清"), on=on)
     return installment
+
+
+def check_transition(
+    actor: User,
+    installment: Installment,
+    *,
+    to_status: str,
+    reason: str,
+    on: datetime.date | None,
+    imported: bool,
+    documents,
+    gates,
+    paid,
+) -> datetime.date:
+    """Refuse a move :func:`installment_transition` refuses; return its business date.
+    ``documents``, ``gates`` and ``paid`` give the installment's required documents, its
+    gates and what was paid, when asked (read from the database, or from the memory of a
+    bulk write, payments/bulk.py)."""
+    source = installment.status
+    require_move(
+        actor, TRANSITIONS, S, source, to_status, _("分期款不能从“%(source)s”变为“%(target)s”。")
+    )
+    if (to_status in NEEDS_REASON or (source, to_status) in RETURNS) and not reason:
+        raise ValidationError({"reason": _("请填写原因。")})
+    if to_status == S.DOCUMENTS_SUBMITTED:
+        missing = [d.title for d in documents() if d.received_on is None]
+        if missing:
+            raise ValidationError(
+                _("以下资料尚未收到：%(documents)s。") % {"documents": "、".join(missing)}
+            )
+    _check_duties(installment, actor=actor, to_status=to_status, imported=imported)
+    if to_status == S.APPROVED:
+        open_gates = [str(g) for g in gates() if not g.is_closed]
+        if open_gates:
+            raise ValidationError(
+                _("须待以下审计/评估出具报告后才能审批：%(gates)s。")
+                % {"gates": "；".join(open_gates)}
+            )
+    if to_status == S.CANCELLED and paid() != ZERO:
+        raise ValidationError(_("该分期款已有支付，不能取消；请先冲销。"))
+    return business_date(actor=actor, bureau_id=installment.bureau_id, on=on, field="on")
 
 
 # --- deductions ----------------------------------------------------------------------------
@@ -1251,6 +1321,39 @@ def payment_post(
     if Payment.objects.filter(request_key=request_key).exists():
         raise ValidationError(_("这笔付款已经登记过了（重复提交），未再次登记。"))
     _check_duties(installment, actor=actor, to_status=S.PAID, imported=imported)
+    outstanding = check_payment(
+        actor,
+        installment,
+        paid_on=paid_on,
+        amount=amount,
+        outstanding=lambda: net_payable(installment) - _paid(installment),
+    )
+    payment = _post_payment(
+        installment,
+        actor=actor,
+        kind=Payment.Kind.PAYMENT,
+        paid_on=paid_on,
+        amount=amount,
+        voucher_number=voucher_number,
+        request_key=request_key,
+    )
+    if amount == outstanding:
+        _move(
+            installment,
+            to_status=S.PAID,
+            actor=actor,
+            reason=_("付清，凭证号 %(voucher)s") % {"voucher": payment.voucher_number},
+            on=paid_on,
+        )
+    scan.resolve_after_commit(installment.pk)
+    return payment
+
+
+def check_payment(
+    actor: User, installment: Installment, *, paid_on: datetime.date, amount: Decimal, outstanding
+) -> Decimal:
+    """Refuse a payment :func:`payment_post` refuses; return what was outstanding before
+    it (``outstanding`` computes it when asked: net payable less paid)."""
     if installment.status != S.APPROVED:
         raise ValidationError(
             _("只有已审批的分期款才能付款；%(label)s 当前为“%(status)s”。")
@@ -1272,7 +1375,7 @@ def payment_post(
         )
     if amount is None or amount <= 0:
         raise ValidationError({"amount": _("支付金额必须大于 0。")})
-    outstanding = net_payable(installment) - _paid(installment)
+    outstanding = outstanding()
     if amount > outstanding:
         raise ValidationError(
             {
@@ -1280,25 +1383,7 @@ def payment_post(
                 % {"amount": f"{amount:,.2f}", "outstanding": f"{outstanding:,.2f}"}
             }
         )
-    payment = _post_payment(
-        installment,
-        actor=actor,
-        kind=Payment.Kind.PAYMENT,
-        paid_on=paid_on,
-        amount=amount,
-        voucher_number=voucher_number,
-        request_key=request_key,
-    )
-    if amount == outstanding:
-        _move(
-            installment,
-            to_status=S.PAID,
-            actor=actor,
-            reason=_("付清，凭证号 %(voucher)s") % {"voucher": payment.voucher_number},
-            on=paid_on,
-        )
-    scan.resolve_after_commit(installment.pk)
-    return payment
+    return outstanding
 
 
 @transaction.atomic
