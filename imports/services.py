@@ -33,6 +33,7 @@ from imports.cells import is_example, parse_row
 from imports.models import ImportRun
 from imports.reader import FileRefused, Problem, open_source
 from payments import services as payment_services
+from payments.bulk import NewBooks
 from payments.models import (
     Audit,
     Budget,
@@ -276,11 +277,40 @@ class _Importer:
             for a in Audit.objects.filter(bureau=bureau).exclude(report_number="")
         }
         self.payments = {p.voucher_number: p for p in Payment.objects.filter(bureau=bureau)}
+        # New schedules, with their documents, steps and payments, are built in memory by
+        # the payments services' batch entry point and written in bulk at the end.
+        self.books = NewBooks(actor=actor, bureau=bureau)
+        self.bulk_contracts: set[str] = set()
+
+    def _plan_bulk(self, rows) -> None:
+        """The contracts whose schedule the file creates whole: no installment yet, and no
+        deduction or reversal in the file (those keep the per-row services)."""
+        scheduled = {number for number, _term in self.installments}
+        per_row = {row["contract"] for _n, row in rows.get("扣减", [])}
+        reversed_vouchers = {row["original"] for _n, row in rows.get("冲销", [])}
+        per_row |= {
+            row["contract"]
+            for _n, row in rows.get("支付", [])
+            if row["voucher_number"] in reversed_vouchers
+        }
+        per_row |= {
+            p.installment.contract.number
+            for voucher, p in self.payments.items()
+            if voucher in reversed_vouchers
+        }
+        self.bulk_contracts = (
+            {row["contract"] for _n, row in rows.get("分期", [])} - scheduled - per_row
+        )
+
+    @staticmethod
+    def _is_new(installment) -> bool:
+        return installment.pk is None
 
     # --- the frame of each row ------------------------------------------------------------
 
     def apply(self, rows: dict[str, list[tuple[int, dict]]]) -> None:
         self.total = max(sum(len(r) for r in rows.values()), 1)
+        self._plan_bulk(rows)
         register = [
             ("服务机构", self.provider),
             ("服务项目", self.project),
@@ -309,6 +339,8 @@ class _Importer:
         events.sort(key=lambda e: e[:4])
         for _day, _phase, name, number, handler, row in events:
             self.row(name, number, handler, row, count=name != "分期")
+        if not self.result.problems:
+            self.books.save()
 
     def row(self, sheet: str, number: int, handler, row: dict, *, count: bool = True) -> None:
         source = _("导入 %(file)s %(sheet)s!%(row)s") % {
@@ -620,6 +652,8 @@ class _Importer:
 
     def _schedule(self, contract_number, rows) -> dict[int, str]:
         contract = self._contract(contract_number)
+        if contract_number in self.bulk_contracts:
+            return self._schedule_new(contract, rows)
         existing = {i.number: i for i in contract.installments.order_by("number")}
         outcomes, changed = {}, False
         schedule = []
@@ -675,17 +709,44 @@ class _Importer:
                 outcomes[_sheet_row] = "updated"
         return outcomes
 
+    def _schedule_new(self, contract, rows) -> dict[int, str]:
+        """A whole new schedule, through the batch entry point."""
+        schedule = [
+            payment_services.ScheduleRow(
+                pk=None,
+                number=row["number"],
+                due_date=row["due_date"],
+                planned_amount=row["amount"],
+                documents_due=row["documents_due"],
+                documents=[_document_kind(name) for name in row["documents"]] or None,
+            )
+            for _sheet_row, row in rows
+        ]
+        for installment in self.books.schedule(contract=contract, rows=schedule):
+            self.installments[(contract.number, installment.number)] = installment
+        outcomes = {}
+        for sheet_row, row in rows:
+            installment = self.installments[(contract.number, row["number"])]
+            self._documents(installment, row["documents"])
+            outcomes[sheet_row] = "created"
+        return outcomes
+
+    def _documents_of(self, installment: Installment) -> list:
+        if self._is_new(installment):
+            return self.books.documents_of(installment)
+        return list(installment.documents.all())
+
     def _documents(self, installment: Installment, names: list[str]) -> bool:
         """Add the listed documents the installment does not require yet."""
         if not names:
             return False
-        have = {d.title for d in installment.documents.all()}
+        have = {d.title for d in self._documents_of(installment)}
         added = False
         for name in names:
             if name in have:
                 continue
             kind, own_name = _document_kind(name)
-            payment_services.document_add(
+            self._services(installment).document_add(
                 actor=self.actor, installment=installment, kind=kind, name=own_name
             )
             have.add(name)
@@ -723,14 +784,20 @@ class _Importer:
         )
         return "created"
 
+    def _services(self, installment):
+        """The payments services for this installment: the batch entry point's for a new
+        one (the same calls and checks, in memory), the per-row services otherwise."""
+        return _BooksServices(self.books) if self._is_new(installment) else payment_services
+
     def document(self, row, _place):
         installment = self._installment(row["contract"], row["installment"], "期次")
-        documents = list(installment.documents.all())
+        services = self._services(installment)
+        documents = self._documents_of(installment)
         document = next((d for d in documents if d.title == row["name"]), None)
         created = False
         if document is None:
             kind, own_name = _document_kind(row["name"])
-            document = payment_services.document_add(
+            document = services.document_add(
                 actor=self.actor, installment=installment, kind=kind, name=own_name
             )
             created = True
@@ -743,27 +810,30 @@ class _Importer:
                 % {"date": document.received_on.isoformat()},
             )
         outcome = "created" if created or document.received_on is None else "updated"
-        payment_services.document_receive(
+        services.document_receive(
             actor=self.actor, document=document, received_on=row["received_on"]
         )
-        installment.refresh_from_db(fields=["status"])
+        if not self._is_new(installment):
+            installment.refresh_from_db(fields=["status"])
         if installment.status == S.PLANNED:
             self._move(installment, S.AWAITING_DOCUMENTS, row["received_on"])
         return outcome
 
     def _move(self, installment, to_status, on):
-        payment_services.installment_transition(
+        self._services(installment).installment_transition(
             actor=self.actor,
             installment=installment,
             to_status=to_status,
             on=on,
             imported=True,
         )
-        installment.refresh_from_db(fields=["status", "approved_on"])
+        if not self._is_new(installment):
+            installment.refresh_from_db(fields=["status", "approved_on"])
 
     def approval(self, row, _place):
         installment = self._installment(row["contract"], row["number"], "审批日期")
-        installment.refresh_from_db(fields=["status", "approved_on"])
+        if not self._is_new(installment):
+            installment.refresh_from_db(fields=["status", "approved_on"])
         day = row["approved_on"]
         if installment.status in (S.APPROVED, S.PAID):
             if installment.approved_on == day:
@@ -775,8 +845,9 @@ class _Importer:
             )
         if installment.status == S.CANCELLED:
             raise RowProblem("审批日期", _("该期已取消，不能审批。"))
-        received = [d.received_on for d in installment.documents.all()]
-        missing = [d.title for d in installment.documents.all() if d.received_on is None]
+        documents = self._documents_of(installment)
+        received = [d.received_on for d in documents]
+        missing = [d.title for d in documents if d.received_on is None]
         if missing:
             raise RowProblem(
                 "审批日期",
@@ -835,7 +906,7 @@ class _Importer:
                 )
                 % {"voucher": row["voucher_number"]},
             )
-        self.payments[row["voucher_number"]] = payment_services.payment_post(
+        self.payments[row["voucher_number"]] = self._services(installment).payment_post(
             actor=self.actor,
             installment=installment,
             paid_on=row["paid_on"],
@@ -875,6 +946,25 @@ class _Importer:
             reason=row["reason"],
         )
         return "created"
+
+
+class _BooksServices:
+    """The batch entry point (payments.bulk.NewBooks) under the services' call signatures."""
+
+    def __init__(self, books: NewBooks):
+        self.books = books
+
+    def document_add(self, *, actor, **kwargs):
+        return self.books.document_add(**kwargs)
+
+    def document_receive(self, *, actor, **kwargs):
+        return self.books.document_receive(**kwargs)
+
+    def installment_transition(self, *, actor, **kwargs):
+        return self.books.installment_transition(**kwargs)
+
+    def payment_post(self, *, actor, **kwargs):
+        return self.books.payment_post(**kwargs)
 
 
 def run_record(*, run: ImportRun, result: Result) -> ImportRun:

@@ -584,20 +584,30 @@ def schedule_save(
             new = True
         else:
             new = False
-        installment.number = row.number
-        installment.percent = row.percent
-        installment.planned_amount = to_yuan(row.planned_amount)
-        installment.due_date = row.due_date
-        installment.documents_due = row.documents_due or (
-            row.due_date - datetime.timedelta(days=DOCUMENTS_LEAD_DAYS)
-        )
+        fill_installment(installment, row)
         _save(installment, actor=actor)
         if new:
-            documents = row.documents or [(kind, "") for kind in DEFAULT_DOCUMENTS]
-            for kind, name in documents:
+            for kind, name in new_documents(row):
                 _save(RequiredDocument(installment=installment, kind=kind, name=name), actor=actor)
         saved.append(installment)
     return saved
+
+
+def fill_installment(installment: Installment, row: ScheduleRow) -> None:
+    """Set an installment's schedule fields from its row (the documents deadline defaults
+    to 15 days before the due date)."""
+    installment.number = row.number
+    installment.percent = row.percent
+    installment.planned_amount = to_yuan(row.planned_amount)
+    installment.due_date = row.due_date
+    installment.documents_due = row.documents_due or (
+        row.due_date - datetime.timedelta(days=DOCUMENTS_LEAD_DAYS)
+    )
+
+
+def new_documents(row: ScheduleRow) -> list[tuple[str, str]]:
+    """A new installment's required documents as (kind, name): the row's, or the defaults."""
+    return row.documents or [(kind, "") for kind in DEFAULT_DOCUMENTS]
 
 
 def schedule_errors(contract: Contract, kept: list[ScheduleRow]) -> list[str]:
@@ -671,11 +681,15 @@ def document_add(
 ) -> RequiredDocument:
     _require(actor, "payments.add_requireddocument")
     installment = _locked(installment)
-    if not installment.is_open:
-        raise ValidationError(_("该分期款已结束，不能再添加资料。"))
+    check_document_add(installment)
     return _save(
         RequiredDocument(installment=installment, kind=kind, name=name.strip()), actor=actor
     )
+
+
+def check_document_add(installment: Installment) -> None:
+    if not installment.is_open:
+        raise ValidationError(_("该分期款已结束，不能再添加资料。"))
 
 
 @transaction.atomic
@@ -963,9 +977,27 @@ def _move(
 ) -> Installment:
     """Change the status of a locked installment and record the move, dated ``on`` (the
     business date; today when not given) and entered now by ``actor``."""
+    transition, fields = moved(installment, to_status=to_status, actor=actor, reason=reason, on=on)
+    transition.save(force_insert=True)
+    installment._history_user = actor
+    installment.save(update_fields=fields)
+    records_changed(installment.bureau_id)
+    return installment
+
+
+def moved(
+    installment: Installment,
+    *,
+    to_status: str,
+    actor: User,
+    reason: str,
+    on: datetime.date | None = None,
+) -> tuple[InstallmentTransition, list[str]]:
+    """:func:`_move` in memory: the installment's new status (its history reason in
+    ``_change_reason``), the unsaved record of the move and the fields changed."""
     on = on or timezone.localdate()
     source = installment.status
-    InstallmentTransition.objects.create(
+    transition = InstallmentTransition(
         installment=installment,
         from_status=source,
         to_status=to_status,
@@ -981,11 +1013,8 @@ def _move(
         # the installment under its old deadline, it does not start a new one.
         installment.approved_on = on
         fields.append("approved_on")
-    installment._history_user = actor
     installment._change_reason = change_reason(dated_reason(reason or str(S(to_status).label), on))
-    installment.save(update_fields=fields)
-    records_changed(installment.bureau_id)
-    return installment
+    return transition, fields
 
 
 @transaction.atomic
@@ -1081,7 +1110,11 @@ def _deducted(installment: Installment) -> Decimal:
 
 def net_payable(installment: Installment) -> Decimal:
     """Planned less deductions, never below zero."""
-    return max(installment.planned_amount - _deducted(installment), ZERO)
+    return net_of(installment.planned_amount, _deducted(installment))
+
+
+def net_of(planned: Decimal, deducted: Decimal) -> Decimal:
+    return max(planned - deducted, ZERO)
 
 
 @transaction.atomic
@@ -1146,10 +1179,17 @@ def _settle(
     if installment.status != S.APPROVED:
         return
     paid = _paid(installment)
-    if net_payable(installment) - paid == ZERO:
-        # Deducted in full, an installment owes nothing either: it is settled.
-        reason = reason if paid > ZERO else _("全额扣减，无须支付")
-        _move(installment, to_status=S.PAID, actor=actor, reason=reason, on=on)
+    settled = settle_reason(net_payable(installment), paid, reason)
+    if settled:
+        _move(installment, to_status=S.PAID, actor=actor, reason=settled, on=on)
+
+
+def settle_reason(net: Decimal, paid: Decimal, reason: str) -> str:
+    """Why an approved installment is settled (its net payable all paid), or ""."""
+    if net - paid != ZERO:
+        return ""
+    # Deducted in full, an installment owes nothing either: it is settled.
+    return reason if paid > ZERO else _("全额扣减，无须支付")
 
 
 @transaction.atomic
@@ -1271,13 +1311,17 @@ def installment_release(
 # --- payments ------------------------------------------------------------------------------
 
 
+def check_voucher(voucher_number: str) -> None:
+    if not voucher_number.strip():
+        raise ValidationError({"voucher_number": _("请填写凭证号。")})
+
+
 def _post_payment(
     installment: Installment, *, actor: User, voucher_number: str, **fields
 ) -> Payment:
     """Insert a payment or reversal of the locked ``installment``, once its voucher number
     is given; a repeated request key is refused as a double submission."""
-    if not voucher_number.strip():
-        raise ValidationError({"voucher_number": _("请填写凭证号。")})
+    check_voucher(voucher_number)
     payment = Payment(
         bureau_id=installment.bureau_id,
         installment=installment,
@@ -1342,11 +1386,15 @@ def payment_post(
             installment,
             to_status=S.PAID,
             actor=actor,
-            reason=_("付清，凭证号 %(voucher)s") % {"voucher": payment.voucher_number},
+            reason=paid_off_reason(payment.voucher_number),
             on=paid_on,
         )
     scan.resolve_after_commit(installment.pk)
     return payment
+
+
+def paid_off_reason(voucher_number: str) -> str:
+    return _("付清，凭证号 %(voucher)s") % {"voucher": voucher_number}
 
 
 def check_payment(

@@ -1,0 +1,241 @@
+"""Many new installments at once: an import's contracts that have no schedule yet, with
+their documents, steps and payments, built in memory and written in bulk.
+
+:class:`NewBooks` is the payments services' batch entry point. Each call runs the very
+checks the per-row services run (``schedule_errors``, ``check_transition``,
+``check_received``, ``check_payment``... in payments/services.py), over the state kept in
+memory instead of rows read back under a lock: nothing else can see or change these
+installments before they are written, since they do not exist yet. :meth:`NewBooks.save`
+then inserts them with ``bulk_create``, each saved state with its history row (the actor,
+and the reason a per-row save would have written, import source included), and moves the
+records token of the bureau once.
+
+Only new installments go this way; changing an existing one keeps the per-row services
+(they lock it and read what was paid, deducted and decided).
+"""
+
+import datetime
+import uuid
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.caching import records_changed
+from accounts.models import Bureau, User
+from accounts.records import change_reason
+from accounts.records import require as _require
+from contracts.models import Contract
+from core.money import ZERO
+from payments import services
+from payments.models import Installment, InstallmentTransition, Payment, RequiredDocument
+
+S = Installment.Status
+BATCH = 2000
+
+
+class NewBooks:
+    """New installments of one actor's bulk write, in memory until :meth:`save`."""
+
+    def __init__(self, *, actor: User, bureau: Bureau):
+        self.actor, self.bureau = actor, bureau
+        self.installments: list[Installment] = []
+        self.documents: list[RequiredDocument] = []
+        self.transitions: list[InstallmentTransition] = []
+        self.payments: list[Payment] = []
+        # Every saved state: (record, its field values then, "+" or "~", reason, when).
+        self.history: list[tuple] = []
+        self.bureau_ids: set[int] = set()
+
+    def _snapshot(self, record, kind: str, reason: str) -> None:
+        values = {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields}
+        self.history.append((record, values, kind, change_reason(reason), timezone.now()))
+
+    # --- the services' calls, in memory ------------------------------------------------
+
+    def schedule(self, *, contract: Contract, rows: list[services.ScheduleRow]):
+        """:func:`services.schedule_save` for a contract without installments."""
+        _require(self.actor, "payments.add_installment")
+        if any(row.planned_amount is None for row in rows):
+            raise ValidationError(_("每一期须填写金额或比例。"))
+        errors = services.schedule_errors(contract, rows)
+        if errors:
+            raise ValidationError(errors)
+        made = []
+        for row in rows:
+            if contract.bureau_id != self.bureau.pk:
+                raise ValueError("a contract of another bureau")
+            installment = Installment(bureau=self.bureau, contract=contract)
+            services.fill_installment(installment, row)
+            # The bureau and contract are saved records at hand: no query checks them.
+            installment.full_clean(
+                exclude=["bureau", "contract"], validate_unique=False, validate_constraints=False
+            )
+            installment._new_documents = []
+            installment._new_paid = ZERO
+            self.installments.append(installment)
+            self._snapshot(installment, "+", "")
+            for kind, name in services.new_documents(row):
+                self._document(installment, kind, name)
+            made.append(installment)
+        self.bureau_ids.add(contract.bureau_id)
+        return made
+
+    def _document(self, installment: Installment, kind: str, name: str) -> RequiredDocument:
+        document = RequiredDocument(installment=installment, kind=kind, name=name.strip())
+        document.full_clean(exclude=["installment"], validate_unique=False)
+        installment._new_documents.append(document)
+        self.documents.append(document)
+        self._snapshot(document, "+", "")
+        return document
+
+    def documents_of(self, installment: Installment) -> list[RequiredDocument]:
+        return installment._new_documents
+
+    def document_add(self, *, installment: Installment, kind: str, name: str = ""):
+        """:func:`services.document_add`."""
+        _require(self.actor, "payments.add_requireddocument")
+        services.check_document_add(installment)
+        return self._document(installment, kind, name)
+
+    def document_receive(self, *, document: RequiredDocument, received_on: datetime.date):
+        """:func:`services.document_receive` of a date (no notice to resolve: the
+        installment is new)."""
+        _require(self.actor, "payments.change_requireddocument")
+        services.check_received(self.actor, document.installment.bureau_id, received_on)
+        document.received_on = received_on
+        self._snapshot(document, "~", services.dated_reason(_("收到资料"), received_on))
+        return document
+
+    def _move(self, installment, *, to_status, reason, on):
+        transition, _fields = services.moved(
+            installment, to_status=to_status, actor=self.actor, reason=reason, on=on
+        )
+        self.transitions.append(transition)
+        self.history.append(
+            (
+                installment,
+                {
+                    f.attname: getattr(installment, f.attname)
+                    for f in Installment._meta.concrete_fields
+                },
+                "~",
+                installment._change_reason,
+                timezone.now(),
+            )
+        )
+
+    def installment_transition(
+        self,
+        *,
+        installment: Installment,
+        to_status: str,
+        on: datetime.date | None = None,
+        reason: str = "",
+        imported: bool = False,
+    ) -> Installment:
+        """:func:`services.installment_transition`."""
+        reason = reason.strip()
+        on = services.check_transition(
+            self.actor,
+            installment,
+            to_status=to_status,
+            reason=reason,
+            on=on,
+            imported=imported,
+            documents=lambda: installment._new_documents,
+            gates=lambda: [],
+            paid=lambda: installment._new_paid,
+        )
+        self._move(installment, to_status=to_status, reason=reason, on=on)
+        if to_status == S.APPROVED:
+            # No deduction can exist on a new installment: its net payable is its amount.
+            settled = services.settle_reason(
+                services.net_of(installment.planned_amount, ZERO),
+                installment._new_paid,
+                _("扣减后已付清"),
+            )
+            if settled:
+                self._move(installment, to_status=S.PAID, reason=settled, on=on)
+        return installment
+
+    def payment_post(
+        self,
+        *,
+        installment: Installment,
+        paid_on: datetime.date,
+        amount: Decimal,
+        voucher_number: str,
+        imported: bool = False,
+    ) -> Payment:
+        """:func:`services.payment_post`."""
+        _require(self.actor, "payments.add_payment")
+        services._check_duties(installment, actor=self.actor, to_status=S.PAID, imported=imported)
+        outstanding = services.check_payment(
+            self.actor,
+            installment,
+            paid_on=paid_on,
+            amount=amount,
+            outstanding=lambda: (
+                services.net_of(installment.planned_amount, ZERO) - installment._new_paid
+            ),
+        )
+        services.check_voucher(voucher_number)
+        payment = Payment(
+            bureau_id=installment.bureau_id,
+            installment=installment,
+            voucher_number=voucher_number.strip(),
+            posted_by=self.actor,
+            kind=Payment.Kind.PAYMENT,
+            paid_on=paid_on,
+            amount=amount,
+            request_key=uuid.uuid4(),
+        )
+        payment.full_clean(
+            exclude=["request_key", "installment", "bureau", "posted_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        self.payments.append(payment)
+        installment._new_paid += amount
+        if amount == outstanding:
+            self._move(
+                installment,
+                to_status=S.PAID,
+                reason=services.paid_off_reason(payment.voucher_number),
+                on=paid_on,
+            )
+        return payment
+
+    # --- the writes ----------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Insert everything built, with the history of every state it went through."""
+        if not self.installments:
+            return
+        Installment.objects.bulk_create(self.installments, batch_size=BATCH)
+        for record in (*self.documents, *self.transitions, *self.payments):
+            record.installment_id = record.installment.pk
+        RequiredDocument.objects.bulk_create(self.documents, batch_size=BATCH)
+        InstallmentTransition.objects.bulk_create(self.transitions, batch_size=BATCH)
+        Payment.objects.bulk_create(self.payments, batch_size=BATCH)
+        rows: dict[type, list] = {}
+        for record, values, kind, reason, when in self.history:
+            model = type(record).history.model
+            values = dict(values, id=record.pk)
+            if "installment_id" in values:
+                values["installment_id"] = record.installment_id
+            rows.setdefault(model, []).append(
+                model(
+                    **values,
+                    history_date=when,
+                    history_type=kind,
+                    history_change_reason=reason or None,
+                    history_user_id=self.actor.pk,
+                )
+            )
+        for model, historical in rows.items():
+            model.objects.bulk_create(historical, batch_size=BATCH)
+        records_changed(*self.bureau_ids)
+        self.__init__(actor=self.actor, bureau=self.bureau)
