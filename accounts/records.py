@@ -10,6 +10,7 @@ import contextvars
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.caching import bureau_of, records_changed
@@ -65,3 +66,55 @@ def require_move(actor, transitions, statuses, source: str, to_status: str, refu
             refusal % {"source": statuses(source).label, "target": statuses(to_status).label}
         )
     require(actor, permission)
+
+
+class BulkHistory:
+    """The history of records saved in bulk (``bulk_create``), as :func:`record_save`
+    would have written it one save at a time: each saved state's field values, the actor
+    and the reason (with the source of :func:`recorded_from` where the state was made).
+
+    Call :meth:`saved` at each state in memory, then :meth:`write` once the records have
+    been inserted (their primary and foreign keys are known then)."""
+
+    BATCH = 2000
+
+    def __init__(self, actor):
+        self.actor = actor
+        self.states: list[tuple] = []
+        self._models: dict[type, type] = {}
+
+    def saved(
+        self, record, kind: str = "+", reason: str = "", *, whole_reason: str | None = None
+    ) -> None:
+        """``record`` is saved as it is now: "+" created, "~" changed; ``whole_reason``
+        replaces ``reason`` and the source when the caller made it with them already."""
+        values = {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields}
+        reason = change_reason(reason) if whole_reason is None else whole_reason
+        self.states.append((record, values, kind, reason, timezone.now()))
+
+    def _model(self, cls):
+        if cls not in self._models:
+            self._models[cls] = cls.history.model  # the manager is built at each access
+        return self._models[cls]
+
+    def write(self) -> None:
+        rows: dict[type, list] = {}
+        for record, values, kind, reason, when in self.states:
+            model = self._model(type(record))
+            values = dict(values)
+            for f in record._meta.concrete_fields:
+                # Keys unknown in memory (the record's own, a new parent's) are set now.
+                if values[f.attname] is None and (f.primary_key or f.is_relation):
+                    values[f.attname] = getattr(record, f.attname)
+            rows.setdefault(model, []).append(
+                model(
+                    **values,
+                    history_date=when,
+                    history_type=kind,
+                    history_change_reason=reason or None,
+                    history_user_id=self.actor.pk,
+                )
+            )
+        for model, historical in rows.items():
+            model.objects.bulk_create(historical, batch_size=self.BATCH)
+        self.states = []

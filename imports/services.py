@@ -17,6 +17,7 @@ services (the four-eyes rule governs live decisions, not a bureau's past books).
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +28,7 @@ from accounts.models import Bureau, User
 from accounts.records import recorded_from
 from accounts.roles import Role
 from contracts import services as contract_services
+from contracts.bulk import NewContracts
 from contracts.models import Award, Contract, Project, Provider, ServiceField
 from imports import workbook as fmt
 from imports.cells import is_example, parse_row
@@ -280,6 +282,7 @@ class _Importer:
         # New schedules, with their documents, steps and payments, are built in memory by
         # the payments services' batch entry point and written in bulk at the end.
         self.books = NewBooks(actor=actor, bureau=bureau)
+        self.new_contracts = NewContracts(actor=actor, bureau=bureau)
         self.bulk_contracts: set[str] = set()
 
     def _plan_bulk(self, rows) -> None:
@@ -320,7 +323,11 @@ class _Importer:
         ]
         for name, handler in register:
             for number, row in rows.get(name, []):
-                self.row(name, number, handler, row)
+                # A new contract is written in bulk after the sheet: no savepoint.
+                new = name == "合同" and row["number"] not in self.contracts
+                self.row(name, number, handler, row, savepoint=not new)
+            if name == "合同" and not self.result.problems:
+                self.new_contracts.save()
         self.schedules(rows.get("分期", []))
         events = []
         dated = [
@@ -338,18 +345,31 @@ class _Importer:
                 events.append((row[date_key], PHASES[name], name, number, handler, row))
         events.sort(key=lambda e: e[:4])
         for _day, _phase, name, number, handler, row in events:
-            self.row(name, number, handler, row, count=name != "分期")
+            # A row of a new schedule writes nothing until the end: no savepoint.
+            new = row.get("contract") in self.bulk_contracts
+            self.row(name, number, handler, row, count=name != "分期", savepoint=not new)
         if not self.result.problems:
             self.books.save()
 
-    def row(self, sheet: str, number: int, handler, row: dict, *, count: bool = True) -> None:
+    def row(
+        self,
+        sheet: str,
+        number: int,
+        handler,
+        row: dict,
+        *,
+        count: bool = True,
+        savepoint: bool = True,
+    ) -> None:
+        """Apply one row; ``savepoint``: undo its writes alone when it fails (rows that
+        write nothing at once, those of the batch entry points, need none)."""
         source = _("导入 %(file)s %(sheet)s!%(row)s") % {
             "file": self.filename,
             "sheet": sheet,
             "row": number,
         }
         try:
-            with recorded_from(source), transaction.atomic():
+            with recorded_from(source), transaction.atomic() if savepoint else nullcontext():
                 outcome = handler(row, f"{sheet}!{number}")
         except RowProblem as problem:
             self._fail(sheet, number, problem.column, problem.message, row)
@@ -579,8 +599,10 @@ class _Importer:
         contract = self.contracts.get(row["number"])
         if contract is None:
             award = self._award_for(row)
-            self.contracts[row["number"]] = contract_services.contract_create(
-                actor=self.actor, award=award, number=row["number"], **data
+            # New contracts are checked as contract_create checks them and inserted in
+            # bulk once the sheet is read (apply()).
+            self.contracts[row["number"]] = self.new_contracts.contract_create(
+                award=award, number=row["number"], **data
             )
             return "created"
         award = contract.award
@@ -641,7 +663,14 @@ class _Importer:
                 return None
 
             before = len(self.result.problems)
-            self.row("分期", first, save, contract_rows[0][1], count=False)
+            self.row(
+                "分期",
+                first,
+                save,
+                contract_rows[0][1],
+                count=False,
+                savepoint=contract_number not in self.bulk_contracts,
+            )
             if len(self.result.problems) > before:
                 for _number, row in contract_rows:
                     self.failed.add(("分期", (row["contract"], row["number"])))

@@ -19,12 +19,11 @@ import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.caching import records_changed
 from accounts.models import Bureau, User
-from accounts.records import change_reason
+from accounts.records import BulkHistory
 from accounts.records import require as _require
 from contracts.models import Contract
 from core.money import ZERO
@@ -44,13 +43,8 @@ class NewBooks:
         self.documents: list[RequiredDocument] = []
         self.transitions: list[InstallmentTransition] = []
         self.payments: list[Payment] = []
-        # Every saved state: (record, its field values then, "+" or "~", reason, when).
-        self.history: list[tuple] = []
+        self.history = BulkHistory(actor)
         self.bureau_ids: set[int] = set()
-
-    def _snapshot(self, record, kind: str, reason: str) -> None:
-        values = {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields}
-        self.history.append((record, values, kind, change_reason(reason), timezone.now()))
 
     # --- the services' calls, in memory ------------------------------------------------
 
@@ -75,7 +69,7 @@ class NewBooks:
             installment._new_documents = []
             installment._new_paid = ZERO
             self.installments.append(installment)
-            self._snapshot(installment, "+", "")
+            self.history.saved(installment, "+", "")
             for kind, name in services.new_documents(row):
                 self._document(installment, kind, name)
             made.append(installment)
@@ -87,7 +81,7 @@ class NewBooks:
         document.full_clean(exclude=["installment"], validate_unique=False)
         installment._new_documents.append(document)
         self.documents.append(document)
-        self._snapshot(document, "+", "")
+        self.history.saved(document, "+", "")
         return document
 
     def documents_of(self, installment: Installment) -> list[RequiredDocument]:
@@ -105,7 +99,7 @@ class NewBooks:
         _require(self.actor, "payments.change_requireddocument")
         services.check_received(self.actor, document.installment.bureau_id, received_on)
         document.received_on = received_on
-        self._snapshot(document, "~", services.dated_reason(_("收到资料"), received_on))
+        self.history.saved(document, "~", services.dated_reason(_("收到资料"), received_on))
         return document
 
     def _move(self, installment, *, to_status, reason, on):
@@ -113,18 +107,8 @@ class NewBooks:
             installment, to_status=to_status, actor=self.actor, reason=reason, on=on
         )
         self.transitions.append(transition)
-        self.history.append(
-            (
-                installment,
-                {
-                    f.attname: getattr(installment, f.attname)
-                    for f in Installment._meta.concrete_fields
-                },
-                "~",
-                installment._change_reason,
-                timezone.now(),
-            )
-        )
+        # moved() gave the whole reason (import source included), as _move saves it.
+        self.history.saved(installment, "~", whole_reason=installment._change_reason)
 
     def installment_transition(
         self,
@@ -220,22 +204,6 @@ class NewBooks:
         RequiredDocument.objects.bulk_create(self.documents, batch_size=BATCH)
         InstallmentTransition.objects.bulk_create(self.transitions, batch_size=BATCH)
         Payment.objects.bulk_create(self.payments, batch_size=BATCH)
-        rows: dict[type, list] = {}
-        for record, values, kind, reason, when in self.history:
-            model = type(record).history.model
-            values = dict(values, id=record.pk)
-            if "installment_id" in values:
-                values["installment_id"] = record.installment_id
-            rows.setdefault(model, []).append(
-                model(
-                    **values,
-                    history_date=when,
-                    history_type=kind,
-                    history_change_reason=reason or None,
-                    history_user_id=self.actor.pk,
-                )
-            )
-        for model, historical in rows.items():
-            model.objects.bulk_create(historical, batch_size=BATCH)
+        self.history.write()
         records_changed(*self.bureau_ids)
         self.__init__(actor=self.actor, bureau=self.bureau)
