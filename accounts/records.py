@@ -88,7 +88,7 @@ class BulkHistory:
     ) -> None:
         """``record`` is saved as it is now: "+" created, "~" changed; ``whole_reason``
         replaces ``reason`` and the source when the caller made it with them already."""
-        values = {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields}
+        values = tuple(getattr(record, f.attname) for f in record._meta.concrete_fields)
         reason = change_reason(reason) if whole_reason is None else whole_reason
         self.states.append((record, values, kind, reason, timezone.now()))
 
@@ -101,7 +101,9 @@ class BulkHistory:
         rows: dict[type, list] = {}
         for record, values, kind, reason, when in self.states:
             model = self._model(type(record))
-            values = dict(values)
+            values = dict(
+                zip((f.attname for f in record._meta.concrete_fields), values, strict=True)
+            )
             for f in record._meta.concrete_fields:
                 # Keys unknown in memory (the record's own, a new parent's) are set now.
                 if values[f.attname] is None and (f.primary_key or f.is_relation):

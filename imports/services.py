@@ -255,6 +255,7 @@ class _Importer:
     def __init__(self, *, actor: User, bureau: Bureau, filename: str, result: Result):
         self.actor, self.bureau, self.filename, self.result = actor, bureau, filename, result
         self.progress = None
+        self.source_format = _("导入 %(file)s %(sheet)s!%(row)s")
         self.done = 0
         self.failed: set[tuple[str, tuple]] = set()  # keys of rows that failed
         self.providers = {p.credit_code: p for p in Provider.objects.filter(bureau=bureau)}
@@ -363,7 +364,7 @@ class _Importer:
     ) -> None:
         """Apply one row; ``savepoint``: undo its writes alone when it fails (rows that
         write nothing at once, those of the batch entry points, need none)."""
-        source = _("导入 %(file)s %(sheet)s!%(row)s") % {
+        source = self.source_format % {
             "file": self.filename,
             "sheet": sheet,
             "row": number,
@@ -408,7 +409,7 @@ class _Importer:
                 column,
                 _("所引用的%(label)s“%(key)s”本身有问题，见上。") % {"label": label, "key": key},
             )
-        if others.exclude(bureau=self.bureau).exists():
+        if others().exclude(bureau=self.bureau).exists():
             raise RowProblem(
                 column,
                 _("%(label)s“%(key)s”属于其他单位，不能引用。") % {"label": label, "key": key},
@@ -426,7 +427,7 @@ class _Importer:
             sheet="服务机构",
             column=column,
             label=_("服务机构"),
-            others=Provider.objects.filter(credit_code=code),
+            others=lambda: Provider.objects.filter(credit_code=code),
         )
 
     def _project(self, name, column="项目名称"):
@@ -436,7 +437,7 @@ class _Importer:
             sheet="服务项目",
             column=column,
             label=_("服务项目"),
-            others=Project.objects.filter(name=name),
+            others=lambda: Project.objects.filter(name=name),
         )
 
     def _contract(self, number, column="合同编号"):
@@ -446,7 +447,7 @@ class _Importer:
             sheet="合同",
             column=column,
             label=_("合同"),
-            others=Contract.objects.filter(number=number),
+            others=lambda: Contract.objects.filter(number=number),
         )
 
     def _installment(self, number, term, column="期次"):
@@ -472,7 +473,7 @@ class _Importer:
             sheet="审计评估",
             column=column,
             label=_("审计评估报告"),
-            others=Audit.objects.filter(report_number=report_number),
+            others=lambda: Audit.objects.filter(report_number=report_number),
         )
 
     @staticmethod
@@ -952,7 +953,7 @@ class _Importer:
             sheet="支付",
             column="原凭证号",
             label=_("支付凭证"),
-            others=Payment.objects.filter(voucher_number=row["original"]),
+            others=lambda: Payment.objects.filter(voucher_number=row["original"]),
         )
         existing = self.payments.get(row["voucher_number"])
         if existing is not None:
