@@ -285,6 +285,7 @@ class _Importer:
         self.books = NewBooks(actor=actor, bureau=bureau)
         self.new_contracts = NewContracts(actor=actor, bureau=bureau)
         self.bulk_contracts: set[str] = set()
+        self.bulk = False  # new contracts in bulk (set by _plan_bulk)
 
     def _plan_bulk(self, rows) -> None:
         """The contracts whose schedule the file creates whole: no installment yet, and no
@@ -302,6 +303,7 @@ class _Importer:
             for voucher, p in self.payments.items()
             if voucher in reversed_vouchers
         }
+        self.bulk = True
         self.bulk_contracts = (
             {row["contract"] for _n, row in rows.get("分期", [])} - scheduled - per_row
         )
@@ -325,7 +327,7 @@ class _Importer:
         for name, handler in register:
             for number, row in rows.get(name, []):
                 # A new contract is written in bulk after the sheet: no savepoint.
-                new = name == "合同" and row["number"] not in self.contracts
+                new = self.bulk and name == "合同" and row["number"] not in self.contracts
                 self.row(name, number, handler, row, savepoint=not new)
             if name == "合同" and not self.result.problems:
                 self.new_contracts.save()
@@ -602,9 +604,14 @@ class _Importer:
             award = self._award_for(row)
             # New contracts are checked as contract_create checks them and inserted in
             # bulk once the sheet is read (apply()).
-            self.contracts[row["number"]] = self.new_contracts.contract_create(
-                award=award, number=row["number"], **data
-            )
+            if self.bulk:
+                self.contracts[row["number"]] = self.new_contracts.contract_create(
+                    award=award, number=row["number"], **data
+                )
+            else:
+                self.contracts[row["number"]] = contract_services.contract_create(
+                    actor=self.actor, award=award, number=row["number"], **data
+                )
             return "created"
         award = contract.award
         if (award.project.name, award.provider.credit_code) != (row["project"], row["credit_code"]):
