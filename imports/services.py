@@ -14,6 +14,7 @@ the steps of an installment pass the explicit ``imported`` flag of the payments
 services (the four-eyes rule governs live decisions, not a bureau's past books).
 """
 
+import gc
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
@@ -138,6 +139,10 @@ def workbook_import(
         return result
     importer = _Importer(actor=actor, bureau=bureau, filename=filename, result=result)
     importer.progress = progress
+    # Hundreds of thousands of objects are made and kept: the cyclic collector, run again
+    # and again over all of them, is paused (they are freed by reference counting).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with transaction.atomic(), payment_services.bulk_writes():
             importer.apply(rows)
@@ -145,6 +150,9 @@ def workbook_import(
                 raise Abort
     except Abort:
         return result
+    finally:
+        if collecting:
+            gc.enable()
     result.applied = True
     return result
 
@@ -332,6 +340,8 @@ class _Importer:
             if name == "合同" and not self.result.problems:
                 self.new_contracts.save()
         self.schedules(rows.get("分期", []))
+        if not self.result.problems:
+            self.books.insert_schedules()
         events = []
         dated = [
             ("预算", "dated_on", self.budget_event),

@@ -32,6 +32,7 @@ from payments.models import Installment, InstallmentTransition, Payment, Require
 
 S = Installment.Status
 BATCH = 2000
+SPILL = 20_000  # records piled up in memory before they are inserted
 
 
 class NewBooks:
@@ -45,6 +46,11 @@ class NewBooks:
         self.payments: list[Payment] = []
         self.history = BulkHistory(actor)
         self.bureau_ids: set[int] = set()
+        # Once the installments are inserted (insert_schedules), what changes on them
+        # afterwards, updated at the end; the records made meanwhile are inserted as they
+        # pile up, so memory does not grow with every step of every installment.
+        self.moved: dict[int, Installment] = {}
+        self.received: dict[int, RequiredDocument] = {}
 
     # --- the services' calls, in memory ------------------------------------------------
 
@@ -99,7 +105,9 @@ class NewBooks:
         _require(self.actor, "payments.change_requireddocument")
         services.check_received(self.actor, document.installment.bureau_id, received_on)
         document.received_on = received_on
+        self.received[id(document)] = document
         self.history.saved(document, "~", services.dated_reason(_("收到资料"), received_on))
+        self._spill()
         return document
 
     def _move(self, installment, *, to_status, reason, on):
@@ -107,6 +115,7 @@ class NewBooks:
             installment, to_status=to_status, actor=self.actor, reason=reason, on=on
         )
         self.transitions.append(transition)
+        self.moved[id(installment)] = installment
         # moved() gave the whole reason (import source included), as _move saves it.
         self.history.saved(installment, "~", whole_reason=installment._change_reason)
 
@@ -142,6 +151,7 @@ class NewBooks:
             )
             if settled:
                 self._move(installment, to_status=S.PAID, reason=settled, on=on)
+        self._spill()
         return installment
 
     def payment_post(
@@ -190,20 +200,54 @@ class NewBooks:
                 reason=services.paid_off_reason(payment.voucher_number),
                 on=paid_on,
             )
+        self._spill()
         return payment
 
     # --- the writes ----------------------------------------------------------------------
+
+    def insert_schedules(self) -> None:
+        """Insert the installments and documents made so far, as scheduled (their later
+        states are updated by :meth:`save`), so that the records of their steps can be
+        inserted as they pile up."""
+        new = [i for i in self.installments if i.pk is None]
+        Installment.objects.bulk_create(new, batch_size=BATCH)
+        self._insert_documents()
+        self._spill(at=0)
+
+    def _insert_documents(self) -> None:
+        new = [d for d in self.documents if d.pk is None]
+        for document in new:
+            document.installment_id = document.installment.pk
+        RequiredDocument.objects.bulk_create(new, batch_size=BATCH)
+
+    def _spill(self, at: int | None = None) -> None:
+        """Insert the moves, payments and history rows piled up (at least ``at`` of them),
+        once every installment they name has its key."""
+        piled = len(self.transitions) + len(self.payments) + len(self.history.states)
+        if piled < (SPILL if at is None else at) or any(
+            i.pk is None for i in self.installments[-1:]
+        ):
+            return
+        self._insert_documents()
+        for record in (*self.transitions, *self.payments):
+            record.installment_id = record.installment.pk
+        InstallmentTransition.objects.bulk_create(self.transitions, batch_size=BATCH)
+        Payment.objects.bulk_create(self.payments, batch_size=BATCH)
+        self.history.write()
+        self.transitions, self.payments = [], []
 
     def save(self) -> None:
         """Insert everything built, with the history of every state it went through."""
         if not self.installments:
             return
-        Installment.objects.bulk_create(self.installments, batch_size=BATCH)
-        for record in (*self.documents, *self.transitions, *self.payments):
-            record.installment_id = record.installment.pk
-        RequiredDocument.objects.bulk_create(self.documents, batch_size=BATCH)
-        InstallmentTransition.objects.bulk_create(self.transitions, batch_size=BATCH)
-        Payment.objects.bulk_create(self.payments, batch_size=BATCH)
-        self.history.write()
+        self.insert_schedules()
+        Installment.objects.bulk_update(
+            list(self.moved.values()),
+            ["status", "status_changed_at", "approved_on"],
+            batch_size=BATCH,
+        )
+        RequiredDocument.objects.bulk_update(
+            list(self.received.values()), ["received_on"], batch_size=BATCH
+        )
         records_changed(*self.bureau_ids)
         self.__init__(actor=self.actor, bureau=self.bureau)

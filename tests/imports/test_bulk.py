@@ -8,6 +8,7 @@ from django.db import transaction
 from accounts.roles import Role
 from contracts.models import Contract
 from imports import services
+from payments import bulk
 from payments.models import (
     FiscalYearClosing,
     Installment,
@@ -76,7 +77,9 @@ class Undo(Exception):
     pass
 
 
-def test_the_batch_writes_what_the_per_row_services_write(bureau, finance, monkeypatch):
+@pytest.mark.parametrize("spill", [20_000, 1])
+def test_the_batch_writes_what_the_per_row_services_write(bureau, finance, monkeypatch, spill):
+    monkeypatch.setattr(bulk, "SPILL", spill)  # 1: every record inserted as soon as it can be
     data = books.xlsx(sheets())
     # The books through the per-row services, then undone.
     with pytest.raises(Undo), monkeypatch.context() as patch, transaction.atomic():
