@@ -318,7 +318,8 @@ class _Importer:
 
     @staticmethod
     def _is_new(installment) -> bool:
-        return installment.pk is None
+        """Made by the batch entry point in this import (whether inserted yet or not)."""
+        return NewBooks.holds(installment)
 
     # --- the frame of each row ------------------------------------------------------------
 

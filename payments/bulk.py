@@ -72,6 +72,7 @@ class NewBooks:
             installment.full_clean(
                 exclude=["bureau", "contract"], validate_unique=False, validate_constraints=False
             )
+            installment._in_books = True
             installment._new_documents = []
             installment._new_paid = ZERO
             self.installments.append(installment)
@@ -89,6 +90,11 @@ class NewBooks:
         self.documents.append(document)
         self.history.saved(document, "+", "")
         return document
+
+    @staticmethod
+    def holds(installment: Installment) -> bool:
+        """Whether ``installment`` was made here (its steps go through these calls)."""
+        return getattr(installment, "_in_books", False)
 
     def documents_of(self, installment: Installment) -> list[RequiredDocument]:
         return installment._new_documents

@@ -6,9 +6,11 @@ import pytest
 from django.db import transaction
 
 from accounts.roles import Role
+from contracts import services as contract_services
 from contracts.models import Contract
 from imports import services
 from payments import bulk
+from payments import services as payment_services
 from payments.models import (
     FiscalYearClosing,
     Installment,
@@ -34,10 +36,30 @@ def finance(bureau, make_user):
     return make_user(Role.FINANCE, bureau, "bulk-finance")
 
 
+PER_ROW = ("schedule_save", "document_receive", "installment_transition", "payment_post")
+
+
 def run(bureau, finance, data, *, per_row=False, monkeypatch=None):
     if per_row:
         monkeypatch.setattr(services._Importer, "_plan_bulk", lambda self, rows: None)
-    return services.workbook_import(actor=finance, bureau=bureau, data=data, filename="台账.xlsx")
+        return services.workbook_import(
+            actor=finance, bureau=bureau, data=data, filename="台账.xlsx"
+        )
+    with pytest.MonkeyPatch.context() as patch:
+        # The batch way calls none of the per-row services of installments.
+        for name in PER_ROW:
+            patch.setattr(payment_services, name, refused(name))
+        patch.setattr(contract_services, "contract_create", refused("contract_create"))
+        return services.workbook_import(
+            actor=finance, bureau=bureau, data=data, filename="台账.xlsx"
+        )
+
+
+def refused(name):
+    def call(**kwargs):
+        raise AssertionError(f"{name} called on the batch way")
+
+    return call
 
 
 def state():
