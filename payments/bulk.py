@@ -19,6 +19,7 @@ import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from accounts.caching import records_changed
@@ -247,13 +248,44 @@ class NewBooks:
         if not self.installments:
             return
         self.insert_schedules()
-        Installment.objects.bulk_update(
-            list(self.moved.values()),
-            ["status", "status_changed_at", "approved_on"],
-            batch_size=BATCH,
+        update_rows(
+            Installment, list(self.moved.values()), ["status", "status_changed_at", "approved_on"]
         )
-        RequiredDocument.objects.bulk_update(
-            list(self.received.values()), ["received_on"], batch_size=BATCH
-        )
+        update_rows(RequiredDocument, list(self.received.values()), ["received_on"])
         records_changed(*self.bureau_ids)
         self.__init__(actor=self.actor, bureau=self.bureau)
+
+
+def update_rows(model, records: list, fields: list[str]) -> None:
+    """Write ``fields`` of many saved rows, each with its own values, in few statements
+    (``bulk_update`` builds an expression per row and field: minutes for 100,000 rows)."""
+    records = [r for r in records if r.pk is not None]
+    if not records:
+        return
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    pk = model._meta.pk
+    values = [
+        [c.get_db_prep_save(getattr(r, c.attname), connection) for c in columns] + [r.pk]
+        for r in records
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            sets = ", ".join(f"{quote(c.column)} = %s" for c in columns)
+            cursor.executemany(
+                f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(pk.column)} = %s",
+                values,
+            )
+            return
+        casts = [c.db_type(connection) for c in columns] + [pk.db_type(connection)]
+        row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+        names = [f"c{i}" for i in range(len(columns))]
+        sets = ", ".join(f"{quote(c.column)} = v.{n}" for c, n in zip(columns, names, strict=True))
+        for start in range(0, len(values), BATCH):
+            chunk = values[start : start + BATCH]
+            cursor.execute(
+                f"UPDATE {quote(model._meta.db_table)} AS t SET {sets} "
+                f"FROM (VALUES {', '.join([row] * len(chunk))}) AS v({', '.join(names)}, id) "
+                f"WHERE t.{quote(pk.column)} = v.id",
+                [value for line in chunk for value in line],
+            )
