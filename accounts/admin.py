@@ -15,14 +15,72 @@ classes.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import services
 from accounts.models import Bureau, RoleGrant, User
 from accounts.roles import ADMIN_ROLES, Role
+
+# Default permissions (add/change/delete/view) are stored with English names when they are
+# created; the admin names them in Chinese after their model instead.
+DEFAULT_ACTIONS = {
+    "add": _("可以添加%(model)s"),
+    "change": _("可以修改%(model)s"),
+    "delete": _("可以删除%(model)s"),
+    "view": _("可以查看%(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """'合同管理 | 合同 | 可以添加合同' (a permission of our own keeps its Chinese name)."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return f"{permission.content_type.app_label} | {permission.name}"
+    meta = model._meta
+    action, _sep, rest = permission.codename.partition("_")
+    name = permission.name
+    if action in DEFAULT_ACTIONS and rest == meta.model_name:
+        name = DEFAULT_ACTIONS[action] % {"model": meta.verbose_name}
+    app = meta.app_config.verbose_name
+    return f"{app} | {meta.verbose_name} | {name}"
+
+
+def role_label(group) -> str:
+    """A role group by its Chinese name (a group that is no role keeps its own)."""
+    return str(Role(group.name).label) if group.name in Role.values else group.name
+
+
+class ChineseChoicesMixin:
+    """Roles and permissions in the admin's choices by their Chinese names."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name in ("permissions", "user_permissions"):
+            field.queryset = field.queryset.select_related("content_type")
+            field.label_from_instance = permission_label
+        if field is not None and db_field.name == "groups":
+            field.label_from_instance = role_label
+        return field
+
+
+class RoleListFilter(admin.SimpleListFilter):
+    title = _("角色")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(groups__name=self.value()).distinct()
+        return queryset
 
 
 def is_platform_admin(user) -> bool:
@@ -115,9 +173,9 @@ class RoleGrantInline(ReadOnlyInline):
 
 
 @admin.register(User)
-class UserAdmin(ScopedPermissions, BaseUserAdmin):
+class UserAdmin(ChineseChoicesMixin, ScopedPermissions, BaseUserAdmin):
     list_display = ["username", "full_name", "bureau", "roles", "is_active", "last_login"]
-    list_filter = ["bureau", "groups", "is_active"]
+    list_filter = ["bureau", RoleListFilter, "is_active"]
     list_select_related = ["bureau"]
     search_fields = ["username", "full_name", "email"]
     readonly_fields = ["roles", "last_login", "date_joined"]
@@ -391,3 +449,43 @@ class BureauScopedAdmin(admin.ModelAdmin):
             and self.in_scope(request, obj)
             and super().has_delete_permission(request, obj)
         )
+
+
+# Roles (groups) by their Chinese names, their permissions in Chinese.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(ChineseChoicesMixin, BaseGroupAdmin):
+    list_display = ["role_name", "name"]
+
+    @admin.display(description=_("角色"), ordering="name")
+    def role_name(self, obj):
+        return role_label(obj)
+
+    @admin.display(description=_("权限"))
+    def permission_names(self, obj):
+        permissions = obj.permissions.select_related("content_type").order_by(
+            "content_type__app_label", "content_type__model", "codename"
+        )
+        return format_html_join(
+            mark_safe("<br>"), "{}", ((permission_label(p),) for p in permissions)
+        )
+
+    def get_fields(self, request, obj=None):
+        # Read-only (a role is the table in accounts/roles.py): its name and its
+        # permissions, in Chinese.
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["role_name", "name", "permission_names"]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["role_name", "name", "permission_names"]
+        return super().get_readonly_fields(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        group = self.get_object(request, object_id)
+        if group is not None:
+            extra_context = {**(extra_context or {}), "title": role_label(group)}
+        return super().change_view(request, object_id, form_url, extra_context)

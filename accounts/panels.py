@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 # besides the request.
 PAGES: dict[str, tuple[str, ...]] = {
     "contracts:contract-detail": ("contract",),
+    "contracts:project-detail": ("project",),
     "contracts:provider-detail": ("provider",),
     # The provider chosen on the form (None before one is chosen).
     "contracts:award-create": ("provider",),

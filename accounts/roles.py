@@ -246,6 +246,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def roles_holding(permissions) -> list[Role]:
+    """The business roles that hold every one of ``permissions`` (who can do what a 403
+    refused), in the table's order."""
+    wanted = set(permissions)
+    if not wanted:
+        return []
+    return [
+        role for role in Role if role in BUSINESS_ROLES and wanted <= set(ROLE_PERMISSIONS[role])
+    ]
+
+
 def sync_roles(apps=None) -> None:
     """Create the role groups and give each exactly the permissions of the table.
 

@@ -55,3 +55,24 @@ def security_event_list(*, user: User):
     if user.bureau is None:
         return queryset
     return queryset.filter(bureau_scope(user=user))
+
+
+def who_can(*, user: User, permissions) -> tuple[list[str], list[User]]:
+    """Who does what ``user`` may not: the business roles holding every one of
+    ``permissions`` (their Chinese names) and, for a business user, the active people of
+    their bureau in those roles (at most ten). An administrator learns the roles only: no
+    bureau's people through a refusal."""
+    from accounts.roles import BUSINESS_ROLES, roles_holding
+
+    roles = roles_holding(permissions)
+    people = []
+    if roles and user.is_authenticated and user.bureau_id and user.has_role(*BUSINESS_ROLES):
+        people = list(
+            User.objects.filter(
+                bureau_id=user.bureau_id, is_active=True, groups__name__in=[str(r) for r in roles]
+            )
+            .exclude(pk=user.pk)
+            .distinct()
+            .order_by("username")[:10]
+        )
+    return [str(r.label) for r in roles], people

@@ -210,6 +210,7 @@ def generate(bureaus: int, contracts_per_bureau: int, seed: int = 2024) -> dict:
                 "owner_id",
                 "terminated_on",
                 "termination_reason",
+                "report_frequency",
             ],
         ),
         "budget": Table(
@@ -279,6 +280,8 @@ def generate(bureaus: int, contracts_per_bureau: int, seed: int = 2024) -> dict:
                 "recorded_by_id",
                 "withdrawn_on",
                 "withdrawal_reason",
+                "basis",
+                "basis_url",
             ],
         ),
         "payment": Table(
@@ -469,6 +472,7 @@ def generate(bureaus: int, contracts_per_bureau: int, seed: int = 2024) -> dict:
                     users["staff"],
                     None,
                     "",
+                    "quarterly",
                 )
                 percents = SCHEDULES[(p + year) % 2]
                 amounts = split(annual, percents)
@@ -569,6 +573,8 @@ def _installment(
             "审计扣减",
             users["finance"],
             None,
+            "",
+            "",
             "",
         )
         net = amount - cut

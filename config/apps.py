@@ -13,4 +13,7 @@ class ProjectConfig(AppConfig):
     verbose_name = "config"
 
     def ready(self):
-        from config import checks  # noqa: F401 - registers the checks
+        from config import admin_labels, checks  # noqa: F401 - registers the checks
+
+        # Chinese names for the third-party apps' admin pages (config/admin_labels.py).
+        admin_labels.install()

@@ -6,6 +6,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from accounts import caching
+from accounts.roles import BUSINESS_ROLES
 from payments.reminders import inbox
 
 # (label, url name [?query], icon, permission needed), or a group: (label, icon, [items]). A link
@@ -13,7 +14,7 @@ from payments.reminders import inbox
 # not access control.
 # A table: the groups' entries read alike because each is one menu entry.
 NAVIGATION = [
-    (_("首页"), "home", "house", None),
+    (_("我的待办"), "home", "list-check", None),
     (_("执行看板"), "payments:dashboard", "speedometer2", "payments.view_dashboard"),
     (_("我的资料"), "portal:home", "inbox", "contracts.use_portal"),
     (_("安全审计"), "security-log", "shield-lock", "accounts.view_securityevent"),
@@ -38,6 +39,7 @@ NAVIGATION = [
                 "payments.view_installment",
             ),
             (_("支付台账"), "payments:payment-list", "journal-text", "payments.view_payment"),
+            (_("扣减"), "payments:deduction-list", "scissors", "payments.view_deduction"),
             (_("预算"), "payments:budget-list", "piggy-bank", "payments.view_budget"),
             (_("序时进度"), "payments:checkpoints", "graph-up", "payments.add_progresscheckpoint"),
             (_("审计与评估"), "payments:audit-list", "clipboard-check", "payments.view_audit"),
@@ -143,4 +145,6 @@ def navigation(request):
         "unread_notifications": unread,
         # The rendered menu is cached (base.html; accounts/caching.py: navigation).
         "nav_key": caching.navigation_key(user, request.path),
+        # 使用说明 is for the bureau's business roles (the provider has its portal).
+        "show_help": SimpleLazyObject(lambda: user.has_role(*BUSINESS_ROLES)),
     }

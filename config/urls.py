@@ -12,8 +12,12 @@ from config import security_log, views
 from evaluations import views as evaluation_views
 from payments import views as payment_views
 
+# Refusals in the site's layout, naming who can act (404 and 500: templates/404.html, 500.html).
+handler403 = "config.views.permission_denied"
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("help/", views.HelpView.as_view(), name="help"),
     path("accounts/", include("accounts.urls")),
     path("contracts/", include("contracts.urls")),
     path("payments/", include("payments.urls")),

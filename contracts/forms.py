@@ -8,10 +8,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
 from accounts.selectors import bureau_scope, is_multi_bureau, visible_bureaus
 from contracts.models import AnnualGoal, Award, Contract, Project, Provider
-from contracts.selectors import contract_owner_choices
+from contracts.selectors import contract_owner_choices, project_owner_choices
 
 
 class DateInput(forms.DateInput):
@@ -33,10 +32,6 @@ class BureauFieldMixin:
 
     def chosen_bureau(self, user):
         return self.cleaned_data.get("bureau") or user.bureau
-
-
-def bureau_users(user):
-    return User.objects.filter(bureau_scope(user=user), is_active=True).order_by("username")
 
 
 class ProviderForm(BureauFieldMixin, forms.ModelForm):
@@ -78,7 +73,8 @@ class ProjectForm(BureauFieldMixin, forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = bureau_users(user)
+        # 项目负责人: staff (业务科室) only, like a contract's 经办人.
+        self.fields["owner"].queryset = project_owner_choices(user=user, project=self.instance)
         if self.instance.pk is None:
             self.setup_bureau(user)
 
@@ -133,6 +129,7 @@ class ContractForm(forms.ModelForm):
             "amount",
             "continuing_service",
             "payment_term_days",
+            "report_frequency",
             "owner",
             "social_workers_senior",
             "social_workers_intermediate",
@@ -151,6 +148,12 @@ class ContractForm(forms.ModelForm):
             self.fields["award"].disabled = True
             self.fields["award"].help_text = _("合同签订后不能更换中标。")
         self.fields["owner"].queryset = contract_owner_choices(user=user, contract=self.instance)
+        # A form posted without the reporting frequency (an API client, an older page)
+        # keeps the contract's own, quarterly for a new one.
+        self.fields["report_frequency"].required = False
+
+    def clean_report_frequency(self):
+        return self.cleaned_data.get("report_frequency") or self.instance.report_frequency
 
     def validate_unique(self):
         # The bureau is derived from the award by the service; uniqueness of the number

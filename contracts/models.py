@@ -321,6 +321,18 @@ class Contract(models.Model):
             )
         ],
     )
+
+    class ReportFrequency(models.TextChoices):
+        MONTHLY = "monthly", _("按月")
+        QUARTERLY = "quarterly", _("按季度")
+
+    report_frequency = models.CharField(
+        _("服务报告周期"),
+        max_length=10,
+        choices=ReportFrequency.choices,
+        default=ReportFrequency.QUARTERLY,
+        help_text=_("服务机构在门户提交服务报告的周期：每份报告覆盖一个完整的自然月或季度。"),
+    )
     payment_term_days = models.PositiveSmallIntegerField(
         _("付款期限（天）"),
         null=True,

@@ -106,14 +106,23 @@ def contract_owner_choices(*, user: User, contract: Contract | None = None) -> Q
     """Who may be a contract's 经办人: active staff (业务科室) users of the contract's bureau
     (of the user's bureaus for a new contract), plus its current owner even if they have
     lost the role since."""
-    if contract is not None and contract.pk:
-        scope = Q(bureau_id=contract.bureau_id)
+    return _staff_owner_choices(user=user, record=contract)
+
+
+def project_owner_choices(*, user: User, project: Project | None = None) -> QuerySet[User]:
+    """Who may be a project's 项目负责人: the same rule as a contract's 经办人."""
+    return _staff_owner_choices(user=user, record=project)
+
+
+def _staff_owner_choices(*, user: User, record) -> QuerySet[User]:
+    if record is not None and record.pk:
+        scope = Q(bureau_id=record.bureau_id)
     else:
         scope = bureau_scope(user=user)
     staff = User.objects.filter(scope, is_active=True, groups__name=Role.STAFF).values("pk")
     eligible = Q(pk__in=staff)
-    if contract is not None and contract.owner_id:
-        eligible |= Q(pk=contract.owner_id)
+    if record is not None and record.owner_id:
+        eligible |= Q(pk=record.owner_id)
     return User.objects.filter(eligible).order_by("username")
 
 

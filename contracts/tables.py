@@ -43,7 +43,15 @@ def contract_columns() -> list[Column]:
             lambda c: f"{c.start:%Y-%m-%d} ~ {c.end:%Y-%m-%d}",
             ("start", "end"),
         ),
-        Column("amount", _("合同金额（万元）"), lambda c: wan(c.amount), ("amount",), "money"),
+        Column(
+            "amount",
+            _("合同金额（万元）"),
+            lambda c: wan(c.amount),
+            ("amount",),
+            "money",
+            "amount",
+            wan,
+        ),
         Column("status", _("状态"), contract_status, ("status",)),
     ]
 

@@ -169,6 +169,11 @@ class ProjectDetailView(RecordDetailView):
         context["goals"] = self.object.annual_goals.order_by("-year")
         context["awards"] = self.object.awards.select_related("provider").order_by("-award_date")
         context["goal_form"] = AnnualGoalForm()
+        # The project's money (budgets, contracts, installments, paid), from the payments
+        # app (accounts/panels.py).
+        context["panels"] = panels.bound(
+            "contracts:project-detail", request=self.request, project=self.object
+        )
         if context["show_history"]:
             context["goal_history"] = selectors.annual_goal_history(project=self.object)
         return context

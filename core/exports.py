@@ -23,6 +23,8 @@ WAN_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.00%"
 DATE_FORMAT = "yyyy-mm-dd"
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+MONEY_FORMATS = frozenset({YUAN_FORMAT, WAN_FORMAT})
+TOTAL_LABEL = "合计"
 
 
 @dataclass
@@ -33,7 +35,11 @@ class Column:
 
 
 def add_sheet(workbook: Workbook, title: str, columns: list[Column], rows, *, first: bool = False):
-    """A sheet with a bold, frozen header row; Decimals stay numbers, dates stay dates."""
+    """A sheet with a bold, frozen header row; Decimals stay numbers, dates stay dates.
+
+    A sheet of money (a column in 元 or 万元) ends with a 合计 row of its money columns:
+    values summed here, not formulas, so the file reads the same in any program (unless
+    the rows given end with a 合计 of their own)."""
     sheet = workbook.active if first else workbook.create_sheet()
     sheet.title = title
     sheet.append([for_documents(str(c.header)) for c in columns])
@@ -41,13 +47,29 @@ def add_sheet(workbook: Workbook, title: str, columns: list[Column], rows, *, fi
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    money = [i for i, c in enumerate(columns) if c.number_format in MONEY_FORMATS]
+    sums = dict.fromkeys(money, Decimal("0"))
+    last = None
     for values in rows:
-        sheet.append([_cell(v) for v in values])
+        values = [_cell(v) for v in values]
+        sheet.append(values)
+        last = values
+        for index in money:
+            if isinstance(values[index], int | Decimal):
+                sums[index] += values[index]
         for cell in sheet[sheet.max_row]:
             # openpyxl stores a string starting with "=" as a formula; a provider or a
             # note typed that way must stay text, never run in the reader's Excel.
             if cell.data_type == "f":
                 cell.data_type = "s"
+    if money and last is not None and last[0] != TOTAL_LABEL:
+        total = [None] * len(columns)
+        total[0 if 0 not in sums else len(columns) - 1] = TOTAL_LABEL
+        for index, value in sums.items():
+            total[index] = value
+        sheet.append(total)
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = column.width
@@ -57,6 +79,24 @@ def add_sheet(workbook: Workbook, title: str, columns: list[Column], rows, *, fi
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     return sheet
+
+
+def caption(workbook: Workbook, text: str) -> None:
+    """Put ``text`` (the filters an export used) on a line above every sheet's header."""
+    for sheet in workbook.worksheets:
+        filtered = sheet.auto_filter.ref
+        sheet.insert_rows(1)
+        sheet["A1"] = for_documents(text)
+        sheet["A1"].font = Font(italic=True)
+        sheet.freeze_panes = "A3"
+        if filtered:
+            first, _sep, last = filtered.partition(":")
+            sheet.auto_filter.ref = f"{_shift(first)}:{_shift(last)}"
+
+
+def _shift(cell: str) -> str:
+    letters = cell.rstrip("0123456789")
+    return f"{letters}{int(cell[len(letters) :]) + 1}"
 
 
 def _cell(value):

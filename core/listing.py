@@ -11,10 +11,16 @@ filtered rows never computes them.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db.models import DecimalField, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+MONEY = DecimalField(max_digits=18, decimal_places=2)
 
 
 @dataclass
@@ -24,6 +30,10 @@ class Column:
     cell: Callable[[Any], Any]
     sort: tuple[str, ...] | None = None  # order_by fields; None: not sortable
     css: str = ""
+    # A money column's 合计: the field (or expression) summed over the whole filtered set,
+    # and how the sum is shown (the column's own format).
+    total: Any = None
+    total_format: Callable[[Any], Any] = str
 
 
 def link(url: str, text) -> str:
@@ -74,8 +84,45 @@ def headers(columns: list[Column], current: str, query: dict) -> list[dict]:
     return result
 
 
+def totals(columns: list[Column], queryset) -> dict[str, Decimal]:
+    """The sums of the columns that have a total, over every row of ``queryset`` (not only
+    the page's), in one query; {} when no column has one."""
+    wanted = {c.key: c.total for c in columns if c.total is not None}
+    if not wanted:
+        return {}
+    # Aliases apart from the fields' names: an aggregate named like the annotation it sums
+    # makes Django drop that annotation from its subquery.
+    sums = queryset.order_by().aggregate(
+        **{
+            f"total_{key}": Coalesce(Sum(field), Value(Decimal("0")), output_field=MONEY)
+            for key, field in wanted.items()
+        }
+    )
+    return {key: sums[f"total_{key}"] for key in wanted}
+
+
+def footer(columns: list[Column], sums: dict) -> list[dict]:
+    """The 合计 row: the label in the first column without a total, each sum in its column."""
+    if not sums:
+        return []
+    cells, labelled = [], False
+    for column in columns:
+        label = column.label
+        if column.key in sums:
+            value = column.total_format(sums[column.key])
+        elif not labelled:
+            value, labelled, label = _("合计"), True, ""
+        else:
+            value = ""
+        cells.append({"value": value, "css": column.css, "label": label})
+    return cells
+
+
 def rows(columns: list[Column], records) -> list[list[dict]]:
     return [
-        [{"value": column.cell(record), "css": column.css} for column in columns]
+        [
+            {"value": column.cell(record), "css": column.css, "label": column.label}
+            for column in columns
+        ]
         for record in records
     ]

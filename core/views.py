@@ -13,7 +13,9 @@ permission and service.
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import HttpResponseBadRequest
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import HttpResponseBadRequest, QueryDict
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, FormView
@@ -23,12 +25,25 @@ from core import exports, inputs, listing
 from core.history import history_of, history_visible
 
 PAGE_SIZE = 25
+ALL = _("全部")
 
 
 class PermissionMixin(PermissionRequiredMixin):
-    """Refuse with 403 (not a login redirect) when a logged-in user lacks the permission."""
+    """Refuse with 403 (not a login redirect) when a logged-in user lacks the permission.
+
+    The refusal carries the permissions the page needs, so the 403 page can name the roles
+    that hold them (config.views.permission_denied)."""
 
     raise_exception = True
+
+    def handle_no_permission(self):
+        if self.request.user.is_authenticated:
+            try:
+                needed = self.get_permission_required()
+            except ImproperlyConfigured:
+                needed = ()
+            raise PermissionDenied(*needed)
+        return super().handle_no_permission()
 
 
 class ScopedObjectMixin(PermissionMixin):
@@ -136,8 +151,32 @@ class ListPageView(PermissionMixin, FilterView):
     def get_queryset(self):
         return self.selector(user=self.request.user)
 
+    @classmethod
+    def filtered(cls, request, query: str = ""):
+        """The rows this list shows ``request.user`` for the query string ``query``
+        (None when the user may not open the list or the query is invalid)."""
+        view = cls()
+        view.setup(request)
+        if not view.has_permission():
+            return None
+        filterset = cls.filterset_class(
+            QueryDict(query), queryset=view.get_queryset(), request=request, user=request.user
+        )
+        return filterset.qs if filterset.is_valid() else None
+
+    @classmethod
+    def count_matching(cls, request, query: str = "") -> int | None:
+        """How many rows the list shows for ``query``: what 我的待办 counts (one query)."""
+        rows = cls.filtered(request, query)
+        return None if rows is None else rows.count()
+
     def get_columns(self) -> list[listing.Column]:
         return self.columns()
+
+    def totals_queryset(self, queryset):
+        """The filtered rows the 合计 row sums (a list whose amounts are annotated only for
+        the page's rows annotates them here, for the sum's one query)."""
+        return queryset
 
     def decorate(self, records: list) -> list:
         """Add what the page's rows need beyond the list query (one query, page rows only)."""
@@ -152,6 +191,14 @@ class ListPageView(PermissionMixin, FilterView):
         filterset = super().get_filterset(filterset_class)
         for field in filterset.form.fields.values():
             widget = field.widget
+            # A filter left empty shows every row: say 全部, not ---------, nor 未知 for a
+            # yes/no filter.
+            choices = getattr(widget, "choices", None)
+            if choices:
+                widget.choices = [
+                    ("", ALL) if value in ("", None) else (value, label)
+                    for value, label in list(choices)
+                ]
             css = (
                 "form-select form-select-sm"
                 if widget.input_type == "select"
@@ -179,6 +226,9 @@ class ListPageView(PermissionMixin, FilterView):
             export_url=self.export_url,
             headers=listing.headers(columns, sort, self.request.GET.copy()),
             rows=listing.rows(columns, self.decorate(list(page.object_list))),
+            footer=listing.footer(
+                columns, listing.totals(columns, self.totals_queryset(self.object_list))
+            ),
             page_obj=page,
             query=query.urlencode(),
             table_id=self.table_id,
@@ -209,9 +259,29 @@ class ExportView(PermissionMixin, View):
             return HttpResponseBadRequest(
                 filter_errors(filterset.form), content_type="text/plain; charset=utf-8"
             )
-        return exports.workbook_response(
-            self.build(filterset.qs, filterset.form.cleaned_data), str(self.filename)
-        )
+        workbook = self.build(filterset.qs, filterset.form.cleaned_data)
+        exports.caption(workbook, filter_line(filterset.form))
+        return exports.workbook_response(workbook, str(self.filename))
+
+
+def filter_line(form) -> str:
+    """The filters a list or an export used, as one line: "筛选条件：年度：2024；状态：审核中"."""
+    parts = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "", [], ()):
+            continue
+        if isinstance(value, bool):
+            shown = _("是") if value else _("否")
+        elif hasattr(value, "isoformat"):
+            shown = value.isoformat()
+        elif getattr(field, "choices", None) and not hasattr(value, "pk"):
+            shown = dict(field.choices).get(value, value)
+        else:
+            shown = value
+        parts.append(f"{field.label}：{shown}")
+    text = "；".join(parts) if parts else _("全部")
+    return _("筛选条件：%(filters)s") % {"filters": text}
 
 
 def filter_errors(form) -> str:
@@ -258,12 +328,20 @@ class CreatePageView(ServiceFormMixin, PermissionMixin, FormPageMixin, FormView)
 
 
 class EditPageView(ServiceFormMixin, ScopedObjectMixin, FormPageMixin, FormView):
-    """A form that changes ``self.object`` (a model form bound to that record)."""
+    """A form that changes ``self.object`` (a model form bound to that record).
+
+    A form sent back unchanged saves nothing and says so, instead of 已保存."""
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["instance"] = self.object
         return kwargs
+
+    def form_valid(self, form):
+        if not form.has_changed():
+            messages.info(self.request, _("没有修改，未保存。"))
+            return redirect(self.get_success_url_for(self.object))
+        return super().form_valid(form)
 
 
 class ActionPageView(ServiceFormMixin, ScopedObjectMixin, FormPageMixin, FormView):

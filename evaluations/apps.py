@@ -30,3 +30,10 @@ class EvaluationsConfig(AppConfig):
         # The provider's record on its page and on the award form (once one is chosen).
         panels.register("contracts:provider-detail", PROVIDER_RECORD)
         panels.register("contracts:award-create", PROVIDER_RECORD)
+
+        from accounts import todo
+        from evaluations.todo import todos
+
+        # 我的待办: evaluations to approve, rectifications to follow up (accounts/todo.py).
+        for task in todos():
+            todo.register(task)

@@ -284,12 +284,21 @@ def _compute(evaluation: Evaluation, *, actor: User) -> Evaluation:
         ),
         Source.TIMELINESS: (None, "timeliness"),
     }
+    # The formula text shows money with thousands separators (2,177,100.00 元), as a voucher.
+    shown = {
+        **figures,
+        **{
+            name: f"{Decimal(figures[name]):,.2f}"
+            for name in ("issued", "full_year", "paid")
+            if figures.get(name) is not None
+        },
+    }
     for row in evaluation.rows.exclude(source=Source.MANUAL):
         note, key = notes[row.source]
         value = figures.get(key)
         row.computed_value = Decimal(value) if value is not None else None
         row.computed_score = _score(row.weight, value)
-        row.computed_note = _timeliness_note(figures) if note is None else note % figures
+        row.computed_note = _timeliness_note(figures) if note is None else note % shown
         row.computed_at = now
         row.actual_value = f"{value}%" if value is not None else _("无记录")
         if not row.score_overridden:

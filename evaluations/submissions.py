@@ -30,6 +30,30 @@ from evaluations.services import output_record
 from payments import uploads
 
 
+def report_period(frequency: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The reporting period (a calendar month or quarter, by the contract's frequency)
+    that holds ``day``: its first and last day."""
+    first_month = (
+        day.month
+        if frequency == Contract.ReportFrequency.MONTHLY
+        else ((day.month - 1) // 3 * 3 + 1)
+    )
+    months = 1 if frequency == Contract.ReportFrequency.MONTHLY else 3
+    start = datetime.date(day.year, first_month, 1)
+    following = datetime.date(
+        day.year + (first_month + months - 1) // 12, (first_month + months - 1) % 12 + 1, 1
+    )
+    return start, following - datetime.timedelta(days=1)
+
+
+def last_complete_period(
+    frequency: str, today: datetime.date
+) -> tuple[datetime.date, datetime.date]:
+    """The last month or quarter that has ended by ``today`` (the form's default)."""
+    start, _end = report_period(frequency, today)
+    return report_period(frequency, start - datetime.timedelta(days=1))
+
+
 def _store_evidence(files, *, actor: User, bureau_id: int, **owner) -> list[str]:
     """Store each evidence file (checked like payment documents); the stored names."""
     stored = []
@@ -83,6 +107,24 @@ def service_report_submit(
         raise ValidationError({"period_end": _("报告期止不能早于报告期起。")})
     if period_end > timezone.localdate():
         raise ValidationError({"period_end": _("报告期止不能晚于今天。")})
+    if report_period(contract.report_frequency, period_start) != (period_start, period_end):
+        start, end = report_period(contract.report_frequency, period_start)
+        raise ValidationError(
+            {
+                "period_end": _(
+                    "本合同约定%(frequency)s提交服务报告，报告期应为一个完整的%(unit)s，"
+                    "例如 %(start)s 至 %(end)s。"
+                )
+                % {
+                    "frequency": contract.get_report_frequency_display(),
+                    "unit": _("自然月")
+                    if contract.report_frequency == Contract.ReportFrequency.MONTHLY
+                    else _("季度"),
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                }
+            }
+        )
     indicators = {i.pk: i for i in report_indicators(contract)}
     given = {pk: amount for pk, amount in values.items() if amount is not None}
     if not given:

@@ -10,7 +10,16 @@ class PaymentsConfig(AppConfig):
         # The reminders queue their tasks by name: register them in every process.
         import payments.tasks  # noqa: F401
         from accounts import panels
-        from payments.panels import INSTALLMENTS
+        from payments.panels import INSTALLMENTS, PROJECT_MONEY
 
         # The installments on the contracts app's contract page.
         panels.register("contracts:contract-detail", INSTALLMENTS)
+        # The project's money on the contracts app's project page (dashboard drill-down).
+        panels.register("contracts:project-detail", PROJECT_MONEY)
+
+        from accounts import todo
+        from payments.todo import todos
+
+        # 我的待办 of the roles that act on installments (accounts/todo.py).
+        for task in todos():
+            todo.register(task)

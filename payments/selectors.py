@@ -238,6 +238,7 @@ def payment_list(*, user: User) -> QuerySet[Payment]:
         "installment",
         "installment__contract",
         "installment__contract__award__project",
+        "installment__contract__award__provider",
         "posted_by",
         "reverses",
     )

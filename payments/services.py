@@ -716,6 +716,21 @@ def check_received(actor: User, bureau_id: int, received_on: datetime.date) -> N
     business_date(actor=actor, bureau_id=bureau_id, on=received_on, field="received_on")
 
 
+@transaction.atomic
+def documents_receive_all(
+    *, actor: User, installment: Installment, received_on: datetime.date
+) -> list[RequiredDocument]:
+    """Record one date for every document of the installment not received yet (each
+    through :func:`document_receive`: the same checks and history)."""
+    waiting = list(installment.documents.filter(received_on__isnull=True).order_by("pk"))
+    if not waiting:
+        raise ValidationError(_("各项资料均已收到。"))
+    return [
+        document_receive(actor=actor, document=document, received_on=received_on)
+        for document in waiting
+    ]
+
+
 # --- document files: the provider hands in, staff accept or return -----------------------
 
 

@@ -20,6 +20,11 @@ STATUS_BADGES = {
 }
 
 
+def yuan(value) -> str:
+    """An amount in 元 with thousands separators and two decimals, as on a voucher."""
+    return "—" if value is None else f"{value:,.2f}"
+
+
 def status_badge(status: str):
     label = Installment.Status(status).label
     return format_html('<span class="badge bg-{}">{}</span>', STATUS_BADGES[status], label)
@@ -55,10 +60,22 @@ def installment_columns(today) -> list[Column]:
             lambda i: wan(i.planned_amount),
             ("planned_amount",),
             "money",
+            "planned_amount",
+            wan,
         ),
-        Column("deducted", _("扣减（万元）"), lambda i: wan(i.deducted), None, "money"),
-        Column("paid", _("已付（万元）"), lambda i: wan(i.paid), None, "money"),
-        Column("outstanding", _("未付（万元）"), lambda i: wan(i.outstanding), None, "money"),
+        Column(
+            "deducted", _("扣减（万元）"), lambda i: wan(i.deducted), None, "money", "deducted", wan
+        ),
+        Column("paid", _("已付（万元）"), lambda i: wan(i.paid), None, "money", "paid", wan),
+        Column(
+            "outstanding",
+            _("未付（万元）"),
+            lambda i: wan(i.outstanding),
+            None,
+            "money",
+            "outstanding",
+            wan,
+        ),
         Column("status", _("状态"), lambda i: status_badge(i.status), ("status",)),
         Column("late", _("逾期天数"), _late(today), None, "money"),
     ]
@@ -85,8 +102,23 @@ def payment_columns() -> list[Column]:
             _("期次"),
             lambda p: link(p.installment.get_absolute_url(), p.installment.label),
         ),
+        Column(
+            "payee",
+            _("服务机构"),
+            lambda p: p.installment.contract.award.provider.name,
+            ("installment__contract__award__provider__name",),
+        ),
         Column("kind", _("类型"), lambda p: p.get_kind_display(), ("kind",)),
-        Column("amount", _("金额（万元）"), lambda p: wan(p.amount), ("amount",), "money"),
+        # In 元, as on the voucher.
+        Column(
+            "amount",
+            _("金额（元）"),
+            lambda p: yuan(p.amount),
+            ("amount",),
+            "money",
+            "amount",
+            yuan,
+        ),
         Column("posted_by", _("登记人"), lambda p: str(p.posted_by), ("posted_by__username",)),
     ]
 
@@ -100,9 +132,27 @@ def budget_columns() -> list[Column]:
             lambda b: link(b.get_absolute_url(), b.project.name),
             ("project__name",),
         ),
-        Column("initial", _("年初预算（万元）"), lambda b: wan(b.initial), None, "money"),
-        Column("full_year", _("全年预算（万元）"), lambda b: wan(b.full_year), None, "money"),
-        Column("issued", _("实际下达（万元）"), lambda b: wan(b.issued), None, "money"),
+        Column(
+            "initial",
+            _("年初预算（万元）"),
+            lambda b: wan(b.initial),
+            None,
+            "money",
+            "initial",
+            wan,
+        ),
+        Column(
+            "full_year",
+            _("全年预算（万元）"),
+            lambda b: wan(b.full_year),
+            None,
+            "money",
+            "full_year",
+            wan,
+        ),
+        Column(
+            "issued", _("实际下达（万元）"), lambda b: wan(b.issued), None, "money", "issued", wan
+        ),
     ]
 
 
@@ -133,4 +183,43 @@ def audit_columns() -> list[Column]:
             "money",
         ),
         Column("grade", _("等级"), lambda a: a.grade or "—", ("grade",)),
+    ]
+
+
+def deduction_columns() -> list[Column]:
+    return [
+        Column("decided_on", _("扣减日期"), lambda d: f"{d.decided_on:%Y-%m-%d}", ("decided_on",)),
+        Column(
+            "contract",
+            _("合同"),
+            lambda d: d.installment.contract.number,
+            ("installment__contract__number",),
+        ),
+        Column(
+            "project",
+            _("服务项目"),
+            lambda d: d.installment.contract.award.project.name,
+            ("installment__contract__award__project__name",),
+        ),
+        Column(
+            "installment",
+            _("期次"),
+            lambda d: link(d.installment.get_absolute_url(), d.installment.label),
+        ),
+        Column("audit", _("依据报告"), lambda d: str(d.audit), ("audit__firm",)),
+        Column(
+            "amount",
+            _("金额（元）"),
+            lambda d: yuan(d.amount),
+            ("amount",),
+            "money",
+            "amount",
+            yuan,
+        ),
+        Column(
+            "withdrawn_on",
+            _("撤销日期"),
+            lambda d: f"{d.withdrawn_on:%Y-%m-%d}" if d.withdrawn_on else "—",
+            ("withdrawn_on",),
+        ),
     ]

@@ -37,6 +37,11 @@ urlpatterns = [
     ),
     path("installments/<int:pk>/documents/", views.DocumentAddView.as_view(), name="document-add"),
     path(
+        "installments/<int:pk>/documents/receive-all/",
+        views.DocumentsReceiveAllView.as_view(),
+        name="documents-receive-all",
+    ),
+    path(
         "installments/<int:pk>/deductions/",
         views.DeductionCreateView.as_view(),
         name="deduction-create",
@@ -65,6 +70,7 @@ urlpatterns = [
         name="deduction-withdraw",
     ),
     path("payments/", views.PaymentLedgerView.as_view(), name="payment-list"),
+    path("deductions/", views.DeductionListView.as_view(), name="deduction-list"),
     path("payments/<int:pk>/reverse/", views.PaymentReverseView.as_view(), name="payment-reverse"),
     path(
         "contracts/<int:pk>/schedule/",

@@ -47,7 +47,13 @@ from core.views import (
     add_service_errors,
 )
 from payments import selectors, services
-from payments.filters import AuditFilter, BudgetFilter, InstallmentFilter, PaymentFilter
+from payments.filters import (
+    AuditFilter,
+    BudgetFilter,
+    DeductionFilter,
+    InstallmentFilter,
+    PaymentFilter,
+)
 from payments.forms import (
     AuditForm,
     BudgetEventForm,
@@ -81,7 +87,13 @@ from payments.models import (
     RequiredDocument,
 )
 from payments.reminders import inbox
-from payments.tables import audit_columns, budget_columns, installment_columns, payment_columns
+from payments.tables import (
+    audit_columns,
+    budget_columns,
+    deduction_columns,
+    installment_columns,
+    payment_columns,
+)
 
 # --- the dashboard and the API -------------------------------------------------------------
 
@@ -242,10 +254,12 @@ def _row_json(row) -> dict:
 class ExecutionApiView(PermissionMixin, View):
     """``GET /api/v1/execution/?year=YYYY[&as_of=YYYY-MM-DD]``: the bureau's execution.
 
-    Amounts are decimal strings in yuan; rates are percentages with two decimals.
+    Amounts are decimal strings in yuan; rates are percentages with two decimals. The
+    dashboard's own permission: a role the dashboard page refuses (staff) is refused the
+    same figures here, so a page and the API answer one question the same way.
     """
 
-    permission_required = "payments.view_budget"
+    permission_required = "payments.view_dashboard"
 
     def get(self, request):
         form = ExecutionQueryForm(request.GET or None)
@@ -308,6 +322,9 @@ class InstallmentListView(ListPageView):
     def decorate(self, records):
         return selectors.with_amounts_of(records)
 
+    def totals_queryset(self, queryset):
+        return selectors.with_amounts(Installment.objects.filter(pk__in=queryset.values("pk")))
+
     def get_columns(self):
         return installment_columns(timezone.localdate())
 
@@ -362,6 +379,9 @@ class InstallmentDetailView(ScopedObjectMixin, DetailView):
                 initial={"received_on": timezone.localdate()}
             )
             context["document_form"] = DocumentAddForm()
+            context["missing_documents"] = sum(
+                1 for d in context["documents"] if d.received_on is None
+            )
         return context
 
 
@@ -449,6 +469,25 @@ class DocumentReceiveView(CreatePageView):
         )
         messages.success(self.request, _("资料收到日期已保存。"))
         return self.document.installment
+
+
+class DocumentsReceiveAllView(InstallmentActionView):
+    """全部收到: one date for every document of the installment still missing."""
+
+    permission_required = "payments.change_requireddocument"
+    form_class = DocumentReceiveForm
+    title = _("资料全部收到")
+
+    def perform(self, form):
+        received = services.documents_receive_all(
+            actor=self.request.user,
+            installment=self.object,
+            received_on=form.cleaned_data["received_on"] or timezone.localdate(),
+        )
+        messages.success(
+            self.request, _("已登记收到 %(count)s 项资料。") % {"count": len(received)}
+        )
+        return self.object
 
 
 class DocumentDecisionView(CreatePageView):
@@ -667,6 +706,20 @@ class PaymentLedgerView(ListPageView):
     export_url = "payments:payment-export"
 
 
+class DeductionListView(ListPageView):
+    """扣减: every deduction of the bureau, withdrawn ones marked (their 合计 counts
+    only what stands when the list is filtered to 已撤销: 否)."""
+
+    permission_required = "payments.view_deduction"
+    selector = staticmethod(selectors.deduction_list)
+    columns = staticmethod(deduction_columns)
+    filterset_class = DeductionFilter
+    title = _("扣减")
+    table_id = "deduction-table"
+    empty_text = _("没有符合条件的扣减记录。")
+    default_sort = "-decided_on"
+
+
 # --- a contract's schedule ------------------------------------------------------------------
 
 
@@ -740,7 +793,8 @@ class ContractScheduleView(ScopedObjectMixin, TemplateView):
                     delete=data.get("DELETE", False),
                 )
                 for data in formset.cleaned_data
-                if data
+                # A row added and taken out again before saving was never an installment.
+                if data and not (data.get("DELETE") and data.get("pk") is None)
             ]
             try:
                 services.schedule_save(
@@ -1306,6 +1360,11 @@ class ExecutionExportView(PermissionMixin, View):
             "target": report.target.percent,
         }
         sheet.cell(row=sheet.max_row + 2, column=1, value=str(note))
+        exports.caption(
+            workbook,
+            _("筛选条件：%(filters)s")
+            % {"filters": f"{_('年度')}：{year}；{_('截至日期')}：{as_of.isoformat()}"},
+        )
         return exports.workbook_response(workbook, str(_("预算执行")) + f"-{year}")
 
 

@@ -7,6 +7,7 @@ a record of a bureau the provider does not serve, is a 404 like a missing one.
 """
 
 from django.contrib import messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -121,6 +122,20 @@ class PortalServiceReportCreateView(CreatePageView):
             **super().get_form_kwargs(),
             "indicators": submissions.report_indicators(self.contract),
         }
+
+    def get_initial(self):
+        # The last month or quarter that has ended, by the contract's reporting frequency.
+        start, end = submissions.last_complete_period(
+            self.contract.report_frequency, timezone.localdate()
+        )
+        return {"period_start": start, "period_end": end}
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.fields["period_start"].help_text = _(
+            "本合同约定%(frequency)s提交：报告期为一个完整的自然月或季度。"
+        ) % {"frequency": self.contract.get_report_frequency_display()}
+        return form
 
     def get_title(self):
         return _("提交服务报告：%(contract)s") % {"contract": self.contract.title}

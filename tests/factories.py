@@ -201,3 +201,39 @@ def budgets_in_bulk(contracts, *, recorded_by, year=2024, issued=Decimal("101400
         for budget in budgets
     )
     return budgets
+
+
+def installments_in_bulk(contracts, *, status="under_review", due=datetime.date(2024, 3, 31)):
+    """One installment of each contract (its whole amount, ``status``, due on ``due``),
+    written with one INSERT: the hundreds of rows a list or 我的待办 is measured on."""
+    from payments.models import Installment
+
+    return Installment.objects.bulk_create(
+        Installment(
+            bureau=contract.award.project.bureau,
+            contract=contract,
+            number=1,
+            percent=Decimal(100),
+            planned_amount=contract.amount,
+            due_date=due,
+            status=status,
+        )
+        for contract in contracts
+    )
+
+
+def payments_in_bulk(installments, *, posted_by, paid_on=datetime.date(2024, 4, 30)):
+    """One payment of each installment's whole amount, written with one INSERT."""
+    from payments.models import Payment
+
+    return Payment.objects.bulk_create(
+        Payment(
+            bureau_id=installment.bureau_id,
+            installment=installment,
+            paid_on=paid_on,
+            amount=installment.planned_amount,
+            voucher_number=f"记-{installment.pk}",
+            posted_by=posted_by,
+        )
+        for installment in installments
+    )

@@ -8,9 +8,11 @@ from tests.factories import TEST_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_manager_logs_in_in_chinese_and_switches_to_english(login_page, manager_user):
+def test_manager_logs_in_in_chinese_and_switches_to_english(login_page, manager_user, live_server):
     page = login_page("manager", TEST_PASSWORD)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator("#page-title")).to_have_text("我的待办")
+    page.goto(live_server.url + "/payments/dashboard/")
     expect(page.locator("#page-title")).to_have_text("预算执行看板")
     expect(page.locator("nav")).to_contain_text("退出登录")
 

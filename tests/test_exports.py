@@ -29,6 +29,13 @@ def _workbook(response):
     return openpyxl.load_workbook(io.BytesIO(response.content))
 
 
+def _rows(sheet) -> list[tuple]:
+    """The data rows of an export's sheet: below the filter line and the header, above a
+    合计 row."""
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    return rows[:-1] if rows and rows[-1][0] == "合计" else rows
+
+
 def _money(value) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
@@ -42,7 +49,7 @@ def test_the_ledger_export_gives_the_dashboards_totals(demo, client):
     workbook = _workbook(client.get("/payments/installments/export/?year=2024"))
     assert workbook.sheetnames == ["分期款", "支付", "扣减"]
     payments = workbook["支付"]
-    assert [c.value for c in payments[1]][:7] == [
+    assert [c.value for c in payments[2]][:7] == [
         "支付日期",
         "凭证号",
         "类型",
@@ -51,12 +58,14 @@ def test_the_ledger_export_gives_the_dashboards_totals(demo, client):
         "期次",
         "金额（元）",
     ]
-    assert payments.freeze_panes == "A2"
-    assert payments["G2"].number_format == "#,##0.00"
-    paid = sum(_money(row[6]) for row in payments.iter_rows(min_row=2, values_only=True))
-    deducted = sum(
-        _money(row[6]) for row in workbook["扣减"].iter_rows(min_row=2, values_only=True)
-    )
+    assert payments.freeze_panes == "A3"
+    assert payments["A1"].value == "筛选条件：年度：2024"
+    # The 合计 row: values, not formulas.
+    total = list(payments.iter_rows(values_only=True))[-1]
+    assert total[:7] == ("合计", None, None, None, None, None, 2177100)
+    assert payments["G3"].number_format == "#,##0.00"
+    paid = sum(_money(row[6]) for row in _rows(payments))
+    deducted = sum(_money(row[6]) for row in _rows(workbook["扣减"]))
     import datetime
 
     dashboard = payment_selectors.execution(
@@ -67,7 +76,7 @@ def test_the_ledger_export_gives_the_dashboards_totals(demo, client):
         == (dashboard.paid, dashboard.deducted)
         == (Decimal("2177100.00"), Decimal("37200.00"))
     )
-    installments = list(workbook["分期款"].iter_rows(min_row=2, values_only=True))
+    installments = _rows(workbook["分期款"])
     assert len(installments) == 8  # due in 2024
     assert [r[4] for r in installments if r[11] == "待交资料"] == ["第二期"]
 
@@ -78,16 +87,16 @@ def test_the_payment_ledger_page_exports_what_it_lists(demo, client, make_user, 
     page = client.get("/payments/payments/?year=2024").text
     assert 'href="/payments/payments/export/?year=2024"' in page
     sheet = _workbook(client.get("/payments/payments/export/?year=2024"))["支付台账"]
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    rows = _rows(sheet)
     assert sum(_money(r[6]) for r in rows) == Decimal("2177100.00")
-    assert sheet.freeze_panes == "A2"
+    assert sheet.freeze_panes == "A3"
     only = _workbook(client.get("/payments/payments/export/?year=2024&q=助残"))["支付台账"]
-    projects = {r[4] for r in only.iter_rows(min_row=2, values_only=True)}
+    projects = {r[4] for r in _rows(only)}
     assert projects == {"助残社工服务项目"}
     assert client.get("/payments/payments/export/?year=abc").status_code == 400
     client.force_login(make_user("finance", other_bureau, "other-finance"))
     other = _workbook(client.get("/payments/payments/export/?year=2024"))["支付台账"]
-    assert other.max_row == 1  # the header alone
+    assert other.max_row == 2  # the filters and the header alone
 
 
 def test_the_ledger_export_limits_payments_and_deductions_to_the_filtered_installments(
@@ -96,28 +105,28 @@ def test_the_ledger_export_limits_payments_and_deductions_to_the_filtered_instal
     users = demo
     client.force_login(users["finance"])
     workbook = _workbook(client.get("/payments/installments/export/?year=2024&q=助残"))
-    installments = list(workbook["分期款"].iter_rows(min_row=2, values_only=True))
+    installments = _rows(workbook["分期款"])
     assert {r[2] for r in installments} == {"助残社工服务项目"} and len(installments) == 4
-    payments = list(workbook["支付"].iter_rows(min_row=2, values_only=True))
+    payments = _rows(workbook["支付"])
     assert [(r[4], _money(r[6])) for r in payments] == [
         ("助残社工服务项目", Decimal("405600.00")),
         ("助残社工服务项目", Decimal("210000.00")),
         ("助残社工服务项目", Decimal("94200.00")),
         ("助残社工服务项目", Decimal("282100.00")),
     ]
-    deductions = list(workbook["扣减"].iter_rows(min_row=2, values_only=True))
+    deductions = _rows(workbook["扣减"])
     assert [(r[2], _money(r[6])) for r in deductions] == [("助残社工服务项目", Decimal("22000.00"))]
     # The status and late filters choose installments too: the one left unpaid has
     # neither payments nor deductions.
     for query in ("status=awaiting_documents", "late=true"):
         workbook = _workbook(client.get(f"/payments/installments/export/?year=2024&{query}"))
-        rows = list(workbook["分期款"].iter_rows(min_row=2, values_only=True))
+        rows = _rows(workbook["分期款"])
         assert [(r[0], r[4]) for r in rows] == [("DEMO-YTMZ-2024-01", "第二期")], query
-        assert (workbook["支付"].max_row, workbook["扣减"].max_row) == (1, 1), query
+        assert (workbook["支付"].max_row, workbook["扣减"].max_row) == (2, 2), query
     # The year alone keeps the dashboard's totals (see the ledger test above).
     workbook = _workbook(client.get("/payments/installments/export/?year=2024"))
-    paid = sum(_money(r[6]) for r in workbook["支付"].iter_rows(min_row=2, values_only=True))
-    deducted = sum(_money(r[6]) for r in workbook["扣减"].iter_rows(min_row=2, values_only=True))
+    paid = sum(_money(r[6]) for r in _rows(workbook["支付"]))
+    deducted = sum(_money(r[6]) for r in _rows(workbook["扣减"]))
     assert (paid, deducted) == (Decimal("2177100.00"), Decimal("37200.00"))
 
 
@@ -127,24 +136,13 @@ def test_the_ledger_export_limits_payments_and_deductions_to_the_filtered_instal
 def test_exports_respect_the_filters_and_the_bureau(demo, client, make_user, other_bureau):
     users = demo
     client.force_login(users["staff"])
-    rows = list(
-        _workbook(client.get("/contracts/export/?q=助残")).active.iter_rows(
-            min_row=2, values_only=True
-        )
-    )
+    rows = list(_rows(_workbook(client.get("/contracts/export/?q=助残")).active))
     assert sorted(r[0] for r in rows) == ["DEMO-YTMZ-2023-02", "DEMO-YTMZ-2024-02"]
     assert sorted(_money(r[9]) for r in rows) == [Decimal("304200.00"), Decimal("1014000.00")]
     client.force_login(make_user("finance", other_bureau))
-    assert (
-        list(
-            _workbook(client.get("/contracts/export/")).active.iter_rows(
-                min_row=2, values_only=True
-            )
-        )
-        == []
-    )
+    assert list(_rows(_workbook(client.get("/contracts/export/")).active)) == []
     workbook = _workbook(client.get("/payments/installments/export/?year=2024"))
-    assert [ws.max_row for ws in workbook] == [1, 1, 1]
+    assert [ws.max_row for ws in workbook] == [2, 2, 2]
 
 
 @pytest.mark.parametrize(
@@ -193,7 +191,8 @@ def test_the_execution_and_evaluation_exports(demo, demo_evaluation, client):
         Decimal("2177100.00"),
         0.932,
     )
-    assert sheet["G2"].number_format == "0.00%"
+    assert sheet["G3"].number_format == "0.00%"
+    assert sheet["A1"].value == "筛选条件：年度：2024；截至日期：2024-12-31"
     workbook = _workbook(client.get(f"/evaluations/{evaluation.pk}/table.xlsx"))
     rows = list(workbook["评分表"].iter_rows(min_row=2, values_only=True))
     assert rows[-1][0] == "合计" and rows[-1][7] == 95 and rows[-1][6] == "等级：优"

@@ -29,6 +29,7 @@ _ENTRY_POINTS = {
     "Candidate": "candidates",
     "due_rows": "candidates",
     "find": "candidates",
+    "APP_ONLY": "delivery",
     "INLINE": "delivery",
     "QUEUE": "delivery",
     "Sent": "delivery",

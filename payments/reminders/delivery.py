@@ -1,8 +1,9 @@
 """Delivery: each person's in-app notification, then the e-mails and the group robot, once.
 
-:func:`deliver` (called by the scan) creates the in-app notifications of the notices due
-in working hours and queues one ``deliver_notice`` task per notice after its commit;
-:func:`dispatch` (that task's body) sends the notice's e-mails and robot message. A slow
+:func:`deliver` (called by the scan) creates the in-app notifications of new notices at
+once, whatever the hour, and queues one ``deliver_notice`` task per notice after its
+commit; :func:`dispatch` (that task's body) sends the notice's e-mails and robot message,
+in the bureau's working hours only. A slow
 mail server or a dead robot holds up one notice's task, never the scan. Each notice's
 messages are claimed in the database (a conditional UPDATE) before they are sent, so a
 retry, a redelivery or a re-queue sends nothing twice.
@@ -37,6 +38,10 @@ REQUEUE_AFTER = datetime.timedelta(minutes=10)
 # How the e-mails and robot messages go out: queued, one task per notice (the periodic
 # scan), or sent here one after another (``run_reminders`` by hand, which prints them).
 QUEUE, INLINE = "queue", "inline"
+# In the app only: e-mails and robot messages are left to the next periodic scan, which
+# queues whatever is still unsent (``load_demo``: the demo's notices in the bell at once,
+# no mail sent while loading).
+APP_ONLY = "app"
 # Named, not imported: payments.tasks imports this module to run it.
 DELIVER_TASK = "payments.tasks.deliver_notice"
 
@@ -62,10 +67,11 @@ class Sent:
 
 
 def due_for_delivery(now: datetime.datetime):
-    """Open notices not delivered yet whose time (in working hours) has come."""
-    return Notice.objects.filter(
-        delivered_at__isnull=True, resolved_at__isnull=True, deliver_after__lte=now
-    )
+    """Open notices not delivered in the app yet: all of them, at once. Working hours
+    (``deliver_after``) hold back only the e-mails and the robot (:func:`dispatch`): a
+    notice in the bell outside office hours disturbs nobody, and the person who logs in
+    in the evening sees the late installment."""
+    return Notice.objects.filter(delivered_at__isnull=True, resolved_at__isnull=True)
 
 
 def deliver(*, now: datetime.datetime, send: str = QUEUE) -> Delivered:

@@ -69,6 +69,7 @@ RECORD_OF = {
     "attachment-download": ContractAttachment,
     "installment": Installment,
     "document-add": Installment,
+    "documents-receive-all": Installment,
     "deduction-create": Installment,
     "payment-create": Installment,
     "document-receive": RequiredDocument,

@@ -25,7 +25,7 @@ def test_a_manager_logs_in_with_a_code_from_the_device(login_page, totp_device):
     page.fill("input[name=token]", code(totp_device))
     page.click("#otp-form button[type=submit]")
     page.wait_for_load_state()
-    expect(page.locator("#page-title")).to_have_text("预算执行看板")
+    expect(page.locator("#page-title")).to_have_text("我的待办")
     expect(page.locator("#usermenu")).to_contain_text("分管领导")
 
 

@@ -12,9 +12,10 @@ HOME_PAGES = {
     "admin": ("/admin/", "系统管理"),
     "secadmin": ("/admin/", "系统管理"),
     "auditadmin": ("/security/audit-log/", "安全审计日志"),
-    "manager": ("/payments/dashboard/", "预算执行看板"),
-    "finance": ("/payments/installments/", "分期款"),
-    "staff": ("/contracts/", "合同"),
+    # The roles that act land on 我的待办 (config.views.HomeView).
+    "manager": ("/", "我的待办"),
+    "finance": ("/", "我的待办"),
+    "staff": ("/", "我的待办"),
     "auditor": ("/payments/dashboard/", "预算执行看板"),
 }
 
@@ -34,7 +35,7 @@ def test_load_demo_twice_changes_nothing(demo, settings):
     settings.DEBUG = True
     first = _snapshot()
     passwords = dict(User.objects.values_list("username", "password"))
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", "--without-notices", verbosity=0)
     assert _snapshot() == first
     assert dict(User.objects.values_list("username", "password")) == passwords
     assert Bureau.objects.get().name == "深圳市盐田区民政局"
@@ -49,6 +50,22 @@ def test_load_demo_twice_changes_nothing(demo, settings):
         "wenxin",
         "zhengyang",
     ]
+
+
+def test_load_demo_leaves_the_current_notices_in_the_bell(demo, settings, client):
+    from payments.models import Notification
+
+    settings.DEBUG = True
+    call_command("load_demo", verbosity=0)  # the demo fixture's load was without notices
+    after_first = _snapshot()
+    assert Notification.objects.filter(recipient=demo["staff"]).exists()
+    call_command("load_demo", verbosity=0)
+    assert _snapshot() == after_first  # the second scan finds nothing new
+    client.force_login(demo["staff"])
+    page = client.get("/").content.decode()
+    assert 'id="unread-count"' in page
+    inbox = client.get("/payments/notifications/").content.decode()
+    assert "2024年8-12月合同 第二期 已逾期" in inbox
 
 
 def test_load_demo_refuses_a_production_configuration(settings):

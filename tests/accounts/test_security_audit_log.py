@@ -216,10 +216,11 @@ def test_the_log_exports_to_excel_with_its_filters_and_text_stays_text(
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert sheet["A1"].value == "筛选条件：起始日期：2025-03-02；截止日期：2025-03-02"
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert [(r[2], r[3], r[7]) for r in rows] == [("导出", "finance", '=HYPERLINK("x")')]
     assert rows[0][1].isoformat() == "2025-03-02T17:00:00"  # Shanghai time, as shown
-    assert sheet.cell(row=2, column=8).data_type == "s"  # never a formula
+    assert sheet.cell(row=3, column=8).data_type == "s"  # never a formula
     # Reading the log is itself recorded.
     assert SecurityEvent.objects.filter(kind="export", username="auditadmin").exists()
 

@@ -30,8 +30,9 @@ def violations(page):
     return found
 
 
-def test_the_dashboard_chart_is_drawn_under_the_policy(demo, login_page, violations):
+def test_the_dashboard_chart_is_drawn_under_the_policy(demo, login_page, violations, live_server):
     page = login_page("manager", DEMO_PASSWORD)
+    page.goto(live_server.url + "/payments/dashboard/")
     expect(page.locator("#page-title")).to_have_text("预算执行看板")
     page.wait_for_function("() => window.Chart && Chart.getChart('execution-chart')")
     drawn = page.evaluate(

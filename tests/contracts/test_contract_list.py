@@ -44,6 +44,8 @@ def test_after_load_demo_the_list_shows_the_four_seed_contracts_in_wan(client_fo
     for number, project, wan in rows:
         start = content.index(number)
         row = content[start : content.index("</tr>", start)]
-        assert project in row and f'<td class="money">{wan}</td>' in row, number
+        assert (
+            project in row and f'<td class="money" data-label="合同金额（万元）">{wan}</td>' in row
+        ), number
     assert content.count("DEMO-YTMZ-") == 4
     assert "合同金额（万元）" in content

@@ -318,3 +318,44 @@ def test_the_demo_opens_a_round_at_31_july(demo):
     assert len(views) == 2
     assert {v.line.reached for view in views for v in view.lines} == {None}
     assert sum((view.entry.issued for view in views), Decimal(0)) == Decimal("2336000.00")
+
+
+def test_a_provider_report_verified_by_staff_counts_in_the_round(
+    target, outputs, contract, staff_user, bureau, settings, tmp_path
+):
+    """What the provider reports through its portal and staff verify is what a later
+    monitoring round counts as reached (before verification it does not count)."""
+    from django.contrib.auth.models import Group
+
+    from contracts.models import ProviderMembership
+    from evaluations import submissions
+    from tests.factories import UserFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    contract.report_frequency = "monthly"
+    contract.save()
+    visits = outputs[0]
+    ngo = UserFactory(username="ngo", bureau=None)
+    ngo.groups.add(Group.objects.get(name="provider"))
+    ProviderMembership.objects.create(user=ngo, provider=contract.award.provider)
+    report = submissions.service_report_submit(
+        actor=ngo,
+        contract=contract,
+        period_start=datetime.date(2024, 7, 1),
+        period_end=datetime.date(2024, 7, 31),
+        summary="七月入户走访",
+        values={visits.pk: Decimal("12")},
+        files=[],
+    )
+
+    def reached():
+        monitoring = cycle.round_open(actor=staff_user, bureau=bureau, year=2024)
+        [view] = cycle.round_view(monitoring)
+        line = next(v for v in view.lines if v.line.name == "入户走访")
+        monitoring.delete()
+        return line.line.reached, line.line.projected, line.meets
+
+    assert reached() == (Decimal("35.00"), Decimal("60.00"), False)
+    submissions.service_report_verify(actor=staff_user, report=report)
+    # 20 + 15 + 12 by 31 July; 47 / (7/12) = 80.57 projected: the target of 80 is met.
+    assert reached() == (Decimal("47.00"), Decimal("80.57"), True)

@@ -70,7 +70,7 @@ def test_a_computed_rows_source_is_printed_under_its_value(demo, demo_evaluation
     row = row[: row.index("</tr>")]
     assert (
         '<div class="text-muted computed-note small-note">'
-        "截至 2024-12-31 支付 2177100.00 元 ÷ 实际下达预算 2336000.00 元（分母：实际到位资金）</div>"
+        "截至 2024-12-31 支付 2,177,100.00 元 ÷ 实际下达预算 2,336,000.00 元（分母：实际到位资金）</div>"
     ) in row
     assert "调整理由：按自评报告评分：项目支出进度落后" in row
     timeliness = page[page.index('data-source="timeliness"') :]

@@ -66,11 +66,15 @@ def test_finance_pays_and_the_manager_sees_it(
     browser, live_server, under_review, finance_user, manager_user
 ):
     manager = _home_page(browser, live_server, "manager")
+    expect(manager.locator("#page-title")).to_have_text("我的待办")
+    manager.goto(live_server.url + "/payments/dashboard/")
     expect(manager.locator("#page-title")).to_have_text("预算执行看板")
     expect(manager.locator("#card-paid")).to_have_text("0.00")
     expect(manager.locator("#card-rate")).to_have_text("0.00%")
 
     finance = _home_page(browser, live_server, "finance")
+    expect(finance.locator("#todo-installments-under-review .todo-count")).to_have_text("1")
+    finance.click("#todo-installments-under-review")
     expect(finance.locator("#page-title")).to_have_text("分期款")
     finance.click(f"#installment-table a[href='/payments/installments/{under_review.pk}/']")
     expect(finance.locator("#installment-status")).to_have_text("审核中")
@@ -93,7 +97,7 @@ def test_finance_pays_and_the_manager_sees_it(
     expect(finance.locator("#installment-status")).to_have_text("已支付")
     expect(finance.locator("#payments")).to_contain_text("记-2026-001")
 
-    manager.goto(live_server.url + "/")
+    manager.goto(live_server.url + "/payments/dashboard/")
     expect(manager.locator("#card-paid")).to_have_text("40.00")
     expect(manager.locator("#card-rate")).to_have_text("40.00%")
     assert Payment.objects.get().posted_by == finance_user

@@ -83,7 +83,7 @@ def _dashboard(client, as_of) -> tuple[str, str]:
 def _export(client, as_of) -> tuple[Decimal, Decimal]:
     response = client.get(f"/payments/execution/export/?year={YEAR}&as_of={as_of}")
     sheet = load_workbook(io.BytesIO(response.content)).active
-    header = [c.value for c in sheet[1]]
+    header = [c.value for c in sheet[2]]  # below the filter line
     total = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "合计")
     return (
         Decimal(str(total[header.index("全年预算（元）")])),

@@ -92,8 +92,7 @@ def test_a_bad_year_or_date_is_a_400_with_a_message(client, demo, query):
 
 def test_the_dashboard_shows_the_figures_and_the_late_installment(client, demo):
     client.force_login(demo["manager"])
-    response = client.get("/", follow=True)
-    assert response.redirect_chain[-1][0] == "/payments/dashboard/"
+    response = client.get("/payments/dashboard/")
     content = response.content.decode()
     assert "2024 年度，截至 2024-12-31" in content  # opens on the latest year with a budget
     assert '<div class="card-figure" id="card-issued">233.60</div>' in content
@@ -294,3 +293,18 @@ def test_an_installment_of_an_earlier_year_still_unpaid_shows_as_arrears_in_a_la
     assert '<span id="card-arrears">101.40</span>' in page
     late_list = page[page.index('id="late-list"') :]
     assert late_list.count("以前年度欠付") == 3
+
+
+@pytest.mark.parametrize("role", ["staff", "finance", "manager", "auditor"])
+def test_the_dashboard_page_and_the_api_answer_a_role_alike(make_user, bureau, client, role):
+    client.force_login(make_user(role, bureau, f"{role}-reader"))
+    page = client.get("/payments/dashboard/?year=2024").status_code
+    api = client.get("/api/v1/execution/?year=2024").status_code
+    assert page == api == (403 if role == "staff" else 200)
+
+
+def test_a_year_without_a_budget_says_so_instead_of_a_time_progress(client_for, finance_user):
+    content = client_for(finance_user).get("/payments/dashboard/?year=2023").content.decode()
+    assert "2023 年度尚无预算：执行率与序时进度在登记预算后显示。" in content
+    assert '<div class="card-figure" id="card-target">—</div>' in content
+    assert 'href="/payments/budgets/new/">登记预算</a>' in content

@@ -203,3 +203,22 @@ def test_the_installment_list_runs_a_fixed_number_of_queries(client_for, finance
         response = client.get("/payments/installments/?year=2024&status=planned")
     assert response.status_code == 200
     assert len(many) == len(few) <= 10
+
+
+def test_all_documents_are_marked_received_in_one_step(client_for, schedule, staff_user):
+    installment = schedule[0]
+    assert installment.documents.filter(received_on__isnull=True).count() >= 2
+    client = client_for(staff_user)
+    page = client.get(installment.get_absolute_url()).content.decode()
+    assert 'id="receive-all-form"' in page
+    response = client.post(
+        f"/payments/installments/{installment.pk}/documents/receive-all/",
+        {"received_on": "2024-01-05"},
+        follow=True,
+    )
+    count = installment.documents.count()
+    assert [str(m) for m in response.context["messages"]] == [f"已登记收到 {count} 项资料。"]
+    assert set(installment.documents.values_list("received_on", flat=True)) == {
+        datetime.date(2024, 1, 5)
+    }
+    assert 'id="receive-all-form"' not in response.content.decode()

@@ -214,3 +214,23 @@ def test_a_returned_document_is_e_mailed_to_the_providers_people(
     assert message.subject == "【深圳市盐田区民政局】付款资料被退回：服务报告"
     assert "退回原因：缺少签到表" in message.body
     assert f"/portal/contracts/{document.installment.contract_id}/" in message.body
+
+
+def test_staff_find_the_files_to_review_in_their_tasks(demo, media, client):
+    """A file the provider hands in shows in staff's 我的待办 and opens the installments
+    holding files to review; accepting it empties both."""
+    installment = late_installment()
+    document = installment.documents.first()
+    upload = services.document_file_upload(
+        actor=demo["wenxin"], document=document, upload=SimpleUploadedFile("发票.pdf", PDF)
+    )
+    client.force_login(demo["staff"])
+    home = client.get("/").content.decode()
+    assert 'id="todo-installments-files-to-review" data-count="1"' in home
+    listed = client.get("/payments/installments/?files_to_review=true").content.decode()
+    assert installment.get_absolute_url() in listed
+    services.document_accept(actor=demo["staff"], document=document)
+    upload.refresh_from_db()
+    assert upload.status == DocumentFile.Status.ACCEPTED
+    home = client.get("/").content.decode()
+    assert 'id="todo-installments-files-to-review" data-count="0"' in home

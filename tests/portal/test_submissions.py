@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -14,7 +15,7 @@ from contracts.models import ProviderMembership
 from evaluations import services as evaluation_services
 from evaluations.models import OutputUpdate, Rectification, ServiceReport
 from tests.factories import ContractFactory, UserFactory
-from tests.helpers import create_evaluation, create_output
+from tests.helpers import at, create_evaluation, create_output
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +173,46 @@ def test_rectification_answered_by_the_provider_closed_or_reopened_by_staff(
         "已退回继续整改",
     ):
         assert text in page
+
+
+@pytest.mark.parametrize(
+    ("frequency", "day", "period"),
+    [
+        ("monthly", datetime.date(2026, 2, 14), ("2026-02-01", "2026-02-28")),
+        ("monthly", datetime.date(2024, 12, 31), ("2024-12-01", "2024-12-31")),
+        ("quarterly", datetime.date(2026, 8, 1), ("2026-07-01", "2026-09-30")),
+        ("quarterly", datetime.date(2026, 12, 3), ("2026-10-01", "2026-12-31")),
+        ("quarterly", datetime.date(2026, 1, 1), ("2026-01-01", "2026-03-31")),
+    ],
+)
+def test_the_reporting_period_is_a_calendar_month_or_quarter(frequency, day, period):
+    from evaluations.submissions import report_period
+
+    assert tuple(d.isoformat() for d in report_period(frequency, day)) == period
+
+
+def test_a_report_covers_one_whole_period_as_the_contract_says(
+    client, contract, provider_user, output
+):
+    client.force_login(provider_user)
+    url = f"/portal/contracts/{contract.pk}/service-reports/new/"
+    form = {"period_start": "2026-07-01", "period_end": "2026-08-31", f"indicator_{output.pk}": "5"}
+    page = client.post(url, form).content.decode()
+    assert (
+        "本合同约定按季度提交服务报告，报告期应为一个完整的季度，例如 2026-07-01 至 2026-09-30。"
+        in page
+    )
+    assert not ServiceReport.objects.exists()
+
+    contract.report_frequency = "monthly"
+    contract.save()
+    page = client.post(url, form).content.decode()
+    assert "例如 2026-07-01 至 2026-07-31" in page
+    assert not ServiceReport.objects.exists()
+    # The form offers the last month that has ended, and a whole month is accepted.
+    with time_machine.travel(at(datetime.date(2026, 9, 10)), tick=False):
+        page = client.get(url).content.decode()
+    assert 'value="2026-08-01"' in page and 'value="2026-08-31"' in page
+    assert "本合同约定按月提交" in page
+    client.post(url, {**form, "period_end": "2026-07-31"})
+    assert ServiceReport.objects.get().period_end == datetime.date(2026, 7, 31)

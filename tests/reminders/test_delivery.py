@@ -1,4 +1,4 @@
-"""Delivery of notices: in working hours only, in a task of its own per notice, by e-mail
+"""Delivery of notices: in the app at once, e-mail and robot in working hours only, in a task of its own per notice, by e-mail
 and the group robot, to the provider at the address on record, and never twice."""
 
 import datetime
@@ -27,18 +27,20 @@ INLINE = reminders.INLINE
 # --- working hours --------------------------------------------------------------------
 
 
-def test_outside_working_hours_notices_wait(demo):
+def test_outside_working_hours_notices_show_in_the_app_and_mail_waits(demo):
     friday_evening = at(datetime.date(2024, 12, 20), 20, 30)
-    outcome = reminders.run(now=friday_evening, as_of=datetime.date(2024, 12, 20))
-    assert len(outcome.created) == 4 and outcome.delivered == []
-    assert not Notification.objects.exists() and len(mail.outbox) == 0
+    outcome = reminders.run(now=friday_evening, as_of=datetime.date(2024, 12, 20), send=INLINE)
+    # In the app at once, whatever the hour; e-mails and the robot wait for Monday 9:00.
+    assert len(outcome.created) == 4 and len(outcome.delivered) == 4
+    assert Notification.objects.count() == 7 and len(mail.outbox) == 0
     assert {n.deliver_after for n in Notice.objects.all()} == {
         at(datetime.date(2024, 12, 23), 9, 0)
     }
-    reminders.deliver(now=at(datetime.date(2024, 12, 21), 11))  # Saturday: still waiting
-    assert not Notification.objects.exists()
-    reminders.deliver(now=at(datetime.date(2024, 12, 23), 9, 5))
-    assert Notification.objects.count() == 7
+    assert set(Notice.objects.values_list("dispatched_at", flat=True)) == {None}
+    reminders.deliver(now=at(datetime.date(2024, 12, 21), 11), send=INLINE)  # Saturday
+    assert len(mail.outbox) == 0
+    reminders.deliver(now=at(datetime.date(2024, 12, 23), 9, 5), send=INLINE)
+    assert Notification.objects.count() == 7 and len(mail.outbox) > 0
 
 
 def _notices():

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.models import User
+from payments.models import Notice
 from payments.reminders import scan
 
 
@@ -57,6 +58,13 @@ class Command(BaseCommand):
         outcome = scan.run(now=now, as_of=day, dry_run=dry_run, send=scan.INLINE)
         created = {n.key for n in outcome.created}
         earlier = [n for n in outcome.delivered if n.key not in created]
+        if not dry_run:
+            # In the app a notice shows at once; its e-mails and robot message may have
+            # waited for working hours and go out now.
+            seen = {n.pk for n in (*outcome.created, *earlier)}
+            earlier += list(
+                Notice.objects.filter(pk__in=outcome.dispatched).exclude(pk__in=seen).order_by("pk")
+            )
         names = outcome.recipients
         if not dry_run:
             names = dict(
@@ -89,7 +97,7 @@ class Command(BaseCommand):
             )
         if not dry_run:
             self.stdout.write(
-                f"已发送 {len(outcome.delivered)} 条提醒：站内通知 {outcome.notifications} 条，"
+                f"已发送 {len(outcome.created) + len(earlier)} 条提醒：站内通知 {outcome.notifications} 条，"
                 f"邮件 {outcome.emails} 封，群机器人 {outcome.webhooks} 次。"
             )
 
