@@ -7,6 +7,12 @@ business-date order across sheets (budget events, documents received, approvals,
 deductions, payments, reversals), each through its app's service, so every rule of a
 form holds. Any problem, or a dry run, rolls the whole transaction back.
 
+What the file creates whole — new contracts, and new schedules with their documents,
+receipts, approvals and payments (contracts with no deduction or reversal in the file) —
+goes through the services' batch entry points (contracts.bulk.NewContracts,
+payments.bulk.NewBooks): the same calls and checks, in memory, written in bulk. Records
+tokens move and notices are looked up once, at the end (payments.services.bulk_writes).
+
 A row already in the bureau as the file has it is *unchanged* and nothing is written
 for it, so the same file imported twice writes nothing the second time. Rows are
 history: each record saved carries ``导入 <file> <sheet>!<row>`` in its history, and
