@@ -10,6 +10,7 @@ import contextvars
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -108,15 +109,36 @@ class BulkHistory:
                 # Keys unknown in memory (the record's own, a new parent's) are set now.
                 if values[f.attname] is None and (f.primary_key or f.is_relation):
                     values[f.attname] = getattr(record, f.attname)
-            rows.setdefault(model, []).append(
-                model(
-                    **values,
-                    history_date=when,
-                    history_type=kind,
-                    history_change_reason=reason or None,
-                    history_user_id=self.actor.pk,
-                )
+            values.update(
+                history_date=when,
+                history_type=kind,
+                history_change_reason=reason or None,
+                history_user_id=self.actor.pk,
             )
+            rows.setdefault(model, []).append(values)
         for model, historical in rows.items():
-            model.objects.bulk_create(historical, batch_size=self.BATCH)
+            insert_rows(model, historical)
         self.states = []
+
+
+def insert_rows(model, rows: list[dict], batch: int = 2000) -> None:
+    """INSERT plain rows (attname → value) of ``model``, its own key left to the database:
+    ``bulk_create`` without making a model instance per row (history rows by the
+    hundred thousand)."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = [[f.get_db_prep_save(row.get(f.attname), connection) for f in fields] for row in rows]
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            execute_values(
+                cursor.cursor, f"INSERT INTO {table} ({columns}) VALUES %s", values, page_size=batch
+            )
+            return
+        marks = ", ".join(["%s"] * len(fields))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
