@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.caching import records_changed
 from accounts.models import Bureau, User
-from accounts.records import BulkHistory
+from accounts.records import BulkHistory, insert_rows
 from accounts.records import require as _require
 from contracts.models import Contract
 from core.money import ZERO
@@ -238,8 +238,13 @@ class NewBooks:
         self._insert_documents()
         for record in (*self.transitions, *self.payments):
             record.installment_id = record.installment.pk
-        InstallmentTransition.objects.bulk_create(self.transitions, batch_size=BATCH)
-        Payment.objects.bulk_create(self.payments, batch_size=BATCH)
+        # Their keys are never needed (a payment reversed in the file keeps the per-row
+        # services): inserted as plain rows.
+        for records in (self.transitions, self.payments):
+            if records:
+                fields = [f.attname for f in records[0]._meta.concrete_fields]
+                rows = [{name: getattr(r, name) for name in fields} for r in records]
+                insert_rows(type(records[0]), rows)
         self.history.write()
         self.transitions, self.payments = [], []
 
