@@ -17,9 +17,11 @@ model of a higher app (a record names its own bureau, see :func:`bureau_of`). Th
 sessions (Django's ``cached_db`` engine) are Django's own and not declared here.
 """
 
+import contextvars
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -223,11 +225,40 @@ def owned_through(relation: str) -> property:
     )
 
 
+# Inside records_changes_deferred(): the bureaus whose records changed, moved at its end.
+_deferred = contextvars.ContextVar("records_deferred", default=None)
+
+
 def records_changed(*bureau_ids: int | None) -> None:
     """The records of these bureaus change in the current transaction (if any): move their
-    tokens and the token of all records."""
+    tokens and the token of all records (inside :func:`records_changes_deferred`, once,
+    at its end)."""
     ids = {b for b in bureau_ids if b is not None}
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.add(None)  # the token of all records moves even when no bureau is named
+        deferred.update(ids)
+        return
     _move([*(RECORDS.key(b) for b in ids), ALL_RECORDS.key()])
+
+
+@contextmanager
+def records_changes_deferred():
+    """Move the records tokens once at the end of the block instead of at every write
+    (a bulk write such as an import, inside one transaction: the tokens still move before
+    and after its commit, so nothing cached from its uncommitted state is served)."""
+    if _deferred.get() is not None:
+        yield
+        return
+    changed: set = set()
+    token = _deferred.set(changed)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    # Not on an exception: the block's writes are rolled back with it.
+    if changed:
+        records_changed(*changed)
 
 
 def records_version_key(*, bureau_id: int | None) -> str:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Bureau, User
 from accounts.records import record_save
@@ -39,6 +40,14 @@ def _save(instance, *, actor: User, reason: str = ""):
     return record_save(instance, actor=actor, reason=reason)
 
 
+NUMBER_TAKEN = gettext_lazy("本单位已有编号为 %(value)s 的合同：%(name)s。")
+
+
+def number_taken(number: str, other: Contract) -> str:
+    """The refusal of a contract number the bureau has already used (``other``'s)."""
+    return NUMBER_TAKEN % {"value": number, "name": other}
+
+
 def _check_unique(instance) -> None:
     """Report a duplicate credit code, project name or contract number beside its field."""
     if isinstance(instance, Provider):
@@ -56,7 +65,7 @@ def _check_unique(instance) -> None:
         value = instance.name
     elif isinstance(instance, Contract):
         clash = Contract.objects.filter(bureau_id=instance.bureau_id, number=instance.number)
-        field, message = "number", _("本单位已有编号为 %(value)s 的合同：%(name)s。")
+        field, message = "number", NUMBER_TAKEN
         value = instance.number
     else:
         return

@@ -7,6 +7,12 @@ business-date order across sheets (budget events, documents received, approvals,
 deductions, payments, reversals), each through its app's service, so every rule of a
 form holds. Any problem, or a dry run, rolls the whole transaction back.
 
+What the file creates whole — new contracts, and new schedules with their documents,
+receipts, approvals and payments (contracts with no deduction or reversal in the file) —
+goes through the services' batch entry points (contracts.bulk.NewContracts,
+payments.bulk.NewBooks): the same calls and checks, in memory, written in bulk. Records
+tokens move and notices are looked up once, at the end (payments.services.bulk_writes).
+
 A row already in the bureau as the file has it is *unchanged* and nothing is written
 for it, so the same file imported twice writes nothing the second time. Rows are
 history: each record saved carries ``导入 <file> <sheet>!<row>`` in its history, and
@@ -14,25 +20,30 @@ the steps of an installment pass the explicit ``imported`` flag of the payments
 services (the four-eyes rule governs live decisions, not a bureau's past books).
 """
 
+import gc
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Bureau, User
 from accounts.records import recorded_from
 from accounts.roles import Role
 from contracts import services as contract_services
+from contracts.bulk import NewContracts
 from contracts.models import Award, Contract, Project, Provider, ServiceField
 from imports import workbook as fmt
 from imports.cells import is_example, parse_row
 from imports.models import ImportRun
 from imports.reader import FileRefused, Problem, open_source
 from payments import services as payment_services
+from payments.bulk import NewBooks
 from payments.models import (
     Audit,
     Budget,
@@ -135,13 +146,20 @@ def workbook_import(
         return result
     importer = _Importer(actor=actor, bureau=bureau, filename=filename, result=result)
     importer.progress = progress
+    # Hundreds of thousands of objects are made and kept: the cyclic collector, run again
+    # and again over all of them, is paused (they are freed by reference counting).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), payment_services.bulk_writes():
             importer.apply(rows)
             if result.problems or dry_run:
                 raise Abort
     except Abort:
         return result
+    finally:
+        if collecting:
+            gc.enable()
     result.applied = True
     return result
 
@@ -252,6 +270,7 @@ class _Importer:
     def __init__(self, *, actor: User, bureau: Bureau, filename: str, result: Result):
         self.actor, self.bureau, self.filename, self.result = actor, bureau, filename, result
         self.progress = None
+        self.source_format = _("导入 %(file)s %(sheet)s!%(row)s")
         self.done = 0
         self.failed: set[tuple[str, tuple]] = set()  # keys of rows that failed
         self.providers = {p.credit_code: p for p in Provider.objects.filter(bureau=bureau)}
@@ -276,11 +295,53 @@ class _Importer:
             for a in Audit.objects.filter(bureau=bureau).exclude(report_number="")
         }
         self.payments = {p.voucher_number: p for p in Payment.objects.filter(bureau=bureau)}
+        # New schedules, with their documents, steps and payments, are built in memory by
+        # the payments services' batch entry point and written in bulk at the end.
+        self.books = NewBooks(actor=actor, bureau=bureau)
+        self.new_contracts = NewContracts(actor=actor, bureau=bureau)
+        self.bulk_contracts: set[str] = set()
+        self.bulk = False  # new contracts in bulk (set by _plan_bulk)
+
+    def _plan_bulk(self, rows) -> None:
+        """The contracts whose schedule the file creates whole: no installment yet, and no
+        deduction or reversal in the file (those keep the per-row services)."""
+        scheduled = {number for number, _term in self.installments}
+        per_row = {row["contract"] for _n, row in rows.get("扣减", [])}
+        reversed_vouchers = {row["original"] for _n, row in rows.get("冲销", [])}
+        per_row |= {
+            row["contract"]
+            for _n, row in rows.get("支付", [])
+            if row["voucher_number"] in reversed_vouchers
+        }
+        per_row |= {
+            p.installment.contract.number
+            for voucher, p in self.payments.items()
+            if voucher in reversed_vouchers
+        }
+        # A step dated today is a live decision, not history: the per-row services hold
+        # it to the four-eyes rule (the batch knows no earlier actor of a new schedule).
+        today = timezone.localdate()
+        per_row |= {
+            row["contract"]
+            for _n, row in rows.get("分期", [])
+            if row.get("approved_on") and row["approved_on"] >= today
+        }
+        per_row |= {row["contract"] for _n, row in rows.get("支付", []) if row["paid_on"] >= today}
+        self.bulk = True
+        self.bulk_contracts = (
+            {row["contract"] for _n, row in rows.get("分期", [])} - scheduled - per_row
+        )
+
+    @staticmethod
+    def _is_new(installment) -> bool:
+        """Made by the batch entry point in this import (whether inserted yet or not)."""
+        return NewBooks.holds(installment)
 
     # --- the frame of each row ------------------------------------------------------------
 
     def apply(self, rows: dict[str, list[tuple[int, dict]]]) -> None:
         self.total = max(sum(len(r) for r in rows.values()), 1)
+        self._plan_bulk(rows)
         register = [
             ("服务机构", self.provider),
             ("服务项目", self.project),
@@ -290,8 +351,14 @@ class _Importer:
         ]
         for name, handler in register:
             for number, row in rows.get(name, []):
-                self.row(name, number, handler, row)
+                # A new contract is written in bulk after the sheet: no savepoint.
+                new = self.bulk and name == "合同" and row["number"] not in self.contracts
+                self.row(name, number, handler, row, savepoint=not new)
+            if name == "合同" and not self.result.problems:
+                self.new_contracts.save()
         self.schedules(rows.get("分期", []))
+        if not self.result.problems:
+            self.books.insert_schedules()
         events = []
         dated = [
             ("预算", "dated_on", self.budget_event),
@@ -308,16 +375,31 @@ class _Importer:
                 events.append((row[date_key], PHASES[name], name, number, handler, row))
         events.sort(key=lambda e: e[:4])
         for _day, _phase, name, number, handler, row in events:
-            self.row(name, number, handler, row, count=name != "分期")
+            # A row of a new schedule writes nothing until the end: no savepoint.
+            new = row.get("contract") in self.bulk_contracts
+            self.row(name, number, handler, row, count=name != "分期", savepoint=not new)
+        if not self.result.problems:
+            self.books.save()
 
-    def row(self, sheet: str, number: int, handler, row: dict, *, count: bool = True) -> None:
-        source = _("导入 %(file)s %(sheet)s!%(row)s") % {
+    def row(
+        self,
+        sheet: str,
+        number: int,
+        handler,
+        row: dict,
+        *,
+        count: bool = True,
+        savepoint: bool = True,
+    ) -> None:
+        """Apply one row; ``savepoint``: undo its writes alone when it fails (rows that
+        write nothing at once, those of the batch entry points, need none)."""
+        source = self.source_format % {
             "file": self.filename,
             "sheet": sheet,
             "row": number,
         }
         try:
-            with recorded_from(source), transaction.atomic():
+            with recorded_from(source), transaction.atomic() if savepoint else nullcontext():
                 outcome = handler(row, f"{sheet}!{number}")
         except RowProblem as problem:
             self._fail(sheet, number, problem.column, problem.message, row)
@@ -356,7 +438,7 @@ class _Importer:
                 column,
                 _("所引用的%(label)s“%(key)s”本身有问题，见上。") % {"label": label, "key": key},
             )
-        if others.exclude(bureau=self.bureau).exists():
+        if others().exclude(bureau=self.bureau).exists():
             raise RowProblem(
                 column,
                 _("%(label)s“%(key)s”属于其他单位，不能引用。") % {"label": label, "key": key},
@@ -374,7 +456,7 @@ class _Importer:
             sheet="服务机构",
             column=column,
             label=_("服务机构"),
-            others=Provider.objects.filter(credit_code=code),
+            others=lambda: Provider.objects.filter(credit_code=code),
         )
 
     def _project(self, name, column="项目名称"):
@@ -384,7 +466,7 @@ class _Importer:
             sheet="服务项目",
             column=column,
             label=_("服务项目"),
-            others=Project.objects.filter(name=name),
+            others=lambda: Project.objects.filter(name=name),
         )
 
     def _contract(self, number, column="合同编号"):
@@ -394,7 +476,7 @@ class _Importer:
             sheet="合同",
             column=column,
             label=_("合同"),
-            others=Contract.objects.filter(number=number),
+            others=lambda: Contract.objects.filter(number=number),
         )
 
     def _installment(self, number, term, column="期次"):
@@ -420,7 +502,7 @@ class _Importer:
             sheet="审计评估",
             column=column,
             label=_("审计评估报告"),
-            others=Audit.objects.filter(report_number=report_number),
+            others=lambda: Audit.objects.filter(report_number=report_number),
         )
 
     @staticmethod
@@ -547,9 +629,16 @@ class _Importer:
         contract = self.contracts.get(row["number"])
         if contract is None:
             award = self._award_for(row)
-            self.contracts[row["number"]] = contract_services.contract_create(
-                actor=self.actor, award=award, number=row["number"], **data
-            )
+            # New contracts are checked as contract_create checks them and inserted in
+            # bulk once the sheet is read (apply()).
+            if self.bulk:
+                self.contracts[row["number"]] = self.new_contracts.contract_create(
+                    award=award, number=row["number"], **data
+                )
+            else:
+                self.contracts[row["number"]] = contract_services.contract_create(
+                    actor=self.actor, award=award, number=row["number"], **data
+                )
             return "created"
         award = contract.award
         if (award.project.name, award.provider.credit_code) != (row["project"], row["credit_code"]):
@@ -609,7 +698,14 @@ class _Importer:
                 return None
 
             before = len(self.result.problems)
-            self.row("分期", first, save, contract_rows[0][1], count=False)
+            self.row(
+                "分期",
+                first,
+                save,
+                contract_rows[0][1],
+                count=False,
+                savepoint=contract_number not in self.bulk_contracts,
+            )
             if len(self.result.problems) > before:
                 for _number, row in contract_rows:
                     self.failed.add(("分期", (row["contract"], row["number"])))
@@ -620,6 +716,8 @@ class _Importer:
 
     def _schedule(self, contract_number, rows) -> dict[int, str]:
         contract = self._contract(contract_number)
+        if contract_number in self.bulk_contracts:
+            return self._schedule_new(contract, rows)
         existing = {i.number: i for i in contract.installments.order_by("number")}
         outcomes, changed = {}, False
         schedule = []
@@ -675,17 +773,44 @@ class _Importer:
                 outcomes[_sheet_row] = "updated"
         return outcomes
 
+    def _schedule_new(self, contract, rows) -> dict[int, str]:
+        """A whole new schedule, through the batch entry point."""
+        schedule = [
+            payment_services.ScheduleRow(
+                pk=None,
+                number=row["number"],
+                due_date=row["due_date"],
+                planned_amount=row["amount"],
+                documents_due=row["documents_due"],
+                documents=[_document_kind(name) for name in row["documents"]] or None,
+            )
+            for _sheet_row, row in rows
+        ]
+        for installment in self.books.schedule(contract=contract, rows=schedule):
+            self.installments[(contract.number, installment.number)] = installment
+        outcomes = {}
+        for sheet_row, row in rows:
+            installment = self.installments[(contract.number, row["number"])]
+            self._documents(installment, row["documents"])
+            outcomes[sheet_row] = "created"
+        return outcomes
+
+    def _documents_of(self, installment: Installment) -> list:
+        if self._is_new(installment):
+            return self.books.documents_of(installment)
+        return list(installment.documents.all())
+
     def _documents(self, installment: Installment, names: list[str]) -> bool:
         """Add the listed documents the installment does not require yet."""
         if not names:
             return False
-        have = {d.title for d in installment.documents.all()}
+        have = {d.title for d in self._documents_of(installment)}
         added = False
         for name in names:
             if name in have:
                 continue
             kind, own_name = _document_kind(name)
-            payment_services.document_add(
+            self._services(installment).document_add(
                 actor=self.actor, installment=installment, kind=kind, name=own_name
             )
             have.add(name)
@@ -723,14 +848,20 @@ class _Importer:
         )
         return "created"
 
+    def _services(self, installment):
+        """The payments services for this installment: the batch entry point's for a new
+        one (the same calls and checks, in memory), the per-row services otherwise."""
+        return _BooksServices(self.books) if self._is_new(installment) else payment_services
+
     def document(self, row, _place):
         installment = self._installment(row["contract"], row["installment"], "期次")
-        documents = list(installment.documents.all())
+        services = self._services(installment)
+        documents = self._documents_of(installment)
         document = next((d for d in documents if d.title == row["name"]), None)
         created = False
         if document is None:
             kind, own_name = _document_kind(row["name"])
-            document = payment_services.document_add(
+            document = services.document_add(
                 actor=self.actor, installment=installment, kind=kind, name=own_name
             )
             created = True
@@ -743,27 +874,30 @@ class _Importer:
                 % {"date": document.received_on.isoformat()},
             )
         outcome = "created" if created or document.received_on is None else "updated"
-        payment_services.document_receive(
+        services.document_receive(
             actor=self.actor, document=document, received_on=row["received_on"]
         )
-        installment.refresh_from_db(fields=["status"])
+        if not self._is_new(installment):
+            installment.refresh_from_db(fields=["status"])
         if installment.status == S.PLANNED:
             self._move(installment, S.AWAITING_DOCUMENTS, row["received_on"])
         return outcome
 
     def _move(self, installment, to_status, on):
-        payment_services.installment_transition(
+        self._services(installment).installment_transition(
             actor=self.actor,
             installment=installment,
             to_status=to_status,
             on=on,
             imported=True,
         )
-        installment.refresh_from_db(fields=["status", "approved_on"])
+        if not self._is_new(installment):
+            installment.refresh_from_db(fields=["status", "approved_on"])
 
     def approval(self, row, _place):
         installment = self._installment(row["contract"], row["number"], "审批日期")
-        installment.refresh_from_db(fields=["status", "approved_on"])
+        if not self._is_new(installment):
+            installment.refresh_from_db(fields=["status", "approved_on"])
         day = row["approved_on"]
         if installment.status in (S.APPROVED, S.PAID):
             if installment.approved_on == day:
@@ -775,8 +909,9 @@ class _Importer:
             )
         if installment.status == S.CANCELLED:
             raise RowProblem("审批日期", _("该期已取消，不能审批。"))
-        received = [d.received_on for d in installment.documents.all()]
-        missing = [d.title for d in installment.documents.all() if d.received_on is None]
+        documents = self._documents_of(installment)
+        received = [d.received_on for d in documents]
+        missing = [d.title for d in documents if d.received_on is None]
         if missing:
             raise RowProblem(
                 "审批日期",
@@ -839,7 +974,7 @@ class _Importer:
                 )
                 % {"voucher": row["voucher_number"]},
             )
-        self.payments[row["voucher_number"]] = payment_services.payment_post(
+        self.payments[row["voucher_number"]] = self._services(installment).payment_post(
             actor=self.actor,
             installment=installment,
             paid_on=row["paid_on"],
@@ -856,7 +991,7 @@ class _Importer:
             sheet="支付",
             column="原凭证号",
             label=_("支付凭证"),
-            others=Payment.objects.filter(voucher_number=row["original"]),
+            others=lambda: Payment.objects.filter(voucher_number=row["original"]),
         )
         existing = self.payments.get(row["voucher_number"])
         if existing is not None:
@@ -879,6 +1014,25 @@ class _Importer:
             reason=row["reason"],
         )
         return "created"
+
+
+class _BooksServices:
+    """The batch entry point (payments.bulk.NewBooks) under the services' call signatures."""
+
+    def __init__(self, books: NewBooks):
+        self.books = books
+
+    def document_add(self, *, actor, **kwargs):
+        return self.books.document_add(**kwargs)
+
+    def document_receive(self, *, actor, **kwargs):
+        return self.books.document_receive(**kwargs)
+
+    def installment_transition(self, *, actor, **kwargs):
+        return self.books.installment_transition(**kwargs)
+
+    def payment_post(self, *, actor, **kwargs):
+        return self.books.payment_post(**kwargs)
 
 
 def run_record(*, run: ImportRun, result: Result) -> ImportRun:

@@ -8,9 +8,11 @@ The status of an installment changes in exactly one place, :func:`_move`, called
 move an installment to 已支付 and, on a reversal, back to 已审批).
 """
 
+import contextvars
 import datetime
 import hashlib
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.caching import records_changed
+from accounts.caching import records_changed, records_changes_deferred
 from accounts.models import Bureau, User
 from accounts.records import change_reason, require_move
 from accounts.records import record_save as _save
@@ -97,7 +99,7 @@ def business_date(
         raise ValidationError({field: _("业务日期不能晚于今天。")})
     if on < today and not actor.has_perm("payments.backdate_entry"):
         raise ValidationError({field: _("您没有补录过往业务日期的权限，业务日期只能是今天。")})
-    if FiscalYearClosing.objects.filter(bureau_id=bureau_id, year=on.year).exists():
+    if _year_closed(bureau_id, on.year):
         raise ValidationError(
             {
                 field: _(
@@ -108,6 +110,34 @@ def business_date(
             }
         )
     return on
+
+
+# Inside bulk_writes(): each bureau's closed years, read once.
+_closed_years = contextvars.ContextVar("closed_years", default=None)
+
+
+def _year_closed(bureau_id: int, year: int) -> bool:
+    memo = _closed_years.get()
+    if memo is None:
+        return FiscalYearClosing.objects.filter(bureau_id=bureau_id, year=year).exists()
+    if bureau_id not in memo:
+        memo[bureau_id] = set(
+            FiscalYearClosing.objects.filter(bureau_id=bureau_id).values_list("year", flat=True)
+        )
+    return year in memo[bureau_id]
+
+
+@contextmanager
+def bulk_writes():
+    """Many writes in one transaction (an import): the records tokens move and the
+    notices of the installments touched are looked up once, at the end, and each bureau's
+    closed years are read once. Every rule still runs at every write."""
+    token = _closed_years.set({})
+    try:
+        with records_changes_deferred(), scan.resolves_deferred():
+            yield
+    finally:
+        _closed_years.reset(token)
 
 
 def dated_reason(reason: str, on: datetime.date) -> str:
@@ -325,6 +355,9 @@ def fiscal_year_close(
             }
         )
     closing = FiscalYearClosing(bureau=bureau, year=year, closed_by=actor, note=note.strip())
+    memo = _closed_years.get()
+    if memo is not None:
+        memo.pop(bureau.pk, None)
     return _save(closing, actor=actor)
 
 
@@ -484,19 +517,7 @@ def schedule_save(
     for row, amount in zip(by_percent, amounts, strict=True):
         row.planned_amount = amount
 
-    numbers = [row.number for row in kept]
-    if len(set(numbers)) != len(numbers):
-        errors.append(_("期次不能重复。"))
-    total = sum((to_yuan(row.planned_amount) for row in kept), ZERO)
-    if total != contract.amount:
-        errors.append(
-            _("各期金额合计 %(total)s 元，与合同金额 %(amount)s 元相差 %(diff)s 元，必须完全相等。")
-            % {
-                "total": f"{total:,.2f}",
-                "amount": f"{contract.amount:,.2f}",
-                "diff": f"{contract.amount - total:,.2f}",
-            }
-        )
+    errors.extend(schedule_errors(contract, kept))
     used = _used(existing)
     missing = set(existing) - {row.pk for row in rows if row.pk is not None}
     if missing:
@@ -563,20 +584,50 @@ def schedule_save(
             new = True
         else:
             new = False
-        installment.number = row.number
-        installment.percent = row.percent
-        installment.planned_amount = to_yuan(row.planned_amount)
-        installment.due_date = row.due_date
-        installment.documents_due = row.documents_due or (
-            row.due_date - datetime.timedelta(days=DOCUMENTS_LEAD_DAYS)
-        )
+        fill_installment(installment, row)
         _save(installment, actor=actor)
         if new:
-            documents = row.documents or [(kind, "") for kind in DEFAULT_DOCUMENTS]
-            for kind, name in documents:
+            for kind, name in new_documents(row):
                 _save(RequiredDocument(installment=installment, kind=kind, name=name), actor=actor)
         saved.append(installment)
     return saved
+
+
+def fill_installment(installment: Installment, row: ScheduleRow) -> None:
+    """Set an installment's schedule fields from its row (the documents deadline defaults
+    to 15 days before the due date)."""
+    installment.number = row.number
+    installment.percent = row.percent
+    installment.planned_amount = to_yuan(row.planned_amount)
+    installment.due_date = row.due_date
+    installment.documents_due = row.documents_due or (
+        row.due_date - datetime.timedelta(days=DOCUMENTS_LEAD_DAYS)
+    )
+
+
+def new_documents(row: ScheduleRow) -> list[tuple[str, str]]:
+    """A new installment's required documents as (kind, name): the row's, or the defaults."""
+    return row.documents or [(kind, "") for kind in DEFAULT_DOCUMENTS]
+
+
+def schedule_errors(contract: Contract, kept: list[ScheduleRow]) -> list[str]:
+    """What is wrong with the numbers and amounts of a schedule's kept rows: numbers
+    repeated, or a total that is not exactly the contract amount."""
+    errors = []
+    numbers = [row.number for row in kept]
+    if len(set(numbers)) != len(numbers):
+        errors.append(_("期次不能重复。"))
+    total = sum((to_yuan(row.planned_amount) for row in kept), ZERO)
+    if total != contract.amount:
+        errors.append(
+            _("各期金额合计 %(total)s 元，与合同金额 %(amount)s 元相差 %(diff)s 元，必须完全相等。")
+            % {
+                "total": f"{total:,.2f}",
+                "amount": f"{contract.amount:,.2f}",
+                "diff": f"{contract.amount - total:,.2f}",
+            }
+        )
+    return errors
 
 
 def _used(installment_ids) -> dict[int, tuple[Decimal, Decimal]]:
@@ -630,11 +681,15 @@ def document_add(
 ) -> RequiredDocument:
     _require(actor, "payments.add_requireddocument")
     installment = _locked(installment)
-    if not installment.is_open:
-        raise ValidationError(_("该分期款已结束，不能再添加资料。"))
+    check_document_add(installment)
     return _save(
         RequiredDocument(installment=installment, kind=kind, name=name.strip()), actor=actor
     )
+
+
+def check_document_add(installment: Installment) -> None:
+    if not installment.is_open:
+        raise ValidationError(_("该分期款已结束，不能再添加资料。"))
 
 
 @transaction.atomic
@@ -644,21 +699,21 @@ def document_receive(
     """Record (or clear, with None) the date a document was received."""
     _require(actor, "payments.change_requireddocument")
     document = RequiredDocument.objects.select_for_update().get(pk=document.pk)
-    if received_on and received_on > timezone.localdate():
-        raise ValidationError({"received_on": _("收到日期不能晚于今天。")})
     if received_on:
-        business_date(
-            actor=actor,
-            bureau_id=document.installment.bureau_id,
-            on=received_on,
-            field="received_on",
-        )
+        check_received(actor, document.installment.bureau_id, received_on)
     document.received_on = received_on
     if note:
         document.note = note.strip()
     scan.resolve_after_commit(document.installment_id)
     reason = dated_reason(_("收到资料"), received_on) if received_on else _("清除收到日期")
     return _save(document, actor=actor, reason=reason)
+
+
+def check_received(actor: User, bureau_id: int, received_on: datetime.date) -> None:
+    """Refuse a document's receipt date :func:`document_receive` refuses."""
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": _("收到日期不能晚于今天。")})
+    business_date(actor=actor, bureau_id=bureau_id, on=received_on, field="received_on")
 
 
 @transaction.atomic
@@ -946,9 +1001,27 @@ def _move(
 ) -> Installment:
     """Change the status of a locked installment and record the move, dated ``on`` (the
     business date; today when not given) and entered now by ``actor``."""
+    transition, fields = moved(installment, to_status=to_status, actor=actor, reason=reason, on=on)
+    transition.save(force_insert=True)
+    installment._history_user = actor
+    installment.save(update_fields=fields)
+    records_changed(installment.bureau_id)
+    return installment
+
+
+def moved(
+    installment: Installment,
+    *,
+    to_status: str,
+    actor: User,
+    reason: str,
+    on: datetime.date | None = None,
+) -> tuple[InstallmentTransition, list[str]]:
+    """:func:`_move` in memory: the installment's new status (its history reason in
+    ``_change_reason``), the unsaved record of the move and the fields changed."""
     on = on or timezone.localdate()
     source = installment.status
-    InstallmentTransition.objects.create(
+    transition = InstallmentTransition(
         installment=installment,
         from_status=source,
         to_status=to_status,
@@ -965,11 +1038,8 @@ def _move(
         # the installment under its old deadline, it does not start a new one.
         installment.approved_on = on
         fields.append("approved_on")
-    installment._history_user = actor
     installment._change_reason = change_reason(dated_reason(reason or str(S(to_status).label), on))
-    installment.save(update_fields=fields)
-    records_changed(installment.bureau_id)
-    return installment
+    return transition, fields
 
 
 @transaction.atomic
@@ -989,6 +1059,42 @@ def installment_transition(
     The signature is evaluations.services.evaluation_transition's: the same call for
     another record; the checks of each record's moves differ."""
     installment = _locked(installment)
+    reason = reason.strip()
+    on = check_transition(
+        actor,
+        installment,
+        to_status=to_status,
+        reason=reason,
+        on=on,
+        imported=imported,
+        documents=lambda: installment.documents.all(),
+        gates=lambda: installment.gates.all(),
+        paid=lambda: _paid(installment),
+    )
+    _move(installment, to_status=to_status, actor=actor, reason=reason, on=on)
+    if to_status == S.APPROVED:
+        # Deducted in full (or paid and deducted) before the approval: nothing is left to
+        # pay, and no payment will ever move it on.
+        _settle(installment, actor=actor, reason=_("扣减后已付清"), on=on)
+    return installment
+
+
+def check_transition(
+    actor: User,
+    installment: Installment,
+    *,
+    to_status: str,
+    reason: str,
+    on: datetime.date | None,
+    imported: bool,
+    documents,
+    gates,
+    paid,
+) -> datetime.date:
+    """Refuse a move :func:`installment_transition` refuses; return its business date.
+    ``documents``, ``gates`` and ``paid`` give the installment's required documents, its
+    gates and what was paid, when asked (read from the database, or from the memory of a
+    bulk write, payments/bulk.py)."""
     source = installment.status
     require_move(
         actor, TRANSITIONS, S, source, to_status, _("分期款不能从“%(source)s”变为“%(target)s”。")
@@ -1001,32 +1107,25 @@ def installment_transition(
             )
             % {"label": installment.label}
         )
-    reason = reason.strip()
     if (to_status in NEEDS_REASON or (source, to_status) in RETURNS) and not reason:
         raise ValidationError({"reason": _("请填写原因。")})
     if to_status == S.DOCUMENTS_SUBMITTED:
-        missing = [d.title for d in installment.documents.all() if d.received_on is None]
+        missing = [d.title for d in documents() if d.received_on is None]
         if missing:
             raise ValidationError(
                 _("以下资料尚未收到：%(documents)s。") % {"documents": "、".join(missing)}
             )
     _check_duties(installment, actor=actor, to_status=to_status, imported=imported, on=on)
     if to_status == S.APPROVED:
-        open_gates = [str(g) for g in installment.gates.all() if not g.is_closed]
+        open_gates = [str(g) for g in gates() if not g.is_closed]
         if open_gates:
             raise ValidationError(
                 _("须待以下审计/评估出具报告后才能审批：%(gates)s。")
                 % {"gates": "；".join(open_gates)}
             )
-    if to_status == S.CANCELLED and _paid(installment) != ZERO:
+    if to_status == S.CANCELLED and paid() != ZERO:
         raise ValidationError(_("该分期款已有支付，不能取消；请先冲销。"))
-    on = business_date(actor=actor, bureau_id=installment.bureau_id, on=on, field="on")
-    _move(installment, to_status=to_status, actor=actor, reason=reason, on=on)
-    if to_status == S.APPROVED:
-        # Deducted in full (or paid and deducted) before the approval: nothing is left to
-        # pay, and no payment will ever move it on.
-        _settle(installment, actor=actor, reason=_("扣减后已付清"), on=on)
-    return installment
+    return business_date(actor=actor, bureau_id=installment.bureau_id, on=on, field="on")
 
 
 # --- deductions ----------------------------------------------------------------------------
@@ -1044,7 +1143,11 @@ def _deducted(installment: Installment) -> Decimal:
 
 def net_payable(installment: Installment) -> Decimal:
     """Planned less deductions, never below zero."""
-    return max(installment.planned_amount - _deducted(installment), ZERO)
+    return net_of(installment.planned_amount, _deducted(installment))
+
+
+def net_of(planned: Decimal, deducted: Decimal) -> Decimal:
+    return max(planned - deducted, ZERO)
 
 
 def unpaid_payable(installment: Installment) -> Decimal:
@@ -1115,10 +1218,17 @@ def _settle(
     if installment.status != S.APPROVED:
         return
     paid = _paid(installment)
-    if net_payable(installment) - paid == ZERO:
-        # Deducted in full, an installment owes nothing either: it is settled.
-        reason = reason if paid > ZERO else _("全额扣减，无须支付")
-        _move(installment, to_status=S.PAID, actor=actor, reason=reason, on=on)
+    settled = settle_reason(net_payable(installment), paid, reason)
+    if settled:
+        _move(installment, to_status=S.PAID, actor=actor, reason=settled, on=on)
+
+
+def settle_reason(net: Decimal, paid: Decimal, reason: str) -> str:
+    """Why an approved installment is settled (its net payable all paid), or ""."""
+    if net - paid != ZERO:
+        return ""
+    # Deducted in full, an installment owes nothing either: it is settled.
+    return reason if paid > ZERO else _("全额扣减，无须支付")
 
 
 @transaction.atomic
@@ -1246,13 +1356,17 @@ def installment_release(
 # --- payments ------------------------------------------------------------------------------
 
 
+def check_voucher(voucher_number: str) -> None:
+    if not voucher_number.strip():
+        raise ValidationError({"voucher_number": _("请填写凭证号。")})
+
+
 def _post_payment(
     installment: Installment, *, actor: User, voucher_number: str, **fields
 ) -> Payment:
     """Insert a payment or reversal of the locked ``installment``, once its voucher number
     is given; a repeated request key is refused as a double submission."""
-    if not voucher_number.strip():
-        raise ValidationError({"voucher_number": _("请填写凭证号。")})
+    check_voucher(voucher_number)
     payment = Payment(
         bureau_id=installment.bureau_id,
         installment=installment,
@@ -1296,6 +1410,43 @@ def payment_post(
     if Payment.objects.filter(request_key=request_key).exists():
         raise ValidationError(_("这笔付款已经登记过了（重复提交），未再次登记。"))
     _check_duties(installment, actor=actor, to_status=S.PAID, imported=imported, on=paid_on)
+    outstanding = check_payment(
+        actor,
+        installment,
+        paid_on=paid_on,
+        amount=amount,
+        outstanding=lambda: net_payable(installment) - _paid(installment),
+    )
+    payment = _post_payment(
+        installment,
+        actor=actor,
+        kind=Payment.Kind.PAYMENT,
+        paid_on=paid_on,
+        amount=amount,
+        voucher_number=voucher_number,
+        request_key=request_key,
+    )
+    if amount == outstanding:
+        _move(
+            installment,
+            to_status=S.PAID,
+            actor=actor,
+            reason=paid_off_reason(payment.voucher_number),
+            on=paid_on,
+        )
+    scan.resolve_after_commit(installment.pk)
+    return payment
+
+
+def paid_off_reason(voucher_number: str) -> str:
+    return _("付清，凭证号 %(voucher)s") % {"voucher": voucher_number}
+
+
+def check_payment(
+    actor: User, installment: Installment, *, paid_on: datetime.date, amount: Decimal, outstanding
+) -> Decimal:
+    """Refuse a payment :func:`payment_post` refuses; return what was outstanding before
+    it (``outstanding`` computes it when asked: net payable less paid)."""
     if installment.status != S.APPROVED:
         raise ValidationError(
             _("只有已审批的分期款才能付款；%(label)s 当前为“%(status)s”。")
@@ -1317,7 +1468,7 @@ def payment_post(
         )
     if amount is None or amount <= 0:
         raise ValidationError({"amount": _("支付金额必须大于 0。")})
-    outstanding = net_payable(installment) - _paid(installment)
+    outstanding = outstanding()
     if amount > outstanding:
         raise ValidationError(
             {
@@ -1325,25 +1476,7 @@ def payment_post(
                 % {"amount": f"{amount:,.2f}", "outstanding": f"{outstanding:,.2f}"}
             }
         )
-    payment = _post_payment(
-        installment,
-        actor=actor,
-        kind=Payment.Kind.PAYMENT,
-        paid_on=paid_on,
-        amount=amount,
-        voucher_number=voucher_number,
-        request_key=request_key,
-    )
-    if amount == outstanding:
-        _move(
-            installment,
-            to_status=S.PAID,
-            actor=actor,
-            reason=_("付清，凭证号 %(voucher)s") % {"voucher": payment.voucher_number},
-            on=paid_on,
-        )
-    scan.resolve_after_commit(installment.pk)
-    return payment
+    return outstanding
 
 
 @transaction.atomic

@@ -7,7 +7,9 @@ once create nothing twice. :func:`resolve_for_installment` resolves an installme
 notices at once when a payment or its documents arrive, instead of at the next scan.
 """
 
+import contextvars
 import datetime
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from celery import signature
@@ -264,7 +266,41 @@ def resolve_after_commit(installment_id: int) -> None:
     A broker that cannot be reached is logged, not raised: the payment or the documents
     stand, and the next hourly scan resolves the notice instead.
     """
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.add(installment_id)
+        return
     if not Notice.objects.filter(installment_id=installment_id, resolved_at__isnull=True).exists():
         return
     task = signature(RESOLVE_TASK, args=(installment_id,))
     transaction.on_commit(task.delay, robust=True)
+
+
+# Inside resolves_deferred(): the installments whose notices to resolve at its end.
+_deferred = contextvars.ContextVar("resolve_deferred", default=None)
+
+
+@contextmanager
+def resolves_deferred():
+    """Collect :func:`resolve_after_commit`'s installments and look their open notices up
+    once, at the end of the block (a bulk write such as an import)."""
+    if _deferred.get() is not None:
+        yield
+        return
+    ids: set[int] = set()
+    token = _deferred.set(ids)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    open_ids = set()
+    chunk = sorted(ids)
+    for start in range(0, len(chunk), 5000):
+        open_ids.update(
+            Notice.objects.filter(
+                installment_id__in=chunk[start : start + 5000], resolved_at__isnull=True
+            ).values_list("installment_id", flat=True)
+        )
+    for installment_id in sorted(open_ids):
+        task = signature(RESOLVE_TASK, args=(installment_id,))
+        transaction.on_commit(task.delay, robust=True)
