@@ -263,6 +263,7 @@ def generate(bureaus: int, contracts_per_bureau: int, seed: int = 2024) -> dict:
                 "status_changed_at",
                 "approved_on",
                 "delay_reason",
+                "held_by_decision",
             ],
         ),
         "document": Table(
@@ -531,6 +532,7 @@ def _installment(
         "2025-10-31 10:00:00+08",
         approved,
         delay,
+        "f",
     )
     if status != "paid":
         t["document"].add(installment, "invoice", "", None, "")
