@@ -536,7 +536,7 @@ def schedule_save(
         )
         if changed and installment.status not in EDITABLE:
             errors.append(
-                _("%(label)s 已%(status)s，不能修改或删除。")
+                _("%(label)s 当前为“%(status)s”，不能修改或删除。")
                 % {"label": installment.label, "status": installment.get_status_display()}
             )
         elif not row.delete and to_yuan(row.planned_amount) < sum(used[row.pk]):

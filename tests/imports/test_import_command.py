@@ -346,4 +346,4 @@ def test_an_edited_file_updates_what_may_change(tmp_path, bureau, finance, valid
     code, _out, err = run(tmp_path, books.xlsx(sheets), bureau)
     assert code == 1
     # (payments says 已 twice here: its message puts 已 before a status that has one.)
-    assert "分期!2 合同编号：第一期 已已支付，不能修改或删除。" in err
+    assert "分期!2 合同编号：第一期 当前为“已支付”，不能修改或删除。" in err
