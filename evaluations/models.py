@@ -27,6 +27,7 @@ from accounts.caching import bureau_of, owned_through
 from accounts.models import Bureau
 from contracts.models import Project
 from contracts.validators import date_range
+from core.models import StoredFile
 
 SCORE = {"max_digits": 5, "decimal_places": 2}
 # Scores, weights and figures are never negative; an output update is a signed correction.
@@ -771,7 +772,7 @@ class RectificationResponse(models.Model):
     owning_bureau_id = owned_through("rectification")
 
 
-class EvidenceFile(models.Model):
+class EvidenceFile(StoredFile):
     """An evidence file of a service report or of a rectification answer, checked and
     stored like the payment documents' files (payments.uploads)."""
 
@@ -791,17 +792,6 @@ class EvidenceFile(models.Model):
         blank=True,
         related_name="evidence",
     )
-    file = models.FileField(_("文件"), max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(_("文件类型"), max_length=40)
-    size = models.PositiveBigIntegerField(_("大小（字节）"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("提交人"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("提交时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("佐证文件")
@@ -815,9 +805,6 @@ class EvidenceFile(models.Model):
                 violation_error_message=_("佐证文件须属于一份服务报告或一次整改答复。"),
             )
         ]
-
-    def __str__(self):
-        return self.original_name
 
     @property
     def owning_bureau_id(self):

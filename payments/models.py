@@ -29,6 +29,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Bureau
 from contracts.models import MONEY, Contract, Project, positive_amount
 from contracts.validators import date_range
+from core.models import StoredFile
 from payments.webhooks import validate_url as validate_webhook_url
 
 CHINESE_ORDINALS = "一二三四五六七八九十"
@@ -569,7 +570,7 @@ class RequiredDocument(models.Model):
         return DOCUMENT_STATES[self.state]
 
 
-class DocumentFile(models.Model):
+class DocumentFile(StoredFile):
     """A file the provider (or the bureau for it) hands in for a required document.
 
     Stored through Django's storage under a generated name (payments.uploads checked its
@@ -585,18 +586,7 @@ class DocumentFile(models.Model):
     document = models.ForeignKey(
         RequiredDocument, verbose_name=_("付款资料"), on_delete=models.PROTECT, related_name="files"
     )
-    file = models.FileField(_("文件"), max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(_("文件类型"), max_length=40)
-    size = models.PositiveBigIntegerField(_("大小（字节）"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("提交人"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     status = models.CharField(
         _("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
     )
@@ -626,9 +616,6 @@ class DocumentFile(models.Model):
                 violation_error_message=_("退回资料须填写原因。"),
             )
         ]
-
-    def __str__(self):
-        return self.original_name
 
     def get_absolute_url(self):
         return reverse("payments:document-file", args=[self.pk])
