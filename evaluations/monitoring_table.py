@@ -71,10 +71,12 @@ def likelihood(view: LineView) -> str:
     return "完全不可能"
 
 
-def _number(value: Decimal | None):
+def _number(value: Decimal | None) -> int | Decimal | None:
+    """A figure for a cell: a whole number as an int, otherwise the Decimal itself (money
+    and values stay exact; openpyxl writes Decimals as numbers)."""
     if value is None:
         return None
-    return int(value) if value == value.to_integral() else float(value)
+    return int(value) if value == value.to_integral() else value
 
 
 def _text(value: Decimal | None) -> str:
@@ -267,6 +269,6 @@ def document(monitoring: MonitoringRound) -> bytes:
 def _text_value(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):
+    if isinstance(value, Decimal):
         return f"{value:.2f}"
     return str(value)
