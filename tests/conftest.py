@@ -103,6 +103,16 @@ def demo(db, demo_snapshot):
 
 
 @pytest.fixture
+def demo_loaded(demo):
+    """The demo as ``load_demo`` leaves it: the seed's records and today's notices in the
+    app (the late installment in the bell)."""
+    from payments import reminders
+
+    reminders.run(send=reminders.APP_ONLY)
+    return demo
+
+
+@pytest.fixture
 def demo_evaluation(demo):
     """The demo's 2024 evaluation (95, 优)."""
     from evaluations.models import Evaluation

@@ -3,7 +3,6 @@ evaluation page show one card per row (per indicator), and no table cell is narr
 two characters, so nothing wraps one character a line. Screenshots are kept for review."""
 
 import pytest
-from django.core.management import call_command
 
 from accounts.demo import DEMO_PASSWORD
 from tests.browser import signed_in_page
@@ -23,12 +22,9 @@ NARROW_CELLS = """(selector) => {
 }"""
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo", "--force", verbosity=0)
-
-
-def test_lists_the_evaluation_and_the_dashboard_at_390_px(browser, live_server, demo, tmp_path):
+def test_lists_the_evaluation_and_the_dashboard_at_390_px(
+    browser, live_server, demo_loaded, tmp_path
+):
     page = signed_in_page(browser, live_server, "manager", DEMO_PASSWORD)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + "/evaluations/")

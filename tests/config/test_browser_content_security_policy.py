@@ -2,7 +2,6 @@
 language switch works, the admin runs, and the browser reports no blocked content."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_PASSWORD
@@ -11,9 +10,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo(settings):
+def debug_demo(settings, demo_loaded):
     settings.DEBUG = True
-    call_command("load_demo", verbosity=0)
 
 
 @pytest.fixture
@@ -30,7 +28,9 @@ def violations(page):
     return found
 
 
-def test_the_dashboard_chart_is_drawn_under_the_policy(demo, login_page, violations, live_server):
+def test_the_dashboard_chart_is_drawn_under_the_policy(
+    debug_demo, login_page, violations, live_server
+):
     page = login_page("manager", DEMO_PASSWORD)
     page.goto(live_server.url + "/payments/dashboard/")
     expect(page.locator("#page-title")).to_have_text("预算执行看板")
@@ -52,7 +52,7 @@ def test_the_dashboard_chart_is_drawn_under_the_policy(demo, login_page, violati
     assert violations == []
 
 
-def test_the_admin_and_the_language_switch_run_under_the_policy(demo, login_page, violations):
+def test_the_admin_and_the_language_switch_run_under_the_policy(debug_demo, login_page, violations):
     page = login_page("admin", DEMO_PASSWORD)
     expect(page.locator("#site-name")).to_contain_text("系统管理")
     page.goto(page.url.split("/admin/")[0] + "/admin/accounts/user/")

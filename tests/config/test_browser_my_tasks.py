@@ -2,7 +2,6 @@
 there is the number of rows the list it links to shows."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_PASSWORD
@@ -11,12 +10,7 @@ from tests.browser import signed_in_page
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo", "--force", verbosity=0)
-
-
-def test_each_roles_home_counts_what_its_lists_show(browser, live_server, demo):
+def test_each_roles_home_counts_what_its_lists_show(browser, live_server, demo_loaded):
     for username in ("staff", "finance", "manager"):
         page = signed_in_page(browser, live_server, username, DEMO_PASSWORD)
         page.goto(live_server.url + "/")

@@ -4,7 +4,6 @@ year's payment ledger, 逾期未付 the late installments, a project row the pro
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_PASSWORD
@@ -13,16 +12,11 @@ from tests.browser import signed_in_page
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo", "--force", verbosity=0)
-
-
 def _yuan(wan: str) -> str:
     return f"{Decimal(wan.replace(',', '')) * 10000:,.2f}"
 
 
-def test_the_dashboards_figures_open_their_records(browser, live_server, demo):
+def test_the_dashboards_figures_open_their_records(browser, live_server, demo_loaded):
     page = signed_in_page(browser, live_server, "manager", DEMO_PASSWORD)
     dashboard = live_server.url + "/payments/dashboard/"
     page.goto(dashboard)

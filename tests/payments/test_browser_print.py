@@ -5,7 +5,6 @@ lists, an installment page and the evaluation page print without menus or button
 import re
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -13,11 +12,6 @@ from accounts.demo import DEMO_PASSWORD
 from tests.browser import signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo():
-    call_command("load_demo", "--force", verbosity=0)
 
 
 def _nothing_to_click(page):
@@ -30,7 +24,7 @@ def _nothing_to_click(page):
     assert hidden == [], hidden
 
 
-def test_the_printed_dashboard_and_pages(browser, live_server, demo):
+def test_the_printed_dashboard_and_pages(browser, live_server, demo_loaded):
     page = signed_in_page(browser, live_server, "manager", DEMO_PASSWORD)
     page.emulate_media(media="print")
     page.goto(live_server.url + "/payments/dashboard/")
