@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group
 
 from accounts.roles import Role
 from payments import services
+from tests import template_database
 from tests.demo import DemoSnapshot
 from tests.factories import BudgetFactory, BureauFactory, ContractFactory, UserFactory
 from tests.helpers import approve
@@ -49,6 +50,32 @@ if django_settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     atexit.register(shutil.rmtree, os.environ["DJANGO_CACHE_DIR"], ignore_errors=True)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def pytest_configure(config):
+    """Under pytest-xdist, the controlling process starts migrating the template of the
+    SQLite test databases while the workers start (tests/template_database.py)."""
+    if (
+        not hasattr(config, "workerinput")
+        and getattr(config.option, "numprocesses", None)
+        and django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    ):
+        config.template_builder = template_database.start_building()
+
+
+def pytest_unconfigure(config):
+    builder = getattr(config, "template_builder", None)
+    if builder is not None:
+        builder.wait()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """pytest-django's (a database per xdist worker); then a SQLite test database is made as
+    a copy of the migrated template instead of migrating it again."""
+    from django.db import connection
+
+    template_database.copy_instead_of_migrating(connection)
 
 
 @pytest.fixture(autouse=True)
