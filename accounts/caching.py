@@ -12,7 +12,8 @@ an entry computed across a concurrent write carries the old token and is never s
 Every cached thing is a **family** (:data:`FAMILIES`): what it holds, its key, its
 tokens and its timeout. tests/test_caching.py proves, family by family, that the writes
 which should invalidate an entry do, and fails when a family is declared without such a
-proof. This module sits in the lowest app so that every app may use it; it knows no
+proof. What a running task publishes for a page to read (:data:`TASK_STATES`) is declared
+here too, though nothing invalidates it. This module sits in the lowest app so that every app may use it; it knows no
 model of a higher app (a record names its own bureau, see :func:`bureau_of`). The
 sessions (Django's ``cached_db`` engine) are Django's own and not declared here.
 """
@@ -192,6 +193,46 @@ FAMILIES = {
         INBOX_COUNT,
     )
 }
+
+
+# --- state of tasks in flight ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskState:
+    """What a background task publishes while it runs (shared by web and worker nodes, as
+    the broker is): no copy of any record, so nothing invalidates it; the task overwrites
+    it and its timeout drops it."""
+
+    name: str
+    holds: str
+    key_format: str
+    timeout: int | None  # seconds; None: kept until overwritten
+
+    def key(self, part: object = "") -> str:
+        return self.key_format.format(part)
+
+
+IMPORT_PROGRESS = TaskState(
+    "import-progress",
+    "the percentage an import has applied, while its one transaction is open "
+    "(imports.runs; the run's row keeps the final figure)",
+    "imports:progress:{}",
+    6 * 3600,
+)
+BEAT_HEARTBEAT = TaskState(
+    "beat-heartbeat",
+    "when beat's heartbeat task last ran (config.health; /readyz/ reads its age)",
+    "beat:heartbeat",
+    None,  # an old heartbeat is what /readyz/ must see
+)
+CACHE_PROBE = TaskState(
+    "cache-probe",
+    "the token /readyz/ writes and reads back to see that the cache answers (config.health)",
+    "readyz:probe:{}",  # the process's own random part: nodes probing at once never meet
+    30,
+)
+TASK_STATES = {state.name: state for state in (IMPORT_PROGRESS, BEAT_HEARTBEAT, CACHE_PROBE)}
 
 
 def _get_or_make(key: str, family: Family, compute: Callable):

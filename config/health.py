@@ -14,18 +14,20 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from accounts import caching
+
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_KEY = "beat:heartbeat"
+HEARTBEAT_KEY = caching.BEAT_HEARTBEAT.key()
 _migrations_applied = False  # once true, stays true for this process's code
 # Each process probes the cache under a key of its own: nodes probing at once must not
 # read each other's token.
-_PROBE_KEY = f"readyz:probe:{uuid.uuid4().hex}"
+_PROBE_KEY = caching.CACHE_PROBE.key(uuid.uuid4().hex)
 
 
 def heartbeat_record() -> None:
     """Called by the heartbeat task beat sends every BEAT_HEARTBEAT_SECONDS."""
-    cache.set(HEARTBEAT_KEY, time.time(), timeout=None)
+    cache.set(HEARTBEAT_KEY, time.time(), timeout=caching.BEAT_HEARTBEAT.timeout)
 
 
 def heartbeat_age() -> float | None:
@@ -53,7 +55,7 @@ def _migrations() -> bool:
 
 def _cache() -> bool:
     token = f"{time.time()}"
-    cache.set(_PROBE_KEY, token, timeout=30)
+    cache.set(_PROBE_KEY, token, timeout=caching.CACHE_PROBE.timeout)
     return cache.get(_PROBE_KEY) == token
 
 

@@ -3,9 +3,8 @@ confirmed, applied in the background; its progress read by the page that waits.
 
 The apply runs in one database transaction, so its progress cannot be read from the
 run's own row until it commits: the running task publishes it in the cache (shared by
-web and worker nodes, as the broker is) and the row keeps the final figure. This is
-state of a task in flight, not a copy of any record, so it is no family of
-accounts/caching.py (nothing derived from records is stored, nothing is invalidated).
+web and worker nodes, as the broker is) and the row keeps the final figure
+(``accounts.caching.IMPORT_PROGRESS``: state of a task in flight, not a copy of any record).
 """
 
 import logging
@@ -16,13 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import caching
 from accounts.models import Bureau, User
 from imports import services
 from imports.models import ImportRun
 
 logger = logging.getLogger(__name__)
-PROGRESS_KEY = "imports:progress:{}"
-PROGRESS_TIMEOUT = 6 * 3600
+PROGRESS = caching.IMPORT_PROGRESS
 
 R = ImportRun.Status
 
@@ -45,12 +44,12 @@ def run_create(*, user: User, bureau: Bureau, data: bytes, filename: str, source
 def progress_of(run: ImportRun) -> int:
     if not run.is_running:
         return 100 if run.status in (R.DONE, R.CHECKED, R.REFUSED, R.FAILED) else run.progress
-    return cache.get(PROGRESS_KEY.format(run.pk), run.progress)
+    return cache.get(PROGRESS.key(run.pk), run.progress)
 
 
 def _publish(run_id: int):
     def publish(percent: int) -> None:
-        cache.set(PROGRESS_KEY.format(run_id), percent, PROGRESS_TIMEOUT)
+        cache.set(PROGRESS.key(run_id), percent, PROGRESS.timeout)
 
     return publish
 
@@ -88,7 +87,7 @@ def _execute(run_id: int, *, expected: str, dry_run: bool, done: str, failed: st
     run.save(
         update_fields=["counts", "problems", "problem_count", "status", "progress", "finished_at"]
     )
-    cache.set(PROGRESS_KEY.format(run.pk), 100, PROGRESS_TIMEOUT)
+    cache.set(PROGRESS.key(run.pk), 100, PROGRESS.timeout)
 
 
 def run_check(run_id: int) -> None:
@@ -109,5 +108,5 @@ def run_confirm(*, user: User, run: ImportRun) -> ImportRun:
     run.status = R.APPLYING
     run.progress = 0
     run.save(update_fields=["status", "progress"])
-    cache.set(PROGRESS_KEY.format(run.pk), 0, PROGRESS_TIMEOUT)
+    cache.set(PROGRESS.key(run.pk), 0, PROGRESS.timeout)
     return run

@@ -336,3 +336,35 @@ def test_entries_an_earlier_release_stored_are_never_read(world, monkeypatch):
     assert caching.GENERATION in caching.dashboard_figures_key(
         scope="b1-x", year=YEAR, as_of=AS_OF, today=AS_OF
     )
+
+
+def test_every_cache_entry_of_the_application_is_declared_in_the_caching_module():
+    """Outside accounts/caching.py the application reads and writes the cache only under
+    the keys of the states declared there (the families go through its functions)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    declared = {"PROGRESS.key(", "HEARTBEAT_KEY", "_PROBE_KEY"}
+    call = re.compile(r"\bcache\.(\w+)\((.*)")
+    undeclared = []
+    for app in (
+        "accounts",
+        "config",
+        "contracts",
+        "core",
+        "evaluations",
+        "imports",
+        "payments",
+        "portal",
+    ):
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts or path.name == "caching.py":
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                found = call.search(line)
+                if found and not any(found.group(2).startswith(name) for name in declared):
+                    undeclared.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert undeclared == []
+    assert set(caching.TASK_STATES) == {"import-progress", "beat-heartbeat", "cache-probe"}
+    assert caching.IMPORT_PROGRESS.key(7) == "imports:progress:7"
