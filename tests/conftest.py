@@ -63,6 +63,15 @@ def pytest_configure(config):
         config.template_builder = template_database.start_building()
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` hands out the heaviest files first (tests/scheduling.py)."""
+    if config.getvalue("dist") == "loadfile":
+        from tests.scheduling import HeaviestFilesFirst
+
+        return HeaviestFilesFirst(config, log)
+    return None
+
+
 def pytest_unconfigure(config):
     builder = getattr(config, "template_builder", None)
     if builder is not None:
