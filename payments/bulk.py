@@ -226,7 +226,9 @@ class NewBooks:
     def _insert_documents(self) -> None:
         new = [d for d in self.documents if d.pk is None]
         for document in new:
-            document.installment_id = document.installment.pk
+            # Assigned again, not its key alone: setting the key of a relation clears
+            # the related record kept on it, and each receipt would read it back.
+            document.installment = document.installment
         RequiredDocument.objects.bulk_create(new, batch_size=BATCH)
 
     def _spill(self, at: int | None = None) -> None:
