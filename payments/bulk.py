@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.caching import records_changed
 from accounts.models import Bureau, User
-from accounts.records import BulkHistory, insert_rows
+from accounts.records import BulkHistory, insert_rows, phrase
 from accounts.records import require as _require
 from contracts.models import Contract
 from core.money import ZERO
@@ -113,7 +113,9 @@ class NewBooks:
         services.check_received(self.actor, document.installment.bureau_id, received_on)
         document.received_on = received_on
         self.received[id(document)] = document
-        self.history.saved(document, "~", services.dated_reason(_("收到资料"), received_on))
+        self.history.saved(
+            document, "~", services.dated_reason(phrase(services.RECEIVED), received_on)
+        )
         self._spill()
         return document
 
@@ -154,7 +156,7 @@ class NewBooks:
             settled = services.settle_reason(
                 services.net_of(installment.planned_amount, ZERO),
                 installment._new_paid,
-                _("扣减后已付清"),
+                phrase(services.SETTLED),
             )
             if settled:
                 self._move(installment, to_status=S.PAID, reason=settled, on=on)
