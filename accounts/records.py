@@ -129,7 +129,7 @@ class BulkHistory:
     def __init__(self, actor):
         self.actor = actor
         self.states: list[tuple] = []
-        self._models: dict[type, type] = {}
+        self._plans: dict[type, tuple] = {}
 
     def saved(
         self, record, kind: str = "+", reason: str = "", *, whole_reason: str | None = None
@@ -140,31 +140,40 @@ class BulkHistory:
         reason = change_reason(reason) if whole_reason is None else whole_reason
         self.states.append((record, values, kind, reason, timezone.now()))
 
-    def _model(self, cls):
-        if cls not in self._models:
-            self._models[cls] = cls.history.model  # the manager is built at each access
-        return self._models[cls]
+    def _plan(self, cls):
+        """How a state of a ``cls`` record becomes a row of its history model: the history
+        model, its columns (attnames), for each column where its value comes from (the
+        position in the record's values, or the name of a history field), and the
+        positions of the keys that may be unknown in memory."""
+        if cls not in self._plans:
+            model = cls.history.model  # the manager is built at each access
+            fields = cls._meta.concrete_fields
+            position = {f.attname: i for i, f in enumerate(fields)}
+            names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+            sources = [position.get(name, name) for name in names]
+            late = [i for i, f in enumerate(fields) if f.primary_key or f.is_relation]
+            self._plans[cls] = (model, names, sources, late, [f.attname for f in fields])
+        return self._plans[cls]
 
     def write(self) -> None:
-        rows: dict[type, list] = {}
+        rows: dict[type, tuple[list, list]] = {}
         for record, values, kind, reason, when in self.states:
-            model = self._model(type(record))
-            values = dict(
-                zip((f.attname for f in record._meta.concrete_fields), values, strict=True)
-            )
-            for f in record._meta.concrete_fields:
+            model, names, sources, late, attnames = self._plan(type(record))
+            values = list(values)
+            for i in late:
                 # Keys unknown in memory (the record's own, a new parent's) are set now.
-                if values[f.attname] is None and (f.primary_key or f.is_relation):
-                    values[f.attname] = getattr(record, f.attname)
-            values.update(
-                history_date=when,
-                history_type=kind,
-                history_change_reason=reason or None,
-                history_user_id=self.actor.pk,
-            )
-            rows.setdefault(model, []).append(values)
-        for model, historical in rows.items():
-            insert_rows(model, historical)
+                if values[i] is None:
+                    values[i] = getattr(record, attnames[i])
+            extra = {
+                "history_date": when,
+                "history_type": kind,
+                "history_change_reason": reason or None,
+                "history_user_id": self.actor.pk,
+            }
+            row = [values[s] if type(s) is int else extra.get(s) for s in sources]
+            rows.setdefault(model, (names, []))[1].append(row)
+        for model, (names, values) in rows.items():
+            insert_values(model, names, values)
         self.states = []
 
 
@@ -182,73 +191,80 @@ PLAIN_FIELDS = {
     models.DateTimeField,
     models.BooleanField,
     models.ForeignKey,
+    models.OneToOneField,
+    # A Decimal as it is: the record's full_clean held it to the field's places, and
+    # the database keeps it at the column's scale either way.
+    models.DecimalField,
 }
 
 
-def insert_rows(model, rows: list[dict], batch: int = 2000) -> None:
-    """INSERT plain rows (attname → value) of ``model``, its own key left to the database:
-    ``bulk_create`` without making a model instance per row (history rows by the
-    hundred thousand)."""
-    if not rows:
+def insert_values(model, names: list[str], values: list[list], batch: int = 2000) -> None:
+    """INSERT rows of ``model``, each a list of the values of the fields ``names``
+    (attnames), its own key left to the database: ``bulk_create`` without making a model
+    instance per row (history rows by the hundred thousand)."""
+    if not values:
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [next(f for f in model._meta.concrete_fields if f.attname == n) for n in names]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    # On PostgreSQL, values psycopg2 takes as they are (dates, times, text, numbers, keys)
-    # skip the field's preparation, the costliest part of an insert made this way.
-    pg = connection.vendor == "postgresql"
-    steps = [
-        (f.attname, None if pg and type(f) in PLAIN_FIELDS else f.get_db_prep_save) for f in fields
-    ]
-    values = [
-        [row.get(name) if prep is None else prep(row.get(name), connection) for name, prep in steps]
-        for row in rows
-    ]
     table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            try:
-                text = copy_text(values)
-            except TypeError:  # a value COPY's text form is not written for here
-                from psycopg2.extras import execute_values
-
-                execute_values(
-                    cursor.cursor,
-                    f"INSERT INTO {table} ({columns}) VALUES %s",
-                    values,
-                    page_size=batch,
-                )
-                return
-            # COPY, as bench/generate.py loads its rows: no statement to build and parse
-            # per row. The same rows, checks and constraints as an INSERT.
-            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
-            return
+    if connection.vendor != "postgresql":
+        values = [
+            [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
+            for row in values
+        ]
         marks = ", ".join(["%s"] * len(fields))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
+        return
+    # Values psycopg2 and COPY take as they are (dates, times, text, numbers, keys) skip
+    # the field's preparation, the costliest part of an insert made this way.
+    prepared = [i for i, f in enumerate(fields) if type(f) not in PLAIN_FIELDS]
+    if prepared:
+        for row in values:
+            for i in prepared:
+                row[i] = fields[i].get_db_prep_save(row[i], connection)
+    with connection.cursor() as cursor:
+        try:
+            text = copy_text(values)
+        except TypeError:  # a value COPY's text form is not written for here
+            from psycopg2.extras import execute_values
+
+            execute_values(
+                cursor.cursor,
+                f"INSERT INTO {table} ({columns}) VALUES %s",
+                values,
+                page_size=batch,
+            )
+            return
+        # COPY, as bench/generate.py loads its rows: no statement to build and parse per
+        # row. The same rows, checks and constraints as an INSERT.
+        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
 
 
 # PostgreSQL's COPY text form: a tab between columns, \N for NULL, and these escaped.
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value) -> str:
-    kind = type(value)
-    if value is None:
-        return "\\N"
-    if kind is str:
-        return value.translate(COPY_ESCAPES)
-    if kind is bool:
-        return "t" if value else "f"
-    if kind is int or kind is Decimal or kind is uuid.UUID:
-        return str(value)
-    if kind is datetime.date or kind is datetime.datetime:
-        return value.isoformat()
-    if isinstance(value, str):  # a status (TextChoices): its own text
-        return str.translate(value, COPY_ESCAPES)
-    raise TypeError(kind)
+# Written as str() writes them (PostgreSQL reads True/False, dates and times in ISO form).
+COPY_AS_TEXT = {int, bool, Decimal, uuid.UUID, datetime.date, datetime.datetime}
 
 
 def copy_text(values: list[list]) -> str:
     """Rows as PostgreSQL's ``COPY … FROM STDIN`` reads them (text form); a value of
     another type than those written here raises ``TypeError``."""
-    return "".join("\t".join(map(_copy_value, row)) + "\n" for row in values)
+    escapes, as_text, translate = COPY_ESCAPES, COPY_AS_TEXT, str.translate
+    lines = []
+    for row in values:
+        cells = []
+        for value in row:
+            kind = type(value)
+            if value is None:
+                cells.append("\\N")
+            elif kind is str or isinstance(value, str):  # a status (TextChoices) too
+                cells.append(translate(value, escapes))
+            elif kind in as_text:
+                cells.append(str(value))
+            else:
+                raise TypeError(kind)
+        lines.append("\t".join(cells))
+    lines.append("")
+    return "\n".join(lines)

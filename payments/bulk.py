@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.caching import records_changed
 from accounts.models import Bureau, User
-from accounts.records import BulkHistory, insert_rows, phrase
+from accounts.records import BulkHistory, insert_values, phrase
 from accounts.records import require as _require
 from contracts.models import Contract
 from core.money import ZERO
@@ -248,9 +248,10 @@ class NewBooks:
         # services): inserted as plain rows.
         for records in (self.transitions, self.payments):
             if records:
-                fields = [f.attname for f in records[0]._meta.concrete_fields]
-                rows = [{name: getattr(r, name) for name in fields} for r in records]
-                insert_rows(type(records[0]), rows)
+                model = type(records[0])
+                names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+                rows = [[getattr(r, name) for name in names] for r in records]
+                insert_values(model, names, rows)
         self.history.write()
         self.transitions, self.payments = [], []
 

@@ -2,9 +2,13 @@
 new contracts through contracts.bulk: the same records, history and refusals as the
 per-row services give."""
 
-import pytest
-from django.db import transaction
+import datetime
 
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts import records
 from accounts.roles import Role
 from contracts import services as contract_services
 from contracts.models import Contract
@@ -18,7 +22,10 @@ from payments.models import (
     Payment,
     RequiredDocument,
 )
+from tests import factories
 from tests.imports import books
+
+S = Installment.Status
 
 
 def sheets(**changes):
@@ -152,3 +159,35 @@ def test_the_batch_refuses_what_the_per_row_services_refuse(bureau, finance, mon
     assert Installment.objects.count() == Contract.objects.count() == 0
     per_row = run(bureau, finance, data, per_row=True, monkeypatch=monkeypatch)
     assert [str(p) for p in batch.problems] == [str(p) for p in per_row.problems]
+
+
+def test_rows_inserted_in_bulk_keep_every_character(contract, finance, monkeypatch):
+    """History, moves and payments of the batch go in as plain rows (COPY on PostgreSQL):
+    text with tabs, line breaks and backslashes, empty text and NULL come back as given."""
+    if connection.vendor == "postgresql":  # COPY, not the INSERT it falls back to
+        monkeypatch.setattr("psycopg2.extras.execute_values", refused("execute_values"))
+    installment = factories.installments_in_bulk([contract])[0]
+    reasons = ["制表\t换行\n回车\r反斜杠\\N 与 \\t", "", "\\", "末尾\\"]
+    names = ["installment_id", "from_status", "to_status", "actor_id", "dated_on", "reason"]
+    day, now = datetime.date(2024, 3, 1), timezone.now()
+    records.insert_values(
+        InstallmentTransition,
+        [*names, "at"],
+        [
+            [installment.pk, "planned", S.AWAITING_DOCUMENTS, finance.pk, day, r, now]
+            for r in reasons
+        ],
+    )
+    saved = InstallmentTransition.objects.filter(installment=installment).order_by("pk")
+    assert [(t.reason, t.to_status, t.dated_on, t.at) for t in saved] == [
+        (r, "awaiting_documents", day, now) for r in reasons
+    ]
+
+    history = records.BulkHistory(finance)
+    for reason in [*reasons, None]:
+        history.saved(installment, "~", whole_reason=reason or "")
+    history.write()
+    rows = installment.history.filter(history_type="~").order_by("history_id")
+    assert [(h.history_change_reason, h.status, h.history_user_id) for h in rows] == [
+        (r or None, "under_review", finance.pk) for r in [*reasons, None]
+    ]
