@@ -198,10 +198,47 @@ PLAIN_FIELDS = {
 }
 
 
-def insert_values(model, names: list[str], values: list[list], batch: int = 2000) -> None:
+def insert_records(model, records: list, batch: int = 2000) -> None:
+    """``model.objects.bulk_create(records)``: on PostgreSQL their keys are taken from the
+    table's sequence first, then the rows go in with COPY (bulk_create's INSERT …
+    RETURNING prepares every value of every row through the ORM). Each record gets its
+    key, and is saved as bulk_create leaves it."""
+    if not records:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(records, batch_size=batch)
+        return
+    opts = model._meta
+    if opts.parents:
+        raise ValueError("a model with parents: use bulk_create")
+    for record in records:
+        record._prepare_related_fields_for_save(operation_name="bulk_create")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [opts.db_table, opts.pk.column, len(records)],
+        )
+        keys = [key for (key,) in cursor.fetchall()]
+    for record, key in zip(records, keys, strict=True):
+        setattr(record, opts.pk.attname, key)
+    fields = opts.concrete_fields
+    names = [f.attname for f in fields]
+    insert_values(
+        model, names, [[f.pre_save(r, True) for f in fields] for r in records], batch, keys=True
+    )
+    for record in records:
+        record._state.adding = False
+        record._state.db = connection.alias
+
+
+def insert_values(
+    model, names: list[str], values: list[list], batch: int = 2000, *, keys: bool = False
+) -> None:
     """INSERT rows of ``model``, each a list of the values of the fields ``names``
-    (attnames), its own key left to the database: ``bulk_create`` without making a model
-    instance per row (history rows by the hundred thousand)."""
+    (attnames), its own key left to the database unless ``keys``: ``bulk_create``
+    without making a model instance per row (history rows by the hundred thousand)."""
+    if not keys and model._meta.pk.attname in names:
+        raise ValueError("the key is left to the database")
     if not values:
         return
     fields = [next(f for f in model._meta.concrete_fields if f.attname == n) for n in names]
@@ -230,16 +267,18 @@ def insert_values(model, names: list[str], values: list[list], batch: int = 2000
         except TypeError:  # a value COPY's text form is not written for here
             from psycopg2.extras import execute_values
 
-            execute_values(
-                cursor.cursor,
-                f"INSERT INTO {table} ({columns}) VALUES %s",
-                values,
-                page_size=batch,
-            )
+            with connection.wrap_database_errors:
+                execute_values(
+                    cursor.cursor,
+                    f"INSERT INTO {table} ({columns}) VALUES %s",
+                    values,
+                    page_size=batch,
+                )
             return
         # COPY, as bench/generate.py loads its rows: no statement to build and parse per
         # row. The same rows, checks and constraints as an INSERT.
-        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
+        with connection.wrap_database_errors:  # IntegrityError, as an INSERT raises it
+            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
 
 
 # PostgreSQL's COPY text form: a tab between columns, \N for NULL, and these escaped.

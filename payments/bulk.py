@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.caching import records_changed
 from accounts.models import Bureau, User
-from accounts.records import BulkHistory, insert_values, phrase
+from accounts.records import BulkHistory, insert_records, insert_values, phrase
 from accounts.records import require as _require
 from contracts.models import Contract
 from core.money import ZERO
@@ -220,8 +220,7 @@ class NewBooks:
         """Insert the installments and documents made so far, as scheduled (their later
         states are updated by :meth:`save`), so that the records of their steps can be
         inserted as they pile up."""
-        new = [i for i in self.installments if i.pk is None]
-        Installment.objects.bulk_create(new, batch_size=BATCH)
+        insert_records(Installment, [i for i in self.installments if i.pk is None], BATCH)
         self._insert_documents()
         self._spill(at=0)
 
@@ -231,7 +230,7 @@ class NewBooks:
             # Assigned again, not its key alone: setting the key of a relation clears
             # the related record kept on it, and each receipt would read it back.
             document.installment = document.installment
-        RequiredDocument.objects.bulk_create(new, batch_size=BATCH)
+        insert_records(RequiredDocument, new, BATCH)
 
     def _spill(self, at: int | None = None) -> None:
         """Insert the moves, payments and history rows piled up (at least ``at`` of them),
