@@ -9,6 +9,8 @@ message; a status change checks its move through ``require_move``.
 import contextvars
 import datetime
 import io
+import queue
+import threading
 import uuid
 from contextlib import contextmanager
 from decimal import Decimal
@@ -267,6 +269,8 @@ def insert_values(
         except TypeError:  # a value COPY's text form is not written for here
             from psycopg2.extras import execute_values
 
+            if _copies.get() is not None:
+                _copies.get().wait()  # after the COPYs sent before it
             with connection.wrap_database_errors:
                 execute_values(
                     cursor.cursor,
@@ -277,8 +281,90 @@ def insert_values(
             return
         # COPY, as bench/generate.py loads its rows: no statement to build and parse per
         # row. The same rows, checks and constraints as an INSERT.
+        sql = f"COPY {table} ({columns}) FROM STDIN"
+        copies = _copies.get()
+        if copies is not None:
+            copies.send(sql, text)
+            return
         with connection.wrap_database_errors:  # IntegrityError, as an INSERT raises it
-            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
+            cursor.cursor.copy_expert(sql, io.StringIO(text))
+
+
+_copies = contextvars.ContextVar("copies", default=None)
+
+
+@contextmanager
+def copies_meanwhile():
+    """Inside the block, on PostgreSQL, the rows :func:`insert_values` COPYs are sent by a
+    thread of their own, on the same connection and in the same transaction, while this
+    one goes on (the database works on them meanwhile, on the other core). Before any
+    other statement of the connection, and at the end of the block, every COPY sent is
+    waited for, in order; a COPY that failed raises its error then (IntegrityError…), so
+    the transaction is rolled back as if the INSERT had failed where it was made."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    copies = _Copies(connection)
+    token = _copies.set(copies)
+    try:
+        with connection.execute_wrapper(copies.before_statement):
+            yield
+        copies.wait()
+    finally:
+        _copies.reset(token)
+        copies.close()
+
+
+class _Copies:
+    """The thread sending :func:`copies_meanwhile`'s COPYs, one after the other."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.queue: queue.Queue = queue.Queue(maxsize=2)  # ~10 MB of rows each at most
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="copies", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self.queue.get()
+            try:
+                if job is None:
+                    return
+                cursor, sql, text = job
+                if self.error is None:
+                    try:
+                        cursor.copy_expert(sql, io.StringIO(text))
+                    except BaseException as exc:  # raised again by the thread that sent it
+                        self.error = exc
+                    finally:
+                        cursor.close()
+            finally:
+                self.queue.task_done()
+
+    def send(self, sql: str, text: str) -> None:
+        self._raise()
+        self.connection.ensure_connection()
+        self.queue.put((self.connection.connection.cursor(), sql, text))
+
+    def wait(self) -> None:
+        """Until every COPY sent has been done; a failed one's error raised here."""
+        self.queue.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            with self.connection.wrap_database_errors:
+                raise error
+
+    def before_statement(self, execute, sql, params, many, context):
+        self.wait()
+        return execute(sql, params, many, context)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
 
 
 # PostgreSQL's COPY text form: a tab between columns, \N for NULL, and these escaped.

@@ -26,7 +26,15 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.caching import records_changed, records_changes_deferred
 from accounts.models import Bureau, User
-from accounts.records import allowed, change_reason, many_writes, once, phrase, require_move
+from accounts.records import (
+    allowed,
+    change_reason,
+    copies_meanwhile,
+    many_writes,
+    once,
+    phrase,
+    require_move,
+)
 from accounts.records import record_save as _save
 from accounts.records import require as _require
 from accounts.roles import Role
@@ -154,7 +162,12 @@ def bulk_writes():
     closed years are read once. Every rule still runs at every write."""
     token, day = _closed_years.set({}), _day.set([])
     try:
-        with records_changes_deferred(), scan.resolves_deferred(), many_writes():
+        with (
+            records_changes_deferred(),
+            scan.resolves_deferred(),
+            many_writes(),
+            copies_meanwhile(),
+        ):
             yield
     finally:
         _closed_years.reset(token)

@@ -5,7 +5,7 @@ per-row services give."""
 import datetime
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts import records
@@ -191,3 +191,28 @@ def test_rows_inserted_in_bulk_keep_every_character(contract, finance, monkeypat
     assert [(h.history_change_reason, h.status, h.history_user_id) for h in rows] == [
         (r or None, "under_review", finance.pk) for r in [*reasons, None]
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_a_copy_that_fails_meanwhile_fails_the_import(contract, finance):
+    """Inside an import the COPYs are sent by a thread of their own: one that fails raises
+    its error at the next statement (or at the end), as the INSERT would have, and the
+    whole transaction is rolled back."""
+    installment = factories.installments_in_bulk([contract])[0]
+    names = ["installment_id", "from_status", "to_status", "actor_id", "dated_on", "reason", "at"]
+    good = [installment.pk, "planned", S.AWAITING_DOCUMENTS, finance.pk, datetime.date(2024, 3, 1)]
+    with pytest.raises(IntegrityError), transaction.atomic(), payment_services.bulk_writes():
+        records.insert_values(InstallmentTransition, names, [[*good, "好的", timezone.now()]])
+        records.insert_values(InstallmentTransition, names, [[*good, "没有录入时间", None]])
+        records.insert_values(InstallmentTransition, names, [[*good, "之后的", timezone.now()]])
+        InstallmentTransition.objects.count()  # waits for the COPYs: the second failed
+    assert not InstallmentTransition.objects.exists()
+
+    with pytest.raises(IntegrityError), transaction.atomic(), payment_services.bulk_writes():
+        records.insert_values(InstallmentTransition, names, [[*good, "好的", timezone.now()]])
+        records.insert_values(InstallmentTransition, names, [[*good, "没有录入时间", None]])
+    assert not InstallmentTransition.objects.exists()
+
+    with transaction.atomic(), payment_services.bulk_writes():
+        records.insert_values(InstallmentTransition, names, [[*good, "好的", timezone.now()]])
+        assert InstallmentTransition.objects.get().reason == "好的"
