@@ -200,11 +200,31 @@ PLAIN_FIELDS = {
 }
 
 
+def reserve_keys(model, records: list) -> bool:
+    """On PostgreSQL, give the records without a key one from the table's sequence (their
+    rows can then be inserted later, after rows that name them: the foreign keys are
+    checked at the commit) and return True; elsewhere a key comes with the INSERT."""
+    if connection.vendor != "postgresql":
+        return False
+    missing = [record for record in records if record.pk is None]
+    if missing:
+        opts = model._meta
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [opts.db_table, opts.pk.column, len(missing)],
+            )
+            keys = [key for (key,) in cursor.fetchall()]
+        for record, key in zip(missing, keys, strict=True):
+            setattr(record, opts.pk.attname, key)
+    return True
+
+
 def insert_records(model, records: list, batch: int = 2000) -> None:
-    """``model.objects.bulk_create(records)``: on PostgreSQL their keys are taken from the
-    table's sequence first, then the rows go in with COPY (bulk_create's INSERT …
-    RETURNING prepares every value of every row through the ORM). Each record gets its
-    key, and is saved as bulk_create leaves it."""
+    """``model.objects.bulk_create(records)``: on PostgreSQL the records without a key
+    get one from the table's sequence (:func:`reserve_keys`), then the rows go in with
+    COPY (bulk_create's INSERT … RETURNING prepares every value of every row through the
+    ORM). Each record is left saved, with its key, as bulk_create leaves it."""
     if not records:
         return
     if connection.vendor != "postgresql":
@@ -213,16 +233,9 @@ def insert_records(model, records: list, batch: int = 2000) -> None:
     opts = model._meta
     if opts.parents:
         raise ValueError("a model with parents: use bulk_create")
+    reserve_keys(model, records)
     for record in records:
         record._prepare_related_fields_for_save(operation_name="bulk_create")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [opts.db_table, opts.pk.column, len(records)],
-        )
-        keys = [key for (key,) in cursor.fetchall()]
-    for record, key in zip(records, keys, strict=True):
-        setattr(record, opts.pk.attname, key)
     fields = opts.concrete_fields
     names = [f.attname for f in fields]
     insert_values(

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.caching import records_changed
 from accounts.models import Bureau, User
-from accounts.records import BulkHistory, insert_records, insert_values, phrase
+from accounts.records import BulkHistory, insert_records, insert_values, phrase, reserve_keys
 from accounts.records import require as _require
 from contracts.models import Contract
 from core.money import ZERO
@@ -217,10 +217,14 @@ class NewBooks:
     # --- the writes ----------------------------------------------------------------------
 
     def insert_schedules(self) -> None:
-        """Insert the installments and documents made so far, as scheduled (their later
-        states are updated by :meth:`save`), so that the records of their steps can be
-        inserted as they pile up."""
-        insert_records(Installment, [i for i in self.installments if i.pk is None], BATCH)
+        """Give the installments and documents made so far their keys, so that the
+        records of their steps can be inserted as they pile up: on PostgreSQL from their
+        tables' sequences, the rows themselves inserted by :meth:`save` in their final
+        state; elsewhere inserted now, as scheduled, their later states updated by
+        :meth:`save`."""
+        new = [i for i in self.installments if i.pk is None]
+        if not reserve_keys(Installment, new):
+            insert_records(Installment, new, BATCH)
         self._insert_documents()
         self._spill(at=0)
 
@@ -230,7 +234,8 @@ class NewBooks:
             # Assigned again, not its key alone: setting the key of a relation clears
             # the related record kept on it, and each receipt would read it back.
             document.installment = document.installment
-        insert_records(RequiredDocument, new, BATCH)
+        if not reserve_keys(RequiredDocument, new):
+            insert_records(RequiredDocument, new, BATCH)
 
     def _spill(self, at: int | None = None) -> None:
         """Insert the moves, payments and history rows piled up (at least ``at`` of them),
@@ -259,10 +264,16 @@ class NewBooks:
         if not self.installments:
             return
         self.insert_schedules()
-        update_rows(
-            Installment, list(self.moved.values()), ["status", "status_changed_at", "approved_on"]
-        )
-        update_rows(RequiredDocument, list(self.received.values()), ["received_on"])
+        if self.installments[0]._state.adding:  # keys reserved, rows not inserted yet
+            insert_records(Installment, self.installments, BATCH)
+            insert_records(RequiredDocument, self.documents, BATCH)
+        else:
+            update_rows(
+                Installment,
+                list(self.moved.values()),
+                ["status", "status_changed_at", "approved_on"],
+            )
+            update_rows(RequiredDocument, list(self.received.values()), ["received_on"])
         records_changed(*self.bureau_ids)
         self.__init__(actor=self.actor, bureau=self.bureau)
 
