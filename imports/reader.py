@@ -2,8 +2,9 @@
 
 The file is refused before any XML is parsed when it is too big, not a workbook, a
 macro-enabled or encrypted file, or a zip whose members would inflate too far. Rows are
-read with openpyxl's read-only mode, one at a time, so memory does not grow with the
-file. A formula cell gives its cached value (what Excel last computed and saved); a
+read one at a time, so memory does not grow with the file: openpyxl's read-only workbook,
+whose sheets' values are parsed here with lxml (:class:`_ValuesParser`, the values
+openpyxl gives, faster). A formula cell gives its cached value (what Excel last computed and saved); a
 formula saved without one (written by a program, never calculated) is refused: nothing
 here evaluates a formula.
 """

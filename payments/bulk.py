@@ -5,10 +5,15 @@ their documents, steps and payments, built in memory and written in bulk.
 checks the per-row services run (``schedule_errors``, ``check_transition``,
 ``check_received``, ``check_payment``... in payments/services.py), over the state kept in
 memory instead of rows read back under a lock: nothing else can see or change these
-installments before they are written, since they do not exist yet. :meth:`NewBooks.save`
-then inserts them with ``bulk_create``, each saved state with its history row (the actor,
-and the reason a per-row save would have written, import source included), and moves the
-records token of the bureau once.
+installments before they are written, since they do not exist yet. They are written in
+bulk (``accounts.records.insert_records``: COPY on PostgreSQL, ``bulk_create``
+elsewhere), each saved state with its history row (the actor, and the reason a per-row
+save would have written, import source included), and the records token of the bureau
+moves once. On PostgreSQL the installments and documents take their keys from their
+tables' sequences when scheduled and their rows go in at the end, in their final state;
+the moves, payments and history rows that name them go in as they pile up (the foreign
+keys are checked at the commit). Elsewhere the installments are inserted as scheduled
+and their final states updated at the end.
 
 Only new installments go this way; changing an existing one keeps the per-row services
 (they lock it and read what was paid, deducted and decided).
