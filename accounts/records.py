@@ -10,6 +10,7 @@ import contextvars
 import datetime
 import io
 import queue
+import re
 import threading
 import uuid
 from contextlib import contextmanager
@@ -382,27 +383,42 @@ class _Copies:
 
 # PostgreSQL's COPY text form: a tab between columns, \N for NULL, and these escaped.
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 # Written as str() writes them (PostgreSQL reads True/False, dates and times in ISO form).
 COPY_AS_TEXT = {int, bool, Decimal, uuid.UUID, datetime.date, datetime.datetime}
 
 
 def copy_text(values: list[list]) -> str:
     """Rows as PostgreSQL's ``COPY … FROM STDIN`` reads them (text form); a value of
-    another type than those written here raises ``TypeError``."""
-    escapes, as_text, translate = COPY_ESCAPES, COPY_AS_TEXT, str.translate
-    lines = []
-    for row in values:
-        cells = []
-        for value in row:
-            kind = type(value)
-            if value is None:
-                cells.append("\\N")
-            elif kind is str or isinstance(value, str):  # a status (TextChoices) too
-                cells.append(translate(value, escapes))
-            elif kind in as_text:
-                cells.append(str(value))
+    another type than those written here raises ``TypeError``. Worked out column by
+    column: a column's types are looked at once, and text without a character to
+    escape, or values of one plain type, are written without a Python step per value."""
+    if not values:
+        return ""
+    columns = []
+    for column in zip(*values, strict=True):
+        kinds = set(map(type, column))
+        nulls = type(None) in kinds
+        kinds.discard(type(None))
+        if all(issubclass(kind, str) for kind in kinds):  # a status (TextChoices) too
+            present = [value for value in column if value is not None] if nulls else column
+            if COPY_SPECIAL.search("".join(present)):
+                columns.append([_copy_value(value) for value in column])
             else:
-                raise TypeError(kind)
-        lines.append("\t".join(cells))
-    lines.append("")
-    return "\n".join(lines)
+                columns.append(["\\N" if v is None else v for v in column] if nulls else column)
+        elif kinds <= COPY_AS_TEXT:
+            if nulls:
+                columns.append(["\\N" if v is None else str(v) for v in column])
+            else:
+                columns.append(list(map(str, column)))
+        else:
+            raise TypeError(kinds)
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return str.translate(value, COPY_ESCAPES)
+    return str(value)
