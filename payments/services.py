@@ -11,6 +11,7 @@ move an installment to 已支付 and, on a reversal, back to 已审批).
 import contextvars
 import datetime
 import hashlib
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -128,19 +129,19 @@ _day = contextvars.ContextVar("day", default=None)
 
 def _today() -> datetime.date:
     """``timezone.localdate()``; inside :func:`bulk_writes` worked out again only when
-    the clock leaves the day found last (an import asks a dozen times per installment,
-    ~9 µs each time)."""
+    the clock (``time.time()``, what ``timezone.now()`` reads) leaves the day found last
+    (an import asks a dozen times per installment, ~9 µs each time)."""
     memo = _day.get()
     if memo is None:
         return timezone.localdate()
-    now = timezone.now()
+    now = time.time()
     if memo and memo[1] <= now < memo[2]:
         return memo[0]
-    local = timezone.localtime(now)
+    local = timezone.localtime(datetime.datetime.fromtimestamp(now, tz=datetime.UTC))
     day = local.date()
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0))
-    memo[:] = [day, start, timezone.make_aware(end, local.tzinfo)]
+    memo[:] = [day, start.timestamp(), timezone.make_aware(end, local.tzinfo).timestamp()]
     return day
 
 

@@ -5,6 +5,7 @@ per-row services give."""
 import datetime
 
 import pytest
+import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -216,3 +217,18 @@ def test_a_copy_that_fails_meanwhile_fails_the_import(contract, finance):
     with transaction.atomic(), payment_services.bulk_writes():
         records.insert_values(InstallmentTransition, names, [[*good, "好的", timezone.now()]])
         assert InstallmentTransition.objects.get().reason == "好的"
+
+
+def test_today_inside_an_import_is_the_day_of_the_clock():
+    """bulk_writes keeps today's date until the clock leaves the day: across midnight
+    (Asia/Shanghai) and back, the same day as timezone.localdate()."""
+    moments = [(2025, 3, 1, 15, 59, 59), (2025, 3, 1, 16, 0, 0), (2025, 2, 28, 16, 0, 0)]
+    with payment_services.bulk_writes():
+        for moment in moments:
+            at = datetime.datetime(*moment, tzinfo=datetime.UTC)
+            with time_machine.travel(at, tick=False):
+                assert payment_services._today() == timezone.localdate()
+                assert payment_services._today() == payment_services._today()
+    assert [
+        timezone.localtime(datetime.datetime(*m, tzinfo=datetime.UTC)).day for m in moments
+    ] == [1, 2, 1]
