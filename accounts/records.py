@@ -296,12 +296,16 @@ def insert_values(
         # COPY, as bench/generate.py loads its rows: no statement to build and parse per
         # row. The same rows, checks and constraints as an INSERT.
         sql = f"COPY {table} ({columns}) FROM STDIN"
+        # As UTF-8 bytes: a str with one Chinese character takes 2 bytes a character,
+        # and a StringIO of it 4.
+        data = text.encode()
+        del text
         copies = _copies.get()
         if copies is not None:
-            copies.send(sql, text)
+            copies.send(sql, data)
             return
         with connection.wrap_database_errors:  # IntegrityError, as an INSERT raises it
-            cursor.cursor.copy_expert(sql, io.StringIO(text))
+            cursor.cursor.copy_expert(sql, io.BytesIO(data))
 
 
 _copies = contextvars.ContextVar("copies", default=None)
@@ -345,21 +349,22 @@ class _Copies:
             try:
                 if job is None:
                     return
-                cursor, sql, text = job
+                cursor, sql, data = job
                 if self.error is None:
                     try:
-                        cursor.copy_expert(sql, io.StringIO(text))
+                        cursor.copy_expert(sql, io.BytesIO(data))
                     except BaseException as exc:  # raised again by the thread that sent it
                         self.error = exc
                     finally:
                         cursor.close()
             finally:
+                job = data = None  # the rows sent are not kept while the next are awaited
                 self.queue.task_done()
 
-    def send(self, sql: str, text: str) -> None:
+    def send(self, sql: str, data: bytes) -> None:
         self._raise()
         self.connection.ensure_connection()
-        self.queue.put((self.connection.connection.cursor(), sql, text))
+        self.queue.put((self.connection.connection.cursor(), sql, data))
 
     def wait(self) -> None:
         """Until every COPY sent has been done; a failed one's error raised here."""
