@@ -43,6 +43,7 @@ XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted OOXML file
 ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+DIMENSION_TAG_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension[\s>/]")
 
 
 class FileRefused(Exception):
@@ -131,12 +132,17 @@ def _has_formulas(archive: zipfile.ZipFile, member: str) -> bool:
     sheet's part is unknown, assume it may)."""
     if member not in archive.namelist():
         return True
-    tail = b""
     with archive.open(member) as stream:
-        while chunk := stream.read(1 << 20):
-            if FORMULA_TAG.search(tail + chunk):
-                return True
-            tail = chunk[-16:]
+        return _mentions(stream, FORMULA_TAG)
+
+
+def _mentions(stream, pattern: re.Pattern) -> bool:
+    """Whether ``pattern`` (a tag's start, 16 bytes at most) occurs in ``stream``."""
+    tail = b""
+    while chunk := stream.read(1 << 20):
+        if pattern.search(tail + chunk):
+            return True
+        tail = chunk[-16:]
     return False
 
 
@@ -232,6 +238,9 @@ class _ValuesSheet(ReadOnlyWorksheet):
         if self._sized:
             return
         self._sized = True
+        with self._get_source() as src:
+            if not _mentions(src, DIMENSION_TAG_TEXT):
+                return  # no dimension element anywhere (write-only workbooks have none)
         with self._get_source() as src:
             found = etree.iterparse(
                 src,
