@@ -8,7 +8,9 @@ message; a status change checks its move through ``require_move``.
 
 import contextvars
 import datetime
+import functools
 import io
+import operator
 import queue
 import re
 import threading
@@ -119,6 +121,16 @@ def require_move(actor, transitions, statuses, source: str, to_status: str, refu
     require(actor, permission)
 
 
+@functools.cache
+def values_of(model):
+    """A function giving a record's field values (its concrete fields' attnames, in their
+    order) as a tuple, in one C call."""
+    names = [f.attname for f in model._meta.concrete_fields]
+    if len(names) == 1:
+        return lambda record: (getattr(record, names[0]),)
+    return operator.attrgetter(*names)
+
+
 class BulkHistory:
     """The history of records saved in bulk (``bulk_create``), as :func:`record_save`
     would have written it one save at a time: each saved state's field values, the actor
@@ -139,7 +151,7 @@ class BulkHistory:
     ) -> None:
         """``record`` is saved as it is now: "+" created, "~" changed; ``whole_reason``
         replaces ``reason`` and the source when the caller made it with them already."""
-        values = tuple(getattr(record, f.attname) for f in record._meta.concrete_fields)
+        values = values_of(type(record))(record)
         reason = change_reason(reason) if whole_reason is None else whole_reason
         self.states.append((record, values, kind, reason, timezone.now()))
 

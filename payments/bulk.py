@@ -20,6 +20,7 @@ Only new installments go this way; changing an existing one keeps the per-row se
 """
 
 import datetime
+import operator
 import uuid
 from decimal import Decimal
 
@@ -259,8 +260,8 @@ class NewBooks:
             if records:
                 model = type(records[0])
                 names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
-                rows = [[getattr(r, name) for name in names] for r in records]
-                insert_values(model, names, rows)
+                get = operator.attrgetter(*names)
+                insert_values(model, names, [list(get(r)) for r in records])
         self.history.write()
         self.transitions, self.payments = [], []
 
