@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.caching import records_changed
 from accounts.models import Bureau, User
-from accounts.records import BulkHistory
+from accounts.records import BulkHistory, insert_records
 from contracts import services
 from contracts.models import Award, Contract
 
@@ -46,7 +46,7 @@ class NewContracts:
     def save(self) -> None:
         if not self.contracts:
             return
-        Contract.objects.bulk_create(self.contracts, batch_size=BATCH)
+        insert_records(Contract, self.contracts, BATCH)
         self.history.write()
         records_changed(self.bureau.pk)
         self.contracts = []

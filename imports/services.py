@@ -31,6 +31,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Bureau, User
 from accounts.records import recorded_from
@@ -68,6 +69,14 @@ DOCUMENT_KIND_BY_LABEL = {
 # is paid and undone.
 PHASES = {"预算": 0, "付款资料": 1, "分期": 2, "扣减": 3, "支付": 4, "冲销": 5}
 PROGRESS_EVERY = 200
+# What a key of another sheet names, in the refusal when it is not found (translated then).
+LABELS = {
+    "服务机构": gettext_lazy("服务机构"),
+    "服务项目": gettext_lazy("服务项目"),
+    "合同": gettext_lazy("合同"),
+    "审计评估报告": gettext_lazy("审计评估报告"),
+    "支付凭证": gettext_lazy("支付凭证"),
+}
 
 
 class Abort(Exception):
@@ -271,6 +280,8 @@ class _Importer:
         self.actor, self.bureau, self.filename, self.result = actor, bureau, filename, result
         self.progress = None
         self.source_format = _("导入 %(file)s %(sheet)s!%(row)s")
+        # A document's title (RequiredDocument.title) without a gettext per call.
+        self.kind_titles = {value: str(label) for value, label in RequiredDocument.Kind.choices}
         self.done = 0
         self.failed: set[tuple[str, tuple]] = set()  # keys of rows that failed
         self.providers = {p.credit_code: p for p in Provider.objects.filter(bureau=bureau)}
@@ -455,7 +466,7 @@ class _Importer:
             code,
             sheet="服务机构",
             column=column,
-            label=_("服务机构"),
+            label=LABELS["服务机构"],
             others=lambda: Provider.objects.filter(credit_code=code),
         )
 
@@ -465,7 +476,7 @@ class _Importer:
             name,
             sheet="服务项目",
             column=column,
-            label=_("服务项目"),
+            label=LABELS["服务项目"],
             others=lambda: Project.objects.filter(name=name),
         )
 
@@ -475,7 +486,7 @@ class _Importer:
             number,
             sheet="合同",
             column=column,
-            label=_("合同"),
+            label=LABELS["合同"],
             others=lambda: Contract.objects.filter(number=number),
         )
 
@@ -501,7 +512,7 @@ class _Importer:
             report_number,
             sheet="审计评估",
             column=column,
-            label=_("审计评估报告"),
+            label=LABELS["审计评估报告"],
             others=lambda: Audit.objects.filter(report_number=report_number),
         )
 
@@ -795,6 +806,9 @@ class _Importer:
             outcomes[sheet_row] = "created"
         return outcomes
 
+    def _title(self, document: RequiredDocument) -> str:
+        return document.name or self.kind_titles.get(document.kind, document.kind)
+
     def _documents_of(self, installment: Installment) -> list:
         if self._is_new(installment):
             return self.books.documents_of(installment)
@@ -804,7 +818,7 @@ class _Importer:
         """Add the listed documents the installment does not require yet."""
         if not names:
             return False
-        have = {d.title for d in self._documents_of(installment)}
+        have = {self._title(d) for d in self._documents_of(installment)}
         added = False
         for name in names:
             if name in have:
@@ -857,7 +871,7 @@ class _Importer:
         installment = self._installment(row["contract"], row["installment"], "期次")
         services = self._services(installment)
         documents = self._documents_of(installment)
-        document = next((d for d in documents if d.title == row["name"]), None)
+        document = next((d for d in documents if self._title(d) == row["name"]), None)
         created = False
         if document is None:
             kind, own_name = _document_kind(row["name"])
@@ -990,7 +1004,7 @@ class _Importer:
             row["original"],
             sheet="支付",
             column="原凭证号",
-            label=_("支付凭证"),
+            label=LABELS["支付凭证"],
             others=lambda: Payment.objects.filter(voucher_number=row["original"]),
         )
         existing = self.payments.get(row["voucher_number"])

@@ -5,16 +5,22 @@ their documents, steps and payments, built in memory and written in bulk.
 checks the per-row services run (``schedule_errors``, ``check_transition``,
 ``check_received``, ``check_payment``... in payments/services.py), over the state kept in
 memory instead of rows read back under a lock: nothing else can see or change these
-installments before they are written, since they do not exist yet. :meth:`NewBooks.save`
-then inserts them with ``bulk_create``, each saved state with its history row (the actor,
-and the reason a per-row save would have written, import source included), and moves the
-records token of the bureau once.
+installments before they are written, since they do not exist yet. They are written in
+bulk (``accounts.records.insert_records``: COPY on PostgreSQL, ``bulk_create``
+elsewhere), each saved state with its history row (the actor, and the reason a per-row
+save would have written, import source included), and the records token of the bureau
+moves once. On PostgreSQL the installments and documents take their keys from their
+tables' sequences when scheduled and their rows go in at the end, in their final state;
+the moves, payments and history rows that name them go in as they pile up (the foreign
+keys are checked at the commit). Elsewhere the installments are inserted as scheduled
+and their final states updated at the end.
 
 Only new installments go this way; changing an existing one keeps the per-row services
 (they lock it and read what was paid, deducted and decided).
 """
 
 import datetime
+import operator
 import uuid
 from decimal import Decimal
 
@@ -24,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.caching import records_changed
 from accounts.models import Bureau, User
-from accounts.records import BulkHistory, insert_rows
+from accounts.records import BulkHistory, insert_records, insert_values, phrase, reserve_keys
 from accounts.records import require as _require
 from contracts.models import Contract
 from core.money import ZERO
@@ -113,7 +119,9 @@ class NewBooks:
         services.check_received(self.actor, document.installment.bureau_id, received_on)
         document.received_on = received_on
         self.received[id(document)] = document
-        self.history.saved(document, "~", services.dated_reason(_("收到资料"), received_on))
+        self.history.saved(
+            document, "~", services.dated_reason(phrase(services.RECEIVED), received_on)
+        )
         self._spill()
         return document
 
@@ -154,7 +162,7 @@ class NewBooks:
             settled = services.settle_reason(
                 services.net_of(installment.planned_amount, ZERO),
                 installment._new_paid,
-                _("扣减后已付清"),
+                phrase(services.SETTLED),
             )
             if settled:
                 self._move(installment, to_status=S.PAID, reason=settled, on=on)
@@ -215,19 +223,25 @@ class NewBooks:
     # --- the writes ----------------------------------------------------------------------
 
     def insert_schedules(self) -> None:
-        """Insert the installments and documents made so far, as scheduled (their later
-        states are updated by :meth:`save`), so that the records of their steps can be
-        inserted as they pile up."""
+        """Give the installments and documents made so far their keys, so that the
+        records of their steps can be inserted as they pile up: on PostgreSQL from their
+        tables' sequences, the rows themselves inserted by :meth:`save` in their final
+        state; elsewhere inserted now, as scheduled, their later states updated by
+        :meth:`save`."""
         new = [i for i in self.installments if i.pk is None]
-        Installment.objects.bulk_create(new, batch_size=BATCH)
+        if not reserve_keys(Installment, new):
+            insert_records(Installment, new, BATCH)
         self._insert_documents()
         self._spill(at=0)
 
     def _insert_documents(self) -> None:
         new = [d for d in self.documents if d.pk is None]
         for document in new:
-            document.installment_id = document.installment.pk
-        RequiredDocument.objects.bulk_create(new, batch_size=BATCH)
+            # Assigned again, not its key alone: setting the key of a relation clears
+            # the related record kept on it, and each receipt would read it back.
+            document.installment = document.installment
+        if not reserve_keys(RequiredDocument, new):
+            insert_records(RequiredDocument, new, BATCH)
 
     def _spill(self, at: int | None = None) -> None:
         """Insert the moves, payments and history rows piled up (at least ``at`` of them),
@@ -244,9 +258,10 @@ class NewBooks:
         # services): inserted as plain rows.
         for records in (self.transitions, self.payments):
             if records:
-                fields = [f.attname for f in records[0]._meta.concrete_fields]
-                rows = [{name: getattr(r, name) for name in fields} for r in records]
-                insert_rows(type(records[0]), rows)
+                model = type(records[0])
+                names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+                get = operator.attrgetter(*names)
+                insert_values(model, names, [list(get(r)) for r in records])
         self.history.write()
         self.transitions, self.payments = [], []
 
@@ -255,10 +270,16 @@ class NewBooks:
         if not self.installments:
             return
         self.insert_schedules()
-        update_rows(
-            Installment, list(self.moved.values()), ["status", "status_changed_at", "approved_on"]
-        )
-        update_rows(RequiredDocument, list(self.received.values()), ["received_on"])
+        if self.installments[0]._state.adding:  # keys reserved, rows not inserted yet
+            insert_records(Installment, self.installments, BATCH)
+            insert_records(RequiredDocument, self.documents, BATCH)
+        else:
+            update_rows(
+                Installment,
+                list(self.moved.values()),
+                ["status", "status_changed_at", "approved_on"],
+            )
+            update_rows(RequiredDocument, list(self.received.values()), ["received_on"])
         records_changed(*self.bureau_ids)
         self.__init__(actor=self.actor, bureau=self.bureau)
 

@@ -78,6 +78,33 @@ def test_bench_run_small_preset(tmp_path):
     assert "dashboard, one bureau-year" in result.stdout
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the benchmark runs on PostgreSQL")
+def test_import_benchmark_small(tmp_path):
+    """The import benchmark on 40 installments: all applied, figures written (the COPYs
+    of the batch path and their thread included)."""
+    if not _redis_reachable():
+        pytest.skip("the benchmark caches in Redis, which is not running here")
+    db = connection.settings_dict
+    slot = os.environ.get("TEST_REDIS_DB", "13")
+    url = f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/socialwork_bench_import_ci{slot}"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
+    }
+    command = [sys.executable, "-m", "bench.import_run", "--installments", "40"]
+    command += ["--database-url", url, "--redis-url", f"redis://127.0.0.1:6379/{slot}"]
+    command += ["--results-dir", str(tmp_path)]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    [path] = list(tmp_path.glob("*-import.json"))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["applied"] and not data["problems"]
+    assert data["counts"]["分期"]["created"] == 40
+    assert data["counts"]["支付"]["created"] == 40
+    assert data["cpu_seconds"] > 0 and len(data["load_average"]) == 2
+
+
 @pytest.mark.parametrize("module", ["bench.run", "bench.generate"])
 def test_bench_refuses_a_database_not_named_for_it(module):
     # The benchmark truncates the product's tables; pointed at the real database (by

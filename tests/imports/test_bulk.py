@@ -2,9 +2,14 @@
 new contracts through contracts.bulk: the same records, history and refusals as the
 per-row services give."""
 
-import pytest
-from django.db import transaction
+import datetime
 
+import pytest
+import time_machine
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts import records
 from accounts.roles import Role
 from contracts import services as contract_services
 from contracts.models import Contract
@@ -18,7 +23,10 @@ from payments.models import (
     Payment,
     RequiredDocument,
 )
+from tests import factories
 from tests.imports import books
+
+S = Installment.Status
 
 
 def sheets(**changes):
@@ -152,3 +160,75 @@ def test_the_batch_refuses_what_the_per_row_services_refuse(bureau, finance, mon
     assert Installment.objects.count() == Contract.objects.count() == 0
     per_row = run(bureau, finance, data, per_row=True, monkeypatch=monkeypatch)
     assert [str(p) for p in batch.problems] == [str(p) for p in per_row.problems]
+
+
+def test_rows_inserted_in_bulk_keep_every_character(contract, finance, monkeypatch):
+    """History, moves and payments of the batch go in as plain rows (COPY on PostgreSQL):
+    text with tabs, line breaks and backslashes, empty text and NULL come back as given."""
+    if connection.vendor == "postgresql":  # COPY, not the INSERT it falls back to
+        monkeypatch.setattr("psycopg2.extras.execute_values", refused("execute_values"))
+    installment = factories.installments_in_bulk([contract])[0]
+    reasons = ["制表\t换行\n回车\r反斜杠\\N 与 \\t", "", "\\", "末尾\\"]
+    names = ["installment_id", "from_status", "to_status", "actor_id", "dated_on", "reason"]
+    day, now = datetime.date(2024, 3, 1), timezone.now()
+    records.insert_values(
+        InstallmentTransition,
+        [*names, "at"],
+        [
+            [installment.pk, "planned", S.AWAITING_DOCUMENTS, finance.pk, day, r, now]
+            for r in reasons
+        ],
+    )
+    saved = InstallmentTransition.objects.filter(installment=installment).order_by("pk")
+    assert [(t.reason, t.to_status, t.dated_on, t.at) for t in saved] == [
+        (r, "awaiting_documents", day, now) for r in reasons
+    ]
+
+    history = records.BulkHistory(finance)
+    for reason in [*reasons, None]:
+        history.saved(installment, "~", whole_reason=reason or "")
+    history.write()
+    rows = installment.history.filter(history_type="~").order_by("history_id")
+    assert [(h.history_change_reason, h.status, h.history_user_id) for h in rows] == [
+        (r or None, "under_review", finance.pk) for r in [*reasons, None]
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_a_copy_that_fails_meanwhile_fails_the_import(contract, finance):
+    """Inside an import the COPYs are sent by a thread of their own: one that fails raises
+    its error at the next statement (or at the end), as the INSERT would have, and the
+    whole transaction is rolled back."""
+    installment = factories.installments_in_bulk([contract])[0]
+    names = ["installment_id", "from_status", "to_status", "actor_id", "dated_on", "reason", "at"]
+    good = [installment.pk, "planned", S.AWAITING_DOCUMENTS, finance.pk, datetime.date(2024, 3, 1)]
+    with pytest.raises(IntegrityError), transaction.atomic(), payment_services.bulk_writes():
+        records.insert_values(InstallmentTransition, names, [[*good, "好的", timezone.now()]])
+        records.insert_values(InstallmentTransition, names, [[*good, "没有录入时间", None]])
+        records.insert_values(InstallmentTransition, names, [[*good, "之后的", timezone.now()]])
+        InstallmentTransition.objects.count()  # waits for the COPYs: the second failed
+    assert not InstallmentTransition.objects.exists()
+
+    with pytest.raises(IntegrityError), transaction.atomic(), payment_services.bulk_writes():
+        records.insert_values(InstallmentTransition, names, [[*good, "好的", timezone.now()]])
+        records.insert_values(InstallmentTransition, names, [[*good, "没有录入时间", None]])
+    assert not InstallmentTransition.objects.exists()
+
+    with transaction.atomic(), payment_services.bulk_writes():
+        records.insert_values(InstallmentTransition, names, [[*good, "好的", timezone.now()]])
+        assert InstallmentTransition.objects.get().reason == "好的"
+
+
+def test_today_inside_an_import_is_the_day_of_the_clock():
+    """bulk_writes keeps today's date until the clock leaves the day: across midnight
+    (Asia/Shanghai) and back, the same day as timezone.localdate()."""
+    moments = [(2025, 3, 1, 15, 59, 59), (2025, 3, 1, 16, 0, 0), (2025, 2, 28, 16, 0, 0)]
+    with payment_services.bulk_writes():
+        for moment in moments:
+            at = datetime.datetime(*moment, tzinfo=datetime.UTC)
+            with time_machine.travel(at, tick=False):
+                assert payment_services._today() == timezone.localdate()
+                assert payment_services._today() == payment_services._today()
+    assert [
+        timezone.localtime(datetime.datetime(*m, tzinfo=datetime.UTC)).day for m in moments
+    ] == [1, 2, 1]
