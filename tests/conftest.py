@@ -62,12 +62,20 @@ def pytest_configure(config):
     """Under pytest-xdist, the controlling process gives the workers a folder to name the
     files that need no database in (tests/scheduling.py) and, on SQLite, starts migrating
     the template of the test databases while they start (tests/template_database.py)."""
-    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+    if hasattr(config, "workerinput"):
+        if os.environ.get(template_database.BUILDING):
+            # Give way to the migration the workers wait for: it gets a core of its own
+            # while they run the tests that need no database on the other.
+            os.nice(5)
+        return
+    if not getattr(config.option, "numprocesses", None):
         return
     os.environ[scheduling.HINTS] = tempfile.mkdtemp(prefix="socialwork-test-hints-")
     atexit.register(shutil.rmtree, os.environ[scheduling.HINTS], ignore_errors=True)
     if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         config.template_builder = template_database.start_building()
+        if config.template_builder is not None:
+            os.environ[template_database.BUILDING] = "1"
 
 
 @pytest.hookimpl(trylast=True)

@@ -20,16 +20,18 @@ Django (each worker migrates its own database).
 import contextlib
 import fcntl
 import hashlib
-import importlib.metadata
 import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "var" / "test-databases"
 # Folders of the checkout that hold no application source.
+# Set for the workers while the controlling process migrates the template.
+BUILDING = "SOCIALWORK_TEST_TEMPLATE_BUILDING"
 NOT_SOURCES = {".git", ".venv", "var", "tests", "bench", "deploy", "static", "locale", "scripts"}
 
 
@@ -46,9 +48,10 @@ def _sources():
 def template_path() -> Path:
     """Where the template for the current sources and packages is (or will be) kept."""
     digest = hashlib.sha256()
-    packages = sorted(
-        f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()
-    )
+    # The installed packages, by their metadata folders' names (name and version), read
+    # from site-packages alone: sys.path differs between pytest's processes.
+    site_packages = Path(sysconfig.get_path("purelib"))
+    packages = sorted(path.name for path in site_packages.glob("*.dist-info"))
     digest.update("\n".join(packages).encode())
     for path in _sources():
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
