@@ -1,5 +1,6 @@
 """Forms of the payments app. They collect input; the services decide."""
 
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -357,6 +358,16 @@ class ExecutionQueryForm(forms.Form):
         if year and as_of and as_of.year != year:
             raise forms.ValidationError(_("截至日期应在所选年度内。"))
         return data
+
+    def chosen(self) -> tuple[int | None, datetime.date | None]:
+        """(year, as_of) the query asks for, None where it names none (or is invalid); an
+        as-of date alone names its year."""
+        year = as_of = None
+        if self.is_bound and self.is_valid():
+            year, as_of = self.cleaned_data["year"], self.cleaned_data["as_of"]
+        if as_of and not year:
+            year = as_of.year
+        return year, as_of
 
 
 class IntegerListField(forms.CharField):

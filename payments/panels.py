@@ -40,11 +40,7 @@ def project_money(*, request, project) -> dict:
     the chosen year's installments as of the chosen date (the dashboard's drill-down)."""
     user, today = request.user, timezone.localdate()
     form = ExecutionQueryForm(request.GET or None)
-    year = as_of = None
-    if form.is_bound and form.is_valid():
-        year, as_of = form.cleaned_data["year"], form.cleaned_data["as_of"]
-    if as_of and not year:
-        year = as_of.year
+    year, as_of = form.chosen()
     budgets = list(selectors.budget_list(user=user).filter(project=project).order_by("-year"))
     year = year or (budgets[0].year if budgets else today.year)
     as_of = as_of or min(today, datetime.date(year, 12, 31))

@@ -103,11 +103,7 @@ logger = logging.getLogger(__name__)
 def _execution_params(request, years=None):
     """(year, as_of, form) from the query string; the form carries any error."""
     form = ExecutionQueryForm(request.GET or None)
-    year = as_of = None
-    if form.is_bound and form.is_valid():
-        year, as_of = form.cleaned_data["year"], form.cleaned_data["as_of"]
-    if as_of and not year:
-        year = as_of.year
+    year, as_of = form.chosen()
     year = year or selectors.default_year(user=request.user, years=years)
     if as_of is None:
         as_of = min(timezone.localdate(), datetime.date(year, 12, 31))
