@@ -141,7 +141,9 @@ class DemoSnapshot:
         """Write the demo into the current transaction (building it first if need be)."""
         if self.fingerprint is not None and self._fingerprint() != self.fingerprint:
             self._restore_baseline()
-        if self.fingerprint is None or self._fingerprint() != self.fingerprint:
+            if self._fingerprint() != self.fingerprint:
+                self._build()
+        elif self.fingerprint is None:
             self._build()
         # One transaction (a savepoint inside a test's): the rows refer to each other, and
         # the foreign keys are checked at its end.

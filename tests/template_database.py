@@ -29,9 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "var" / "test-databases"
-# Folders of the checkout that hold no application source.
 # Set for the workers while the controlling process migrates the template.
 BUILDING = "SOCIALWORK_TEST_TEMPLATE_BUILDING"
+# Folders of the checkout that hold no application source.
 NOT_SOURCES = {".git", ".venv", "var", "tests", "bench", "deploy", "static", "locale", "scripts"}
 
 
