@@ -6,6 +6,7 @@ or the cache token (accounts/caching.py), and refuse through ``require`` with th
 message; a status change checks its move through ``require_move``.
 """
 
+import contextlib
 import contextvars
 import datetime
 import functools
@@ -340,9 +341,16 @@ def copies_meanwhile():
         with connection.execute_wrapper(copies.before_statement):
             yield
         copies.wait()
-    finally:
+    except BaseException:
+        # Left early (a dry run rolling back, a problem found): the COPYs sent are still
+        # done first, and one that failed is the error that counts, as an INSERT's would
+        # have been where it was made; a dry run must not call such a file clean.
         _copies.reset(token)
         copies.close()
+        copies._raise()
+        raise
+    _copies.reset(token)
+    copies.close()
 
 
 class _Copies:
@@ -362,13 +370,12 @@ class _Copies:
                 if job is None:
                     return
                 cursor, sql, data = job
-                if self.error is None:
-                    try:
-                        cursor.copy_expert(sql, io.BytesIO(data))
-                    except BaseException as exc:  # raised again by the thread that sent it
-                        self.error = exc
-                    finally:
-                        cursor.close()
+                try:
+                    with contextlib.closing(cursor):
+                        if self.error is None:
+                            cursor.copy_expert(sql, io.BytesIO(data))
+                except BaseException as exc:  # raised again by the thread that sent it
+                    self.error = self.error or exc
             finally:
                 job = data = None  # the rows sent are not kept while the next are awaited
                 self.queue.task_done()

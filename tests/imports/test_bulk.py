@@ -214,6 +214,15 @@ def test_a_copy_that_fails_meanwhile_fails_the_import(contract, finance):
         records.insert_values(InstallmentTransition, names, [[*good, "没有录入时间", None]])
     assert not InstallmentTransition.objects.exists()
 
+    # Left early, as a dry run leaves by rolling back: the failed COPY is still the error.
+    class DryRun(Exception):
+        pass
+
+    with pytest.raises(IntegrityError), transaction.atomic(), payment_services.bulk_writes():
+        records.insert_values(InstallmentTransition, names, [[*good, "没有录入时间", None]])
+        raise DryRun
+    assert not InstallmentTransition.objects.exists()
+
     with transaction.atomic(), payment_services.bulk_writes():
         records.insert_values(InstallmentTransition, names, [[*good, "好的", timezone.now()]])
         assert InstallmentTransition.objects.get().reason == "好的"
