@@ -123,10 +123,10 @@ def require_move(actor, transitions, statuses, source: str, to_status: str, refu
 
 
 @functools.cache
-def values_of(model):
-    """A function giving a record's field values (its concrete fields' attnames, in their
-    order) as a tuple, in one C call."""
-    names = [f.attname for f in model._meta.concrete_fields]
+def values_of(model, names: tuple[str, ...] = ()):
+    """A function giving a record's field values (``names``, by default its concrete
+    fields' attnames, in their order) as a tuple, in one C call."""
+    names = names or tuple(f.attname for f in model._meta.concrete_fields)
     if len(names) == 1:
         return lambda record: (getattr(record, names[0]),)
     return operator.attrgetter(*names)

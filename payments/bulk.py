@@ -20,7 +20,6 @@ Only new installments go this way; changing an existing one keeps the per-row se
 """
 
 import datetime
-import operator
 import uuid
 from decimal import Decimal
 
@@ -30,7 +29,14 @@ from django.utils.translation import gettext as _
 
 from accounts.caching import records_changed
 from accounts.models import Bureau, User
-from accounts.records import BulkHistory, insert_records, insert_values, phrase, reserve_keys
+from accounts.records import (
+    BulkHistory,
+    insert_records,
+    insert_values,
+    phrase,
+    reserve_keys,
+    values_of,
+)
 from accounts.records import require as _require
 from contracts.models import Contract
 from core.money import ZERO
@@ -48,6 +54,7 @@ class NewBooks:
     def __init__(self, *, actor: User, bureau: Bureau):
         self.actor, self.bureau = actor, bureau
         self.installments: list[Installment] = []
+        self.keys_reserved = False  # on PostgreSQL: keys taken, rows inserted at the end
         self.documents: list[RequiredDocument] = []
         self.transitions: list[InstallmentTransition] = []
         self.payments: list[Payment] = []
@@ -229,7 +236,8 @@ class NewBooks:
         state; elsewhere inserted now, as scheduled, their later states updated by
         :meth:`save`."""
         new = [i for i in self.installments if i.pk is None]
-        if not reserve_keys(Installment, new):
+        self.keys_reserved = reserve_keys(Installment, new)
+        if not self.keys_reserved:
             insert_records(Installment, new, BATCH)
         self._insert_documents()
         self._spill(at=0)
@@ -260,7 +268,7 @@ class NewBooks:
             if records:
                 model = type(records[0])
                 names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
-                get = operator.attrgetter(*names)
+                get = values_of(model, tuple(names))
                 insert_values(model, names, [list(get(r)) for r in records])
         self.history.write()
         self.transitions, self.payments = [], []
@@ -270,7 +278,7 @@ class NewBooks:
         if not self.installments:
             return
         self.insert_schedules()
-        if self.installments[0]._state.adding:  # keys reserved, rows not inserted yet
+        if self.keys_reserved:  # rows not inserted yet: they go in in their final state
             insert_records(Installment, self.installments, BATCH)
             insert_records(RequiredDocument, self.documents, BATCH)
         else:
