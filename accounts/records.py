@@ -440,9 +440,7 @@ def copy_text(values: list[list]) -> str:
     return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 
-def _copy_value(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return str.translate(value, COPY_ESCAPES)
-    return str(value)
+def _copy_value(value: str | None) -> str:
+    """Text (or NULL) as COPY reads it: only the text columns with a character to escape
+    come here."""
+    return "\\N" if value is None else str.translate(value, COPY_ESCAPES)

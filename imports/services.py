@@ -807,6 +807,7 @@ class _Importer:
         return outcomes
 
     def _title(self, document: RequiredDocument) -> str:
+        """RequiredDocument.title, with the kinds' labels translated once per import."""
         return document.name or self.kind_titles.get(document.kind, document.kind)
 
     def _documents_of(self, installment: Installment) -> list:
